@@ -1,0 +1,133 @@
+"""The agent: one home, one MQTT connection, one pipeline, many satellites."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from agent.asr.text import TextAsr
+from agent.broker import parse_broker_url
+from agent.bus import MqttBus
+from agent.clock import Clock, SystemClock
+from agent.config import AgentConfig
+from agent.context import TurnContext
+from agent.dialogue import Dialogue
+from agent.home import Home, load_home
+from agent.log.writer import TurnLog
+from agent.nlu.model import NluModel
+from agent.nlu.stage import NluStage
+from agent.pipeline import Pipeline, Stages
+from agent.resolve.stage import ResolveStage
+from agent.result.stage import ResultStage
+from agent.rewrite.stage import RewriteStage
+from agent.states import DeviceStates
+from agent.trace import Stage, TurnTrace
+from agent.tts.engine import NullTts, Pyttsx3Tts, TtsStage
+from agent.wake.text import TextWake
+from skills import load_skills
+from skills.weather import SimulatedWeather
+
+log = logging.getLogger(__name__)
+STATE_SETTLE_S = 1.0
+"""How long start-up waits for every device's retained state."""
+
+
+class Agent:
+    """Assembles the stages around a home and runs text turns (voice front-ends feed the same pipeline)."""
+
+    def __init__(self, config: AgentConfig, clock: Clock | None = None, nlu: NluModel | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.home: Home = load_home(config.home)
+        self.states = DeviceStates()
+        self.dialogues: dict[str, Dialogue] = {}
+        self.turn_log = TurnLog(config.db) if config.db else None
+        address = parse_broker_url(config.broker)
+        self.bus = MqttBus(address.host, address.port, self.home, self.states, self.clock,
+                           username=address.username, password=address.password)
+        self._nlu = nlu
+        self.pipeline: Pipeline | None = None
+
+    async def start(self) -> None:
+        """Open the turn log, connect to the broker, load the NLU model and the skills."""
+        if self.turn_log:
+            await asyncio.to_thread(self.turn_log.start)
+            self.states.on_change(self._log_state)
+        nlu_task = asyncio.create_task(asyncio.to_thread(self._load_nlu))
+        await self.bus.start()
+        await self._settle_states()
+        nlu = await nlu_task
+        tts_engine = Pyttsx3Tts(voice=self.config.voice) if self.config.tts == "pyttsx3" else NullTts()
+        result = ResultStage(load_skills(), self.bus, self.clock,
+                             services={"weather": SimulatedWeather(), "announce": self.announce},
+                             confirm_timeout_s=self.config.confirm_timeout_s)
+        stages = Stages(
+            wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=TextAsr(),
+            rewrite=RewriteStage(), nlu=NluStage(nlu), resolve=ResolveStage(), result=result,
+            tts=TtsStage(tts_engine, self.config.speech_dir if self.config.tts != "null" else None),
+        )
+        self.pipeline = Pipeline(stages, events=self.bus)
+
+    async def stop(self) -> None:
+        await self.bus.stop()
+        if self.turn_log:
+            await asyncio.to_thread(self.turn_log.close)
+
+    async def __aenter__(self) -> Agent:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def handle_text(
+        self, text: str, user: str | None = None, device: str | None = None, start: Stage = Stage.WAKE,
+        end: Stage = Stage.TTS,
+    ) -> TurnTrace:
+        """Run one turn spoken (typed) by `user` to satellite `device`; returns its trace."""
+        if self.pipeline is None:
+            raise RuntimeError("Agent.start() has not been awaited")
+        satellite = self.home.device(device) if device else self.home.default_satellite()
+        if device and satellite is None:
+            raise ValueError(f"unknown device {device!r}; known: {', '.join(self.home.device_by_id)}")
+        sat_id = satellite.id if satellite else "console"
+        dialogue = self.dialogues.setdefault(sat_id, Dialogue())
+        now = self.clock.now()
+        dialogue.begin(now)
+        trace = TurnTrace(user or self.config.user, sat_id, satellite.area if satellite else None, now,
+                          session_id=dialogue.session_id, text=text)
+        ctx = TurnContext(self.home, trace.user, satellite, trace.area, self.states, dialogue, trace)
+        await self.pipeline.run(text, ctx, start=start, end=end)
+        trace.ended_at = self.clock.now()
+        dialogue.end(trace, now)
+        if self.turn_log:
+            self.turn_log.record_turn(trace)
+        return trace
+
+    async def announce(self, satellite: str, text: str) -> None:
+        """Say something unprompted (a timer finishing) on a satellite."""
+        await self.bus.event(satellite, "announce", {"text": text})
+        log.info("[%s] %s", satellite, text)
+
+    def _load_nlu(self) -> NluModel:
+        if self._nlu is None:
+            self._nlu = NluModel.load(self.home)
+        else:
+            self._nlu.use_home(self.home)
+        return self._nlu
+
+    async def _settle_states(self) -> None:
+        """Wait briefly for retained device states so the first turn already has context."""
+        deadline = asyncio.get_running_loop().time() + STATE_SETTLE_S
+        wanted = set(self.home.device_by_id)
+        while asyncio.get_running_loop().time() < deadline:
+            if wanted <= set(self.states.snapshot()):
+                return
+            await asyncio.sleep(0.02)
+        missing = sorted(wanted - set(self.states.snapshot()))
+        log.info("no state yet from %d device(s): %s", len(missing), ", ".join(missing))
+
+    def _log_state(self, device_id: str, state: dict[str, Any] | None, available: bool | None) -> None:
+        if self.turn_log:
+            self.turn_log.record_state(device_id, self.clock.now(), state, available)

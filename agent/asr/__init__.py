@@ -1,0 +1,1 @@
+"""ASR stage: speech (or text, in text mode) to a transcript."""

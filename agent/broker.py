@@ -1,0 +1,162 @@
+"""MQTT broker addresses, and brokers to run in tests and demos (embedded amqtt, mosquitto)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import socket
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import aiomqtt
+
+DEFAULT_PORT = 1883
+MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "mosquitto")
+STARTUP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    """Where an MQTT broker listens, and the credentials to use."""
+
+    host: str
+    """Hostname or IP address."""
+    port: int = DEFAULT_PORT
+    """TCP port."""
+    username: str | None = None
+    """User name, if the broker wants one."""
+    password: str | None = field(default=None, repr=False)
+    """Password, if the broker wants one (kept out of repr and logs)."""
+
+    @property
+    def url(self) -> str:
+        """The `mqtt://` URL, without the password."""
+        user = f"{self.username}@" if self.username else ""
+        return f"mqtt://{user}{self.host}:{self.port}"
+
+    def client(self, **kwargs: Any) -> aiomqtt.Client:
+        """An aiomqtt client for this broker; `kwargs` (identifier, will, ...) pass through."""
+        return aiomqtt.Client(
+            self.host, self.port, username=self.username, password=self.password, **kwargs
+        )
+
+
+def parse_broker_url(url: str) -> BrokerAddress:
+    """Parse `mqtt://[user:pass@]host[:port]`; raises ValueError saying what is wrong."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != "mqtt":
+        raise ValueError(f"broker URL {url!r} must start with mqtt:// (mqtt://[user:pass@]host:port)")
+    if not parts.hostname:
+        raise ValueError(f"broker URL {url!r} has no host (mqtt://[user:pass@]host:port)")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"broker URL {url!r} must not have a path, query or fragment")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"broker URL {url!r} has an invalid port (expected 1-65535)") from None
+    if port == 0:
+        raise ValueError(f"broker URL {url!r} has an invalid port (expected 1-65535)")
+    return BrokerAddress(
+        host=parts.hostname,
+        port=port or DEFAULT_PORT,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def embedded_broker(host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Run amqtt in this process (anonymous clients allowed) and yield its `mqtt://` URL."""
+    from amqtt.broker import Broker
+
+    for name in ("amqtt", "transitions"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    port = port or free_port(host)
+    broker = Broker({
+        "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
+        "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+    })
+    await broker.start()
+    try:
+        yield f"mqtt://{host}:{port}"
+    finally:
+        await broker.shutdown()
+
+
+def find_mosquitto() -> str:
+    """Path of the mosquitto executable; raises FileNotFoundError saying how to install it."""
+    for candidate in MOSQUITTO_PATHS:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    raise FileNotFoundError(
+        "mosquitto is not installed (looked for /usr/sbin/mosquitto and `mosquitto` on PATH); "
+        "install it with `apt-get install mosquitto`"
+    )
+
+
+@asynccontextmanager
+async def mosquitto_broker(port: int = 0) -> AsyncIterator[str]:
+    """Run mosquitto on 127.0.0.1 (anonymous clients allowed) and yield its `mqtt://` URL."""
+    executable = find_mosquitto()
+    host = "127.0.0.1"
+    port = port or free_port(host)
+    with tempfile.TemporaryDirectory(prefix="ambient-mosquitto-") as tmp:
+        config = Path(tmp) / "mosquitto.conf"
+        config.write_text(
+            f"listener {port} {host}\nallow_anonymous true\npersistence false\n"
+            "log_dest stderr\nlog_type error\nlog_type warning\n"
+        )
+        log_path = Path(tmp) / "mosquitto.log"
+        with log_path.open("wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                executable, "-c", str(config),
+                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+            )
+        try:
+            await _wait_listening(host, port, process, log_path)
+            yield f"mqtt://{host}:{port}"
+        finally:
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), 5)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+
+
+async def _wait_listening(
+    host: str, port: int, process: asyncio.subprocess.Process, log_path: Path
+) -> None:
+    """Return once `host:port` accepts connections; raise if the broker dies or never listens."""
+    deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT
+    while True:
+        if process.returncode is not None:
+            raise RuntimeError(
+                f"mosquitto exited with code {process.returncode} on port {port}: "
+                f"{log_path.read_text(errors='replace').strip()}"
+            )
+        try:
+            _, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"mosquitto did not listen on {host}:{port} within {STARTUP_TIMEOUT} s")
+            await asyncio.sleep(0.02)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return

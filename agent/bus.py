@@ -1,0 +1,158 @@
+"""The agent's MQTT connection: device states in, commands and agent events out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import aiomqtt
+
+from agent import topics
+from agent.clock import Clock
+from agent.home import Device, Home
+from agent.states import DeviceStates
+
+log = logging.getLogger(__name__)
+
+
+class BusUnavailable(RuntimeError):
+    """The broker cannot be reached right now."""
+
+
+class MqttBus:
+    """Keeps `states` current from the home's topics and publishes commands; reconnects on loss."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        home: Home,
+        states: DeviceStates,
+        clock: Clock,
+        username: str | None = None,
+        password: str | None = None,
+        client_id: str = "ambient-agent",
+        retry_s: float = 1.0,
+    ) -> None:
+        self._connect_args: dict[str, Any] = dict(
+            hostname=host, port=port, username=username, password=password, identifier=client_id
+        )
+        self.home = home
+        self.states = states
+        self.clock = clock
+        self.retry_s = retry_s
+        self._routes: dict[str, tuple[str, str]] = {}
+        self._client: aiomqtt.Client | None = None
+        self._connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.use_home(home)
+
+    def use_home(self, home: Home) -> None:
+        """Route each device's state and availability topics (real devices may override them)."""
+        self.home = home
+        self._routes = {
+            d.topic(kind): (d.id, kind) for d in home.devices for kind in (topics.STATE, topics.AVAILABILITY)
+        }
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def start(self, timeout: float = 10.0) -> None:
+        """Connect in the background and wait until subscribed (retained states arrive next)."""
+        self._task = asyncio.create_task(self._run(), name="mqtt-bus")
+        try:
+            await asyncio.wait_for(self._connected.wait(), timeout)
+        except TimeoutError as exc:
+            await self.stop()
+            args = self._connect_args
+            raise BusUnavailable(f"cannot reach MQTT broker at {args['hostname']}:{args['port']}") from exc
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self._connected.clear()
+
+    async def command(self, device: Device, payload: dict[str, Any]) -> None:
+        """Publish a command on the device's set topic; raises BusUnavailable when offline."""
+        client = self._client
+        if client is None or not self.connected:
+            raise BusUnavailable("not connected to the MQTT broker")
+        try:
+            await client.publish(device.topic(topics.SET), json.dumps(payload), qos=1)
+        except aiomqtt.MqttError as exc:
+            raise BusUnavailable(str(exc)) from exc
+
+    async def event(self, satellite: str, name: str, payload: dict[str, Any]) -> None:
+        """Publish an agent event on `ambient/<satellite>/<name>`; best effort, never raises."""
+        client = self._client
+        if client is None or not self.connected:
+            return
+        try:
+            await client.publish(topics.agent_topic(satellite, name), json.dumps(payload, default=str))
+        except aiomqtt.MqttError as exc:
+            log.debug("agent event %s not published: %s", name, exc)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async with aiomqtt.Client(**self._connect_args) as client:
+                    self._client = client
+                    await client.subscribe([(topic, 1) for topic in self._routes] + [("home/#", 0)])
+                    self._connected.set()
+                    log.info("connected to MQTT broker")
+                    async for message in client.messages:
+                        self.handle(str(message.topic), message.payload)
+            except aiomqtt.MqttError as exc:
+                if self._connected.is_set():
+                    log.warning("lost the MQTT broker (%s); reconnecting every %.0f s", exc, self.retry_s)
+            finally:
+                self._client = None
+                self._connected.clear()
+            await asyncio.sleep(self.retry_s)
+
+    def handle(self, topic: str, payload: Any) -> None:
+        """Apply one incoming message; bad ones are logged and dropped, never raised."""
+        route = self._routes.get(topic)
+        if route is None:
+            if topic.startswith("home/") and not topic.endswith("/" + topics.SET):
+                log.debug("ignoring message on unknown topic %s", topic)
+            return
+        device_id, kind = route
+        raw = payload if isinstance(payload, (bytes, bytearray)) else str(payload or "").encode()
+        if len(raw) > topics.MAX_PAYLOAD_BYTES:
+            log.warning("dropped %d-byte %s message from %s: over %d bytes", len(raw), kind, device_id,
+                        topics.MAX_PAYLOAD_BYTES)
+            return
+        now = self.clock.now()
+        if kind == topics.AVAILABILITY:
+            available = _parse_availability(raw)
+            if available is None:
+                log.warning("dropped availability from %s: expected online/offline, got %r", device_id, raw[:40])
+            else:
+                self.states.set_available(device_id, available, now)
+            return
+        try:
+            state = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            log.warning("dropped malformed state from %s: not JSON (%s)", device_id, exc)
+            return
+        if not isinstance(state, dict):
+            log.warning("dropped state from %s: expected a JSON object, got %s", device_id, type(state).__name__)
+            return
+        self.states.update(device_id, state, now)
+
+
+def _parse_availability(raw: bytes) -> bool | None:
+    """`online`/`offline`, plain or as Zigbee2MQTT's `{"state": "online"}`."""
+    text = raw.decode("utf-8", "replace").strip()
+    if text.startswith("{"):
+        try:
+            text = str(json.loads(text).get("state", ""))
+        except (json.JSONDecodeError, AttributeError):
+            return None
+    return {topics.ONLINE: True, topics.OFFLINE: False}.get(text.lower())

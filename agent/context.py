@@ -1,0 +1,32 @@
+"""The per-turn context every stage receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.dialogue import Dialogue
+from agent.home import Device, Home
+from agent.states import DeviceStates
+from agent.trace import TurnTrace
+
+
+@dataclass
+class TurnContext:
+    """Who speaks, where, to which device, and what the agent knows right now."""
+
+    home: Home
+    user: str
+    satellite: Device | None
+    area: str | None
+    states: DeviceStates
+    dialogue: Dialogue
+    trace: TurnTrace
+    """The trace being built: later stages may read what earlier ones did."""
+
+    @property
+    def turn_id(self) -> str:
+        return self.trace.turn_id
+
+    @property
+    def now(self) -> float:
+        return self.trace.started_at

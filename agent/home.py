@@ -1,0 +1,145 @@
+"""The home file: areas, devices and users, validated on load."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from agent import topics
+from agent.yamlfile import load_model
+
+DeviceType = Literal[
+    "light", "switch", "cover", "oven", "climate", "media_player", "speaker",
+    "coffee_maker", "vacuum", "lock", "sensor",
+]
+IDENT = r"^[a-z0-9_]+$"
+SECURITY_COVER_CLASSES = {"garage", "door", "gate"}
+
+
+class Area(BaseModel):
+    """A room or zone."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=IDENT)
+    """Stable identifier."""
+    name: str
+    """What people call it ("living room")."""
+    aliases: list[str] = []
+    """Other names ("lounge")."""
+    floor: str | None = None
+    """Floor name, if the home has several."""
+
+
+class Topics(BaseModel):
+    """MQTT topics of a real device that does not follow `home/<id>/...`."""
+
+    model_config = ConfigDict(extra="forbid")
+    state: str | None = None
+    set: str | None = None
+    availability: str | None = None
+
+
+class Device(BaseModel):
+    """Something the agent can query or command."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=IDENT)
+    """Stable identifier, also its MQTT topic segment."""
+    name: str
+    """Its everyday name ("kitchen light")."""
+    aliases: list[str] = []
+    """Other names people use ("the big light")."""
+    area: str
+    """Id of the area it is in."""
+    type: DeviceType
+    """What kind of device it is."""
+    device_class: str | None = None
+    """Finer kind, e.g. `garage` for a cover, `temperature` for a sensor."""
+    has_screen: bool = False
+    """Whether it can show video."""
+    satellite: bool = False
+    """Whether people speak to the agent through it."""
+    min_temp: float | None = None
+    """Lowest settable temperature (ovens, thermostats)."""
+    max_temp: float | None = None
+    """Highest settable temperature."""
+    topics: Topics = Topics()
+    """Topic overrides for real devices."""
+
+    @property
+    def security_sensitive(self) -> bool:
+        """Opening or unlocking it needs a confirmation turn."""
+        return self.type == "lock" or (
+            self.type == "cover" and (self.device_class or "garage") in SECURITY_COVER_CLASSES
+        )
+
+    @property
+    def is_media(self) -> bool:
+        return self.type in ("media_player", "speaker")
+
+    def topic(self, kind: str) -> str:
+        """The MQTT topic for `state`, `set` or `availability`."""
+        return getattr(self.topics, kind) or topics.device_topic(self.id, kind)
+
+
+class User(BaseModel):
+    """Someone who lives in the home."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=IDENT)
+    name: str
+    preferences: dict[str, Any] = {}
+
+
+class Home(BaseModel):
+    """A whole home: where things are and who lives there."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = "home"
+    location: str = "Springfield"
+    """Town used for weather when none is said."""
+    areas: list[Area]
+    devices: list[Device]
+    users: list[User] = []
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Home:
+        area_ids = {a.id for a in self.areas}
+        for kind, ids in (("areas", [a.id for a in self.areas]), ("devices", [d.id for d in self.devices])):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"duplicate {kind} id: {', '.join(dupes)}")
+        for device in self.devices:
+            if device.area not in area_ids:
+                raise ValueError(f"device {device.id!r} is in unknown area {device.area!r}")
+        return self
+
+    @cached_property
+    def device_by_id(self) -> dict[str, Device]:
+        return {d.id: d for d in self.devices}
+
+    @cached_property
+    def area_by_id(self) -> dict[str, Area]:
+        return {a.id: a for a in self.areas}
+
+    def device(self, device_id: str) -> Device | None:
+        return self.device_by_id.get(device_id)
+
+    def area_name(self, area_id: str | None) -> str | None:
+        area = self.area_by_id.get(area_id or "")
+        return area.name if area else None
+
+    @property
+    def satellites(self) -> list[Device]:
+        return [d for d in self.devices if d.satellite]
+
+    def default_satellite(self) -> Device | None:
+        return self.satellites[0] if self.satellites else None
+
+
+def load_home(path: Path | str) -> Home:
+    """Load and validate a home file; raises ConfigError naming the file, line and field."""
+    return load_model(path, Home)

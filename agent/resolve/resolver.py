@@ -1,0 +1,212 @@
+"""Entity resolution: an intent's slots tied to this home's devices and values, using context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.home import Area, Device, Home
+from agent.resolve.match import Match, find_area, find_devices, normalize
+from agent.turn import Intent, Resolution
+
+MEDIA_TYPES = frozenset({"media_player", "speaker"})
+TARGET_TYPES: dict[str, frozenset[str] | None] = {
+    "HassTurnOn": None, "HassTurnOff": None, "HassGetState": None,
+    "HassLightSet": frozenset({"light"}),
+    "HassLockDoor": frozenset({"lock"}), "HassUnlockDoor": frozenset({"lock"}),
+    "HassClimateSetTemperature": frozenset({"climate"}),
+    "HassOvenSetTemperature": frozenset({"oven"}),
+    "HassVacuumStart": frozenset({"vacuum"}), "HassVacuumReturnToBase": frozenset({"vacuum"}),
+}
+MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassSetVolume",
+                 "HassVolumeUp", "HassVolumeDown"}
+THERMOMETERS = frozenset({"oven", "climate", "sensor"})
+OUTSIDE_WORDS = {"outside", "outdoors", "out"}
+
+
+@dataclass(frozen=True)
+class ResolveContext:
+    """What resolution may consult: the home, where the user is, and device states."""
+
+    home: Home
+    area: str | None
+    """Area of the speaking device."""
+    satellite: Device | None
+    states: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
+    """Tie `intent` to devices and values, or explain what is missing."""
+    values = _values(intent)
+    if isinstance(values, str):
+        return Resolution(intent, problem=values)
+    area, problem = _explicit_area(intent, ctx)
+    if problem:
+        return Resolution(intent, values=values, problem=problem)
+    if intent.name == "HassClimateGetTemperature":
+        return _temperature_source(intent, ctx, area, values)
+    if intent.name == "HassMediaSearchAndPlay":
+        return _media_target(intent, ctx, area, values, playing_only=False)
+    if intent.name in MEDIA_CONTROL:
+        return _media_target(intent, ctx, area, values, playing_only=True)
+    if intent.name in TARGET_TYPES:
+        return _targets(intent, ctx, area, values, TARGET_TYPES[intent.name])
+    return Resolution(intent, values=values)
+
+
+def _values(intent: Intent) -> dict[str, Any] | str:
+    """Normalised numeric values, or a spoken problem when one is out of range."""
+    slots, values = intent.slots, {}
+    for key in ("brightness", "volume_level"):
+        if key in slots:
+            number = _number(slots[key])
+            if number is None or not 0 <= number <= 100:
+                return f"{key.replace('_level', '').capitalize()} goes from 0 to 100 percent."
+            values[key] = int(number)
+    if "temperature" in slots:
+        number = _number(slots["temperature"])
+        if number is None:
+            return "I didn't catch the temperature."
+        values["temperature"] = number
+    if intent.name == "HassStartTimer":
+        total = sum((_number(slots.get(k)) or 0) * f for k, f in (("hours", 3600), ("minutes", 60), ("seconds", 1)))
+        if total <= 0:
+            return "How long should the timer be?"
+        values["duration_s"] = int(total)
+    for key in ("color", "search_query", "media_class", "location", "day", "state"):
+        if key in slots:
+            values[key] = str(slots[key])
+    if "name" in slots and intent.name in ("HassStartTimer", "HassCancelTimer", "HassTimerStatus"):
+        values["timer_name"] = str(slots["name"])
+    return values
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _explicit_area(intent: Intent, ctx: ResolveContext) -> tuple[Area | None, str | None]:
+    said = intent.slots.get("area")
+    if not said or normalize(str(said)) in OUTSIDE_WORDS:
+        return None, None
+    area, _ = find_area(ctx.home, str(said))
+    if area is None:
+        return None, f"I don't know a room called {said}."
+    return area, None
+
+
+def _targets(
+    intent: Intent, ctx: ResolveContext, area: Area | None, values: dict[str, Any],
+    types: frozenset[str] | None,
+) -> Resolution:
+    home = ctx.home
+    phrase = str(intent.slots.get("name", "")).strip()
+    allowed = types if types is not None else frozenset(
+        d.type for d in home.devices if d.type != "sensor" or intent.name == "HassGetState")
+    if not phrase:
+        pool = [d for d in home.devices if d.type in allowed]
+        if types is None:
+            pool = [d for d in pool if d.type == "light"]
+        scope = area.id if area else ctx.area
+        in_scope = [d for d in pool if d.area == scope]
+        if in_scope or area is not None:
+            pool = in_scope
+        if len(pool) == 1 or (pool and types is None):
+            return Resolution(intent, tuple(d.id for d in pool), values, scores={d.id: 0.8 for d in pool})
+        if not pool:
+            return Resolution(intent, values=values, problem=_nothing_there(area, home))
+        return Resolution(intent, values=values, question=_which_one(home, pool, "devices", area))
+    match = find_devices(home, phrase, area, ctx.area, allowed)
+    return _from_match(intent, ctx, match, phrase, area, values)
+
+
+def _from_match(
+    intent: Intent, ctx: ResolveContext, match: Match, phrase: str, area: Area | None, values: dict[str, Any]
+) -> Resolution:
+    home = ctx.home
+    found = match.devices
+    if not found:
+        where = f" in the {area.name}" if area else ""
+        return Resolution(intent, values=values, problem=f"I don't know a device called {phrase}{where}.")
+    if len(found) > 1 and not match.plural:
+        areas = {d.area for d in found}
+        in_area = home.area_by_id[areas.pop()] if len(areas) == 1 else area
+        return Resolution(intent, values=values, question=_which_one(home, list(found), phrase, in_area))
+    scores = {d.id: s for d, s in zip(found, match.scores)}
+    return Resolution(intent, tuple(d.id for d in found), values, scores=scores)
+
+
+def _which_one(home: Home, devices: list[Device], phrase: str, area: Area | None) -> str:
+    noun = normalize(phrase).split()[-1] if phrase else "devices"
+    noun = noun if noun.endswith("s") else noun + "s"
+    counts = {2: "two", 3: "three", 4: "four", 5: "five"}
+    where = f" in the {area.name}" if area else ""
+    listed = [f"the {d.name}" for d in devices]
+    spoken = ", ".join(listed[:-1]) + " and " + listed[-1]
+    return f"There are {counts.get(len(devices), str(len(devices)))} {noun}{where}: {spoken}. Which one?"
+
+
+def _nothing_there(area: Area | None, home: Home) -> str:
+    return f"There's nothing like that in the {area.name}." if area else "Which device do you mean?"
+
+
+def _temperature_source(
+    intent: Intent, ctx: ResolveContext, area: Area | None, values: dict[str, Any]
+) -> Resolution:
+    """Oven while it is on; otherwise the room's thermometer; otherwise outside."""
+    home = ctx.home
+    phrase = str(intent.slots.get("name", "")).strip()
+    if normalize(str(intent.slots.get("area", ""))) in OUTSIDE_WORDS or normalize(phrase) in OUTSIDE_WORDS:
+        return Resolution(intent, values={**values, "source": "outside"})
+    if phrase:
+        match = find_devices(home, phrase, area, ctx.area, THERMOMETERS)
+        return _from_match(intent, ctx, match, phrase, area, {**values, "source": "device"})
+    if area is None:
+        ovens_on = [d for d in home.devices if d.type == "oven" and ctx.states.get(d.id, {}).get("state") == "on"]
+        ovens_on.sort(key=lambda d: d.area != ctx.area)
+        if ovens_on:
+            return Resolution(intent, (ovens_on[0].id,), {**values, "source": "device"},
+                              scores={ovens_on[0].id: 0.7})
+    room = area.id if area else ctx.area
+    thermometers = [d for d in home.devices if d.area == room and d.type in ("climate", "sensor")]
+    if thermometers:
+        return Resolution(intent, (thermometers[0].id,), {**values, "source": "room"},
+                          scores={thermometers[0].id: 0.7})
+    if area is not None:
+        return Resolution(intent, values=values, problem=f"There's no thermometer in the {area.name}.")
+    return Resolution(intent, values={**values, "source": "outside"})
+
+
+def _media_target(
+    intent: Intent, ctx: ResolveContext, area: Area | None, values: dict[str, Any], playing_only: bool
+) -> Resolution:
+    """The named player; else what plays near the user; else the speaking device; else one nearby."""
+    home = ctx.home
+    phrase = str(intent.slots.get("name", "")).strip()
+    if phrase:
+        match = find_devices(home, phrase, area, ctx.area, MEDIA_TYPES)
+        return _from_match(intent, ctx, match, phrase, area, values)
+    players = [d for d in home.devices if d.type in MEDIA_TYPES]
+    room = area.id if area else ctx.area
+
+    def playing(d: Device) -> bool:
+        return ctx.states.get(d.id, {}).get("state") in ("playing", "paused")
+
+    choices: list[list[Device]] = []
+    if playing_only:
+        choices.append([d for d in players if d.area == room and playing(d)])
+    if area is None and ctx.satellite is not None and ctx.satellite.type in MEDIA_TYPES:
+        choices.append([ctx.satellite])
+    choices.append([d for d in players if d.area == room])
+    if playing_only and area is None:
+        choices.append([d for d in players if playing(d)])
+    target = next((c[0] for c in choices if c), None)
+    if target is None:
+        where = f" in the {area.name}" if area else " here"
+        return Resolution(intent, values=values, problem=f"There's no speaker or TV{where}.")
+    values = {**values, "has_screen": target.has_screen}
+    return Resolution(intent, (target.id,), values, scores={target.id: 0.8})

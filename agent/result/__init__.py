@@ -1,0 +1,1 @@
+"""Result stage: a resolved request handed to the skill that serves it."""

@@ -1,0 +1,30 @@
+"""Which actions are security-sensitive, and when they need the user's confirmation."""
+
+from __future__ import annotations
+
+from agent.home import Home
+from agent.turn import Resolution
+
+CONFIDENT_MATCH = 0.9
+CONFIDENT_NLU = 0.8
+
+
+def opens_something(resolution: Resolution, home: Home) -> list[str]:
+    """Devices this request would open or unlock (garage, gates, locks)."""
+    name = resolution.intent.name
+    opened = []
+    for device_id in resolution.devices:
+        device = home.device(device_id)
+        if device is None or not device.security_sensitive:
+            continue
+        if (name == "HassTurnOn" and device.type == "cover") or name == "HassUnlockDoor" or (
+            name == "HassTurnOff" and device.type == "lock"
+        ):
+            opened.append(device_id)
+    return opened
+
+
+def is_guess(resolution: Resolution, rewritten: bool) -> bool:
+    """A learned rewrite, a weak NLU parse or a fuzzy device match is a guess."""
+    weakest_match = min(resolution.scores.values(), default=1.0)
+    return rewritten or resolution.intent.confidence < CONFIDENT_NLU or weakest_match < CONFIDENT_MATCH

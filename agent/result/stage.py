@@ -1,0 +1,72 @@
+"""Dispatch to skills, with confirmation for security-sensitive guesses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from agent.bus import BusUnavailable
+from agent.clock import Clock
+from agent.context import TurnContext
+from agent.dialogue import CONFIRM_WINDOW_S, PendingAction
+from agent.result.safety import is_guess, opens_something
+from agent.turn import Outcome, Resolution, Result
+from skills.base import Commander, Skill, SkillContext, names
+
+log = logging.getLogger(__name__)
+NOT_UNDERSTOOD = "Sorry, I can't help with that."
+
+
+class ResultStage:
+    """Hands each resolved request to its skill and returns what happened."""
+
+    def __init__(
+        self, skills: Mapping[str, Skill], commander: Commander, clock: Clock,
+        services: Mapping[str, Any] | None = None, confirm_timeout_s: float = 2.0,
+    ) -> None:
+        self.skills = skills
+        self.commander = commander
+        self.clock = clock
+        self.services = dict(services or {})
+        self.confirm_timeout_s = confirm_timeout_s
+
+    async def process(self, resolution: Resolution, ctx: TurnContext) -> Result:
+        name = resolution.intent.name
+        if name == "HassConfirm":
+            return await self._confirmed(ctx)
+        if name == "HassDeny" and ctx.dialogue.take_pending(ctx.now):
+            return Result("Okay, I won't.", Outcome.SUCCESS)
+        if name in ("HassDeny", "HassNevermind"):
+            ctx.dialogue.pending = None
+        if resolution.question:
+            return Result(resolution.question, Outcome.CLARIFY)
+        if resolution.problem:
+            return Result(resolution.problem, Outcome.UNRESOLVED)
+        opened = opens_something(resolution, ctx.home)
+        if opened and is_guess(resolution, rewritten=ctx.trace.rewrite is not None):
+            verb = "unlock" if name != "HassTurnOn" else "open"
+            question = f"Do you want me to {verb} {names(ctx.home, opened)}?"
+            ctx.dialogue.pending = PendingAction(resolution, question, ctx.now + CONFIRM_WINDOW_S)
+            return Result(question, Outcome.CONFIRM, data={"pending": opened})
+        return await self._run_skill(resolution, ctx)
+
+    async def _confirmed(self, ctx: TurnContext) -> Result:
+        pending = ctx.dialogue.take_pending(ctx.now)
+        if pending is None:
+            return Result("There's nothing to confirm.", Outcome.UNRESOLVED)
+        return await self._run_skill(pending.resolution, ctx)
+
+    async def _run_skill(self, resolution: Resolution, ctx: TurnContext) -> Result:
+        skill = self.skills.get(resolution.intent.name)
+        if skill is None:
+            return Result(NOT_UNDERSTOOD, Outcome.UNSUPPORTED)
+        skill_ctx = SkillContext(
+            home=ctx.home, states=ctx.states, commander=self.commander, clock=self.clock, user=ctx.user,
+            satellite=ctx.satellite, area=ctx.area, services=self.services,
+            confirm_timeout_s=self.confirm_timeout_s,
+        )
+        try:
+            return await skill.handle(resolution, skill_ctx)
+        except BusUnavailable:
+            return Result("I can't reach the devices right now.", Outcome.ERROR)

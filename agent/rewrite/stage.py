@@ -1,0 +1,27 @@
+"""The rewrite stage and the interface every rewriter implements."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from agent.turn import Rewrite, Transcript
+
+
+class Rewriter(Protocol):
+    """One source of rewrites (a precomputed table, online retrieval, taught preferences)."""
+
+    def rewrite(self, text: str, ctx: Any) -> Rewrite | None: ...
+
+
+class RewriteStage:
+    """Applies the first rewriter that fires, in order; passes the text through when none does."""
+
+    def __init__(self, rewriters: list[Rewriter] | None = None) -> None:
+        self.rewriters = list(rewriters or [])
+
+    async def process(self, transcript: Transcript, ctx: Any = None) -> Rewrite:
+        for rewriter in self.rewriters:
+            found = rewriter.rewrite(transcript.text, ctx)
+            if found is not None:
+                return found
+        return Rewrite(transcript.text, transcript.text)

@@ -1,0 +1,104 @@
+"""The turn trace: every stage's input, output, confidence, latency and error for one turn."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Stage(StrEnum):
+    """Pipeline stages, in order."""
+
+    WAKE = "wake"
+    ASR = "asr"
+    REWRITE = "rewrite"
+    NLU = "nlu"
+    RESOLVE = "resolve"
+    RESULT = "result"
+    TTS = "tts"
+
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+
+
+@dataclass
+class StageRecord:
+    """What one stage did in one turn."""
+
+    stage: Stage
+    input: Any
+    output: Any
+    confidence: float | None
+    latency_ms: float
+    error: str | None = None
+
+
+@dataclass
+class TurnTrace:
+    """One turn, end to end. Serializable to JSON; stored in the turn log."""
+
+    user: str
+    device: str
+    """The satellite the user spoke to."""
+    area: str | None
+    started_at: float
+    session_id: str = ""
+    turn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    ended_at: float | None = None
+    stages: list[StageRecord] = field(default_factory=list)
+    text: str | None = None
+    """Text input, in text mode."""
+    intent: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    devices: list[str] = field(default_factory=list)
+    """Devices the result acted on or read."""
+    response: str = ""
+    outcome: str = ""
+    rewrite: str | None = None
+    """The rewrite rule applied, if any."""
+    barged_in: bool = False
+    rephrase_of: str | None = None
+    """Turn id of the previous turn this one rephrases."""
+
+    def record(self, stage: Stage) -> StageRecord | None:
+        return next((r for r in self.stages if r.stage == stage), None)
+
+    def latency_ms(self, stage: Stage) -> float | None:
+        rec = self.record(stage)
+        return rec.latency_ms if rec else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(dataclasses.asdict(self))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TurnTrace:
+        data = dict(data)
+        data["stages"] = [StageRecord(**{**r, "stage": Stage(r["stage"])}) for r in data.get("stages", [])]
+        return cls(**data)
+
+
+def _jsonable(value: Any) -> Any:
+    """Dataclasses, enums, tuples and sets turned into plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """Public form of the JSON conversion used for stage inputs and outputs."""
+    return _jsonable(value)

@@ -1,0 +1,123 @@
+"""What flows between pipeline stages: one small typed dataclass per stage output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+SlotValue = str | int | float
+
+
+@dataclass(frozen=True)
+class WakeEvent:
+    """The wake phrase was heard."""
+
+    phrase: str
+    """The wake phrase as configured."""
+    score: float
+    """Detection score in [0, 1]."""
+    remainder: str = ""
+    """Text mode: what followed the wake phrase in the same utterance."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What the user said, as recognized."""
+
+    text: str
+    confidence: float
+    """Recognizer confidence in [0, 1]."""
+    alternatives: tuple[str, ...] = ()
+    """N-best alternatives, best first, excluding `text`."""
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """The request after the rewrite layer; `rule` is None when nothing fired."""
+
+    text: str
+    original: str
+    rule: str | None = None
+    """Identifier of the rewrite that fired."""
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the user wants, before it is tied to concrete devices."""
+
+    name: str
+    """Home Assistant intent name, or a project name in the same style."""
+    slots: dict[str, SlotValue] = field(default_factory=dict)
+    confidence: float = 1.0
+    text: str = ""
+    """The text that was parsed."""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """An intent with its slots tied to this home, or the reason it could not be."""
+
+    intent: Intent
+    devices: tuple[str, ...] = ()
+    """Ids of the devices the request is about, in the order named."""
+    values: dict[str, Any] = field(default_factory=dict)
+    """Normalised values (brightness in %, temperature, duration in seconds, ...)."""
+    question: str | None = None
+    """A clarifying question when the request is ambiguous."""
+    problem: str | None = None
+    """An answer explaining why the request cannot be resolved."""
+    scores: dict[str, float] = field(default_factory=dict)
+    """Match score of each resolved device."""
+
+
+class Outcome(StrEnum):
+    """How a turn ended, as the result stage sees it."""
+
+    SUCCESS = "success"
+    """The request was carried out (and confirmed, if a device was involved)."""
+    UNCONFIRMED = "unconfirmed"
+    """A command was sent but the device did not confirm in time."""
+    CLARIFY = "clarify"
+    """The agent asked a question back."""
+    CONFIRM = "confirm"
+    """A security-sensitive action awaits the user's yes."""
+    UNRESOLVED = "unresolved"
+    """No such device, or nothing to act on."""
+    UNSUPPORTED = "unsupported"
+    """No skill can serve this request."""
+    NO_WAKE = "no_wake"
+    """No wake phrase: the turn was ignored."""
+    ERROR = "error"
+    """Something broke."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a skill did to the world."""
+
+    device: str
+    command: dict[str, Any]
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    """The response of a skill."""
+
+    speech: str
+    outcome: Outcome
+    actions: tuple[Action, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+    """Structured answer (e.g. the temperature read), for tests and tools."""
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Rendered response audio."""
+
+    text: str
+    path: str | None
+    """WAV file, or None for a null sink."""
+    duration_s: float

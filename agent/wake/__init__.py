@@ -1,0 +1,1 @@
+"""Wake stage: decides whether the agent was addressed."""

@@ -1,0 +1,31 @@
+"""Wake phrase detection in text mode (typed or scripted turns)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from agent.turn import WakeEvent
+
+WAKE_THRESHOLD = 85.0
+
+
+class TextWake:
+    """Looks for the wake phrase at the start of the text; `required=False` treats every turn as addressed."""
+
+    def __init__(self, phrase: str = "hey home", required: bool = True) -> None:
+        self.phrase = phrase.lower().strip()
+        self.required = required
+
+    async def process(self, text: str, ctx: Any = None) -> WakeEvent | None:
+        words = re.sub(r"[^\w\s']", " ", text.lower()).split()
+        n = len(self.phrase.split())
+        head = " ".join(words[:n])
+        score = fuzz.ratio(head, self.phrase) / 100 if words else 0.0
+        if score * 100 >= WAKE_THRESHOLD:
+            return WakeEvent(self.phrase, score, " ".join(words[n:]))
+        if not self.required:
+            return WakeEvent(self.phrase, 1.0, " ".join(words))
+        return None

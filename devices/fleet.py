@@ -1,0 +1,116 @@
+"""All the simulated devices of a home, each its own MQTT client, started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import aiomqtt
+
+from agent.broker import BrokerAddress, parse_broker_url
+from agent.clock import Clock
+from agent.home import Device, Home
+from devices import DEVICE_TYPES
+from devices.base import SimDevice
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT = 10.0
+
+
+def create_device(device: Device, clock: Clock, initial: dict[str, Any] | None = None) -> SimDevice:
+    """The simulator for one device of the home, chosen by its type."""
+    return DEVICE_TYPES[device.type](device, clock, initial)
+
+
+class DeviceFleet:
+    """One SimDevice per device of a home; `fleet[device_id]` is that device."""
+
+    def __init__(self, home: Home, clock: Clock, initial_states: dict[str, dict[str, Any]] | None = None) -> None:
+        initial_states = initial_states or {}
+        unknown = set(initial_states) - set(home.device_by_id)
+        if unknown:
+            raise ValueError(f"initial states for unknown devices: {', '.join(sorted(unknown))}")
+        self.devices = {d.id: create_device(d, clock, initial_states.get(d.id)) for d in home.devices}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._address: BrokerAddress | None = None
+
+    def __getitem__(self, device_id: str) -> SimDevice:
+        return self.devices[device_id]
+
+    def __iter__(self) -> Iterator[SimDevice]:
+        return iter(self.devices.values())
+
+    def __len__(self) -> int:
+        return len(self.devices)
+
+    async def start(self, address: BrokerAddress) -> None:
+        """Connect every device; return once each has published its retained state."""
+        self._address = address
+        await asyncio.gather(*(self.bring_online(device_id) for device_id in self.devices))
+
+    async def stop(self) -> None:
+        """Disconnect every device cleanly (each publishes `offline`)."""
+        tasks = dict(self._tasks)
+        self._tasks.clear()
+        for task in tasks.values():
+            task.cancel()
+        results = await asyncio.gather(*tasks.values(), return_exceptions=True)
+        for device_id, result in zip(tasks, results):
+            if isinstance(result, Exception):
+                log.warning("%s: stopped with an error: %s", device_id, result)
+
+    async def bring_online(self, device_id: str) -> None:
+        """Connect one device (again); return once it has published its retained state."""
+        if self._address is None:
+            raise RuntimeError("the fleet is not started")
+        if device_id in self._tasks:
+            raise RuntimeError(f"{device_id} is already online")
+        device = self.devices[device_id]
+        task = asyncio.create_task(device.run(self._address), name=f"sim-{device_id}")
+        self._tasks[device_id] = task
+        waiter = asyncio.create_task(device.ready.wait())
+        try:
+            await asyncio.wait({waiter, task}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if device.ready.is_set():
+            return
+        del self._tasks[device_id]
+        if task.done():
+            task.result()
+            raise RuntimeError(f"{device_id} stopped before it came online")
+        task.cancel()
+        raise TimeoutError(f"{device_id} did not come online within {READY_TIMEOUT} s")
+
+    async def take_offline(self, device_id: str) -> None:
+        """Drop one device's connection abruptly, so the broker publishes its last will `offline`."""
+        task = self._tasks.pop(device_id)
+        self.devices[device_id].drop_connection()
+        with suppress(aiomqtt.MqttError):
+            await asyncio.wait_for(task, READY_TIMEOUT)
+
+    async def set_state(self, device_id: str, **changes: Any) -> None:
+        """Something physically happened to a device (a door blocked, a lock jammed)."""
+        await self.devices[device_id].set_state(**changes)
+
+
+@asynccontextmanager
+async def running(
+    home: Home,
+    address: BrokerAddress | str,
+    clock: Clock,
+    initial_states: dict[str, dict[str, Any]] | None = None,
+) -> AsyncIterator[DeviceFleet]:
+    """Run the home's simulated devices; yields once every device has published its state."""
+    if isinstance(address, str):
+        address = parse_broker_url(address)
+    fleet = DeviceFleet(home, clock, initial_states)
+    try:
+        await fleet.start(address)
+        yield fleet
+    finally:
+        await fleet.stop()

@@ -1,0 +1,64 @@
+"""A media player or smart speaker (the Device says whether it has a screen)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from devices.base import CommandError, SimDevice, choice, integer, text
+
+VIDEO_CLASSES = frozenset({"movie", "video", "tv_show", "episode", "channel"})
+TRACK = re.compile(r"^(?P<title>.*) \(track (?P<number>\d+)\)$")
+
+
+class MediaPlayer(SimDevice):
+    """`{"state": idle|playing|paused, "media_title", "media_class", "volume": 0-100, "has_screen"}`."""
+
+    command_keys = frozenset({"state", "media_title", "media_class", "volume", "command"})
+
+    def default_state(self) -> dict[str, Any]:
+        return {
+            "state": "idle", "media_title": None, "media_class": None,
+            "volume": 40, "has_screen": self.device.has_screen,
+        }
+
+    def _apply(self, state: dict[str, Any], command: dict[str, Any]) -> None:
+        if "volume" in command:
+            state["volume"] = integer(command, "volume", 0, 100)
+        if "media_title" in command or "media_class" in command:
+            self._play(state, command)
+        elif "state" in command:
+            self._transport(state, choice(command, "state", ("idle", "playing", "paused")))
+        if "command" in command:
+            choice(command, "command", ("next",))
+            if state["media_title"] is None:
+                raise CommandError("nothing is playing to skip")
+            state.update(state="playing", media_title=next_title(state["media_title"]))
+
+    def _play(self, state: dict[str, Any], command: dict[str, Any]) -> None:
+        """Start playing a new item."""
+        if command.get("state", "playing") != "playing":
+            raise CommandError("media_title and media_class go with state playing")
+        title = text(command, "media_title")
+        media_class = text(command, "media_class") if command.get("media_class") is not None else None
+        if media_class in VIDEO_CLASSES and not state["has_screen"]:
+            raise CommandError(f"{self.device.name} has no screen to show a {media_class}")
+        state.update(state="playing", media_title=title, media_class=media_class)
+
+    def _transport(self, state: dict[str, Any], wanted: str) -> None:
+        """Resume, pause or stop what is loaded."""
+        if wanted == "playing" and state["media_title"] is None:
+            raise CommandError("nothing to resume")
+        if wanted == "paused" and state["state"] == "idle":
+            raise CommandError("nothing is playing")
+        if wanted == "idle":
+            state.update(media_title=None, media_class=None)
+        state["state"] = wanted
+
+
+def next_title(title: str) -> str:
+    """The item after `title`: "Jazz" -> "Jazz (track 2)" -> "Jazz (track 3)"."""
+    match = TRACK.match(title)
+    if match:
+        return f"{match['title']} (track {int(match['number']) + 1})"
+    return f"{title} (track 2)"

@@ -1,0 +1,1 @@
+"""Scripted scenarios (and later simulated populations) that drive the agent."""

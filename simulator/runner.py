@@ -1,0 +1,137 @@
+"""Runs a scenario against the real agent, simulated devices and a real broker, on a virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.agent import Agent
+from agent.broker import embedded_broker, parse_broker_url
+from agent.clock import VirtualClock
+from agent.config import AgentConfig
+from agent.home import load_home
+from agent.nlu.model import NluModel
+from agent.states import matches
+from agent.trace import TurnTrace
+from agent.yamlfile import ConfigError
+from devices.fleet import DeviceFleet
+from simulator.scenario import Expect, Scenario, Step, load_scenario
+
+STATE_WAIT_S = 1.0
+
+
+@dataclass
+class StepResult:
+    """A `say` step's trace and every expectation it missed."""
+
+    step: int
+    trace: TurnTrace
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ScenarioReport:
+    """Everything a scenario run produced."""
+
+    name: str
+    results: list[StepResult] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(not r.failures for r in self.results)
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "scenario": self.name, "passed": self.passed,
+            "turns": [{"step": r.step, "failures": r.failures, "trace": r.trace.to_dict()} for r in self.results],
+        }, indent=2)
+
+
+@asynccontextmanager
+async def broker_url(url: str | None) -> AsyncIterator[str]:
+    """The given broker, or an embedded amqtt broker for the duration."""
+    if url:
+        yield url
+    else:
+        async with embedded_broker() as started:
+            yield started
+
+
+async def run_scenario(
+    path: Path | str, broker: str | None = None, db: str | None = None, nlu: NluModel | None = None,
+    tts: str = "null", speech_dir: Path | None = None, on_turn: Any = None,
+) -> ScenarioReport:
+    """Run every step; `on_turn(StepResult)` is called as each turn completes."""
+    scenario = load_scenario(path)
+    home = load_home(scenario.home)
+    _check_devices(path, scenario, set(home.device_by_id))
+    clock = VirtualClock(scenario.start.timestamp())
+    report = ScenarioReport(scenario.name)
+    async with broker_url(broker) as url:
+        address = parse_broker_url(url)
+        async with DeviceFleet.running(home, address, clock, scenario.initial) as fleet:
+            config = AgentConfig(home=scenario.home, broker=url, db=db, require_wake=scenario.require_wake,
+                                 tts=tts, **({"speech_dir": speech_dir} if speech_dir else {}))
+            async with Agent(config, clock=clock, nlu=nlu) as agent:
+                for index, step in enumerate(scenario.steps, 1):
+                    result = await _run_step(index, step, agent, fleet, clock)
+                    if result is not None:
+                        report.results.append(result)
+                        if on_turn:
+                            on_turn(result)
+    return report
+
+
+async def _run_step(index: int, step: Step, agent: Agent, fleet: DeviceFleet, clock: VirtualClock) -> StepResult | None:
+    if step.wait is not None:
+        await clock.advance(step.wait)
+        return None
+    if step.set is not None:
+        assert step.device
+        await fleet.set_state(step.device, **step.set)
+        await agent.states.wait_for(step.device, matches(step.set), STATE_WAIT_S)
+        return None
+    assert step.say is not None
+    trace = await agent.handle_text(step.say, user=step.user, device=step.device)
+    failures = await check(step.expect, trace, agent) if step.expect else []
+    return StepResult(index, trace, failures)
+
+
+async def check(expect: Expect, trace: TurnTrace, agent: Agent) -> list[str]:
+    """Every way `trace` and the devices fall short of `expect`, in words."""
+    failures = []
+    if expect.intent is not None and trace.intent != expect.intent:
+        failures.append(f"intent: expected {expect.intent}, got {trace.intent}")
+    for slot, want in expect.slots.items():
+        if trace.slots.get(slot) != want:
+            failures.append(f"slot {slot}: expected {want!r}, got {trace.slots.get(slot)!r}")
+    if expect.outcome is not None and trace.outcome != expect.outcome:
+        failures.append(f"outcome: expected {expect.outcome}, got {trace.outcome}")
+    if expect.devices is not None and sorted(trace.devices) != sorted(expect.devices):
+        failures.append(f"devices: expected {expect.devices}, got {trace.devices}")
+    response = trace.response.lower()
+    failures += [f"response lacks {w!r}: {trace.response!r}" for w in expect.response_contains if w.lower() not in response]
+    failures += [f"response has {w!r}: {trace.response!r}" for w in expect.response_excludes if w.lower() in response]
+    for device_id, want in expect.states.items():
+        wanted = {k: tuple(v) if isinstance(v, list) else v for k, v in want.items()}
+        if not await agent.states.wait_for(device_id, matches(wanted), STATE_WAIT_S):
+            failures.append(f"{device_id}: expected {want}, state is {agent.states.get(device_id)}")
+    return failures
+
+
+def _check_devices(path: Path | str, scenario: Scenario, known: set[str]) -> None:
+    for where, device in [("initial", d) for d in scenario.initial] + [
+        (f"steps.{i}.device", s.device) for i, s in enumerate(scenario.steps) if s.device
+    ]:
+        if device not in known:
+            raise ConfigError(path, None, where, f"unknown device {device!r}")
+
+
+def run(path: Path | str, **kwargs: Any) -> ScenarioReport:
+    """Synchronous entry point."""
+    return asyncio.run(run_scenario(path, **kwargs))

@@ -1,0 +1,71 @@
+"""What a skill is, and what it may use: the home, device states, commands and services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from agent.clock import Clock
+from agent.home import Device, Home
+from agent.states import DeviceStates, matches
+from agent.turn import Action, Resolution, Result
+
+
+class Commander(Protocol):
+    """Sends a command to a device (the MQTT bus in the agent)."""
+
+    async def command(self, device: Device, payload: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class SkillContext:
+    """Everything a skill may read or act on during one turn."""
+
+    home: Home
+    states: DeviceStates
+    commander: Commander
+    clock: Clock
+    user: str
+    satellite: Device | None
+    """The device the user spoke to."""
+    area: str | None
+    """The area of the satellite."""
+    services: Mapping[str, Any] = field(default_factory=dict)
+    """Shared services by name (e.g. `weather`)."""
+    confirm_timeout_s: float = 2.0
+    """How long (real seconds) to wait for a device to confirm a command."""
+
+    def state(self, device_id: str) -> dict[str, Any]:
+        return self.states.get(device_id)
+
+    def device(self, device_id: str) -> Device:
+        device = self.home.device(device_id)
+        if device is None:
+            raise KeyError(f"unknown device {device_id!r}")
+        return device
+
+    async def command(self, device_id: str, payload: dict[str, Any], expect: dict[str, Any] | None = None) -> Action:
+        """Send `payload` and wait (bounded) until the device's state shows `expect` (default: payload)."""
+        device = self.device(device_id)
+        await self.commander.command(device, payload)
+        confirmed = await self.states.wait_for(device_id, matches(expect or payload), self.confirm_timeout_s)
+        return Action(device_id, payload, confirmed)
+
+
+class Skill:
+    """A self-contained unit that handles some intents. Subclasses in `skills/` register themselves."""
+
+    intents: ClassVar[frozenset[str]] = frozenset()
+    """Intent names this skill handles."""
+
+    async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
+        raise NotImplementedError
+
+
+def names(home: Home, device_ids: list[str] | tuple[str, ...]) -> str:
+    """'the kitchen light and the oven' for speech."""
+    spoken = [f"the {home.device_by_id[d].name}" for d in device_ids]
+    if len(spoken) <= 1:
+        return "".join(spoken)
+    return ", ".join(spoken[:-1]) + " and " + spoken[-1]

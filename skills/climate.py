@@ -1,0 +1,122 @@
+"""Temperatures: setting the thermostat and the oven, and telling how warm things are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.home import Device
+from agent.turn import Outcome, Resolution, Result
+from skills.base import Skill, SkillContext
+from skills.common import Command, carry_out, degrees, offline_result
+from skills.weather import place, weather_service
+
+
+def out_of_range(device: Device, target: float) -> str | None:
+    """What to say when `target` is outside what the device can be set to."""
+    low, high = device.min_temp, device.max_temp
+    if (low is not None and target < low) or (high is not None and target > high):
+        if low is not None and high is not None:
+            return f"The {device.name} goes from {degrees(low)} to {degrees(high)} degrees."
+        limit = f"at least {degrees(low)}" if low is not None else f"at most {degrees(high or 0)}"
+        return f"The {device.name} has to be set to {limit} degrees."
+    return None
+
+
+def _target(request: Resolution) -> tuple[str | None, float | None, Result | None]:
+    if not request.devices:
+        return None, None, Result("Which one do you mean?", Outcome.UNRESOLVED)
+    target = request.values.get("temperature")
+    if target is None:
+        return None, None, Result("What temperature should I set?", Outcome.UNRESOLVED)
+    return request.devices[0], float(target), None
+
+
+class ClimateSetSkill(Skill):
+    """HassClimateSetTemperature: the thermostat's target (switching it on if it was off)."""
+
+    intents = frozenset({"HassClimateSetTemperature"})
+
+    async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
+        device_id, target, problem = _target(request)
+        if problem or device_id is None or target is None:
+            return problem or Result("Which thermostat do you mean?", Outcome.UNRESOLVED)
+        device = ctx.device(device_id)
+        too = out_of_range(device, target)
+        if too:
+            return Result(too, Outcome.UNRESOLVED)
+        state = ctx.state(device_id)
+        payload: dict[str, Any] = {"target_temperature": target}
+        if state.get("mode") == "off":
+            current = state.get("current_temperature")
+            payload["mode"] = "cool" if current is not None and current > target else "heat"
+        return await carry_out(
+            ctx, [Command(device_id, payload)],
+            lambda ids: f"Set the {device.name} to {degrees(target)} degrees.",
+            f"go to {degrees(target)} degrees", data={"target_temperature": target},
+        )
+
+
+class OvenSetSkill(Skill):
+    """HassOvenSetTemperature: turns the oven on, heating to the target."""
+
+    intents = frozenset({"HassOvenSetTemperature"})
+
+    async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
+        device_id, target, problem = _target(request)
+        if problem or device_id is None or target is None:
+            return problem or Result("Which oven do you mean?", Outcome.UNRESOLVED)
+        device = ctx.device(device_id)
+        too = out_of_range(device, target)
+        if too:
+            return Result(too, Outcome.UNRESOLVED)
+        return await carry_out(
+            ctx, [Command(device_id, {"state": "on", "target_temperature": target})],
+            lambda ids: f"Preheating the {device.name} to {degrees(target)} degrees.",
+            f"heat to {degrees(target)} degrees", data={"target_temperature": target},
+        )
+
+
+class TemperatureSkill(Skill):
+    """HassClimateGetTemperature: a device (oven, thermostat, sensor), the room, or outside."""
+
+    intents = frozenset({"HassClimateGetTemperature"})
+
+    async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
+        source = request.values.get("source", "device" if request.devices else "outside")
+        if source == "outside" or not request.devices:
+            return self._outside(ctx)
+        device = ctx.device(request.devices[0])
+        if ctx.states.available(device.id) is False:
+            return offline_result(ctx, [device.id])
+        state = ctx.state(device.id)
+        reading = state.get("temperature" if device.type == "sensor" else "current_temperature")
+        if not isinstance(reading, (int, float)):
+            return Result(f"I haven't heard from the {device.name} yet.", Outcome.ERROR)
+        data: dict[str, Any] = {"temperature": reading, "source": device.type, "device": device.id}
+        if source == "room":
+            area = ctx.home.area_name(device.area) or "room"
+            data.update(source="room", area=device.area)
+            return Result(f"It's {degrees(reading)} degrees in the {area}.", Outcome.SUCCESS, data=data)
+        if device.type == "oven":
+            target = state.get("target_temperature")
+            if state.get("state") != "on":
+                speech = f"The {device.name} is off; it's at {degrees(reading)} degrees."
+            elif isinstance(target, (int, float)) and round(reading) < round(target):
+                speech = f"The {device.name} is at {degrees(reading)} degrees, heating to {degrees(target)}."
+                data["target_temperature"] = target
+            else:
+                speech = f"The {device.name} is at {degrees(reading)} degrees."
+                data["target_temperature"] = target
+            data["on"] = state.get("state") == "on"
+            return Result(speech, Outcome.SUCCESS, data=data)
+        return Result(f"The {device.name} reads {degrees(reading)} degrees.", Outcome.SUCCESS, data=data)
+
+    @staticmethod
+    def _outside(ctx: SkillContext) -> Result:
+        location = place(ctx.home.location)
+        try:
+            report = weather_service(ctx).current(location, ctx.clock.now())
+        except Exception:  # a real weather service can fail in many ways
+            return Result("I can't get the weather right now.", Outcome.ERROR)
+        return Result(f"It's {degrees(report.temperature)} degrees outside in {location}.", Outcome.SUCCESS,
+                      data={"temperature": report.temperature, "source": "outside", "location": location})

@@ -1,0 +1,45 @@
+"""Setting a light's brightness and colour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.turn import Outcome, Resolution, Result
+from skills.base import Skill, SkillContext, names
+from skills.common import Command, carry_out, sentence
+
+
+class LightSetSkill(Skill):
+    """HassLightSet: brightness (percent) and/or colour of one or several lights."""
+
+    intents = frozenset({"HassLightSet"})
+
+    async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
+        if not request.devices:
+            return Result("Which light do you mean?", Outcome.UNRESOLVED)
+        brightness = request.values.get("brightness")
+        color = request.values.get("color")
+        color = str(color).strip().lower() if color else None
+        if brightness is None and not color:
+            return Result("What should I set the light to?", Outcome.UNRESOLVED)
+        payload: dict[str, Any] = {}
+        expect: dict[str, Any] = {}
+        if color:
+            payload["color"] = expect["color"] = color
+        if brightness is not None:
+            brightness = int(brightness)
+            payload["brightness"] = brightness
+            expect.update({"state": "off"} if brightness == 0 else {"brightness": brightness, "state": "on"})
+        commands = [Command(d, payload, expect) for d in request.devices]
+
+        def done(ids: list[str]) -> str:
+            who = names(ctx.home, ids)
+            if brightness == 0:
+                return sentence(f"turned off {who}" + (f" and made {'it' if len(ids) == 1 else 'them'} {color}"
+                                                       if color else "") + ".")
+            to = [color] if color else []
+            if brightness is not None:
+                to.append(f"{brightness} percent")
+            return f"Set {who} to {' at '.join(to)}."
+
+        return await carry_out(ctx, commands, done, "change", data={"brightness": brightness, "color": color})

@@ -1,0 +1,92 @@
+"""Turning things on and off: every device type, several at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.home import Device
+from agent.turn import Outcome, Resolution, Result
+from skills.base import Skill, SkillContext, names
+from skills.common import Command, carry_out, group, join, sentence
+
+# type -> (on, off): (payload, expect, verb for "I asked X to ...", verb for "Turned on X")
+Plan = tuple[dict[str, Any], dict[str, Any], str, str]
+
+
+def plan(device: Device, on: bool, state: dict[str, Any]) -> Plan | None:
+    """What to send to switch `device` on or off, or None if it cannot be switched."""
+    kind = device.type
+    if kind in ("light", "switch", "oven", "coffee_maker"):
+        word = "on" if on else "off"
+        return {"state": word}, {"state": word}, f"turn {word}", f"turned {word}"
+    if device.is_media:
+        if on:
+            return {"state": "on"}, {"state": ("idle", "playing", "paused")}, "turn on", "turned on"
+        return {"state": "off"}, {"state": ("off", "idle")}, "turn off", "turned off"
+    if kind == "cover":
+        if on:
+            return {"state": "open"}, {"state": ("opening", "open")}, "open", "opening"
+        return {"state": "closed"}, {"state": ("closing", "closed")}, "close", "closing"
+    if kind == "lock":
+        word = "locked" if on else "unlocked"
+        return {"state": word}, {"state": word}, "lock" if on else "unlock", word
+    if kind == "vacuum":
+        if on:
+            return {"state": "cleaning"}, {"state": "cleaning"}, "start cleaning", "started"
+        return {"state": "docked"}, {"state": ("returning", "docked")}, "go back to its dock", "sending home"
+    if kind == "climate":
+        if on:
+            current, target = state.get("current_temperature"), state.get("target_temperature")
+            mode = "cool" if current is not None and target is not None and current > target else "heat"
+            return {"mode": mode}, {"mode": mode}, "turn on", "turned on"
+        return {"mode": "off"}, {"mode": "off"}, "turn off", "turned off"
+    return None
+
+
+class PowerSkill(Skill):
+    """HassTurnOn / HassTurnOff for lights, switches, appliances, media, covers, locks and vacuums."""
+
+    intents = frozenset({"HassTurnOn", "HassTurnOff"})
+
+    async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
+        on = request.intent.name == "HassTurnOn"
+        if not request.devices:
+            return Result("Which device do you mean?", Outcome.UNRESOLVED)
+        plans: dict[str, Plan] = {}
+        refused: list[str] = []
+        for device_id in request.devices:
+            found = plan(ctx.device(device_id), on, ctx.state(device_id))
+            if found is None:
+                refused.append(device_id)
+            else:
+                plans[device_id] = found
+        if not plans:
+            word = "on" if on else "off"
+            return Result(sentence(f"{names(ctx.home, refused)} can't be turned {word}."), Outcome.UNRESOLVED)
+        if len(plans) == 1:
+            only = next(iter(plans))
+            already = self._already(ctx.device(only), on, ctx.state(only))
+            if already:
+                return Result(already, Outcome.SUCCESS, data={"devices": [only], "on": on})
+        commands = [Command(d, p[0], p[1]) for d, p in plans.items()]
+
+        def done(ids: list[str]) -> str:
+            phrases = group(ids, lambda d: plans[d][3])
+            return sentence(join([self._done_phrase(ctx, verb, ids) for verb, ids in phrases.items()])) + "."
+
+        return await carry_out(ctx, commands, done, {d: p[2] for d, p in plans.items()},
+                               data={"devices": list(plans), "on": on})
+
+    @staticmethod
+    def _done_phrase(ctx: SkillContext, verb: str, ids: list[str]) -> str:
+        if verb == "sending home":
+            return f"sending {names(ctx.home, ids)} back to {'its dock' if len(ids) == 1 else 'their docks'}"
+        return f"{verb} {names(ctx.home, ids)}"
+
+    @staticmethod
+    def _already(device: Device, on: bool, state: dict[str, Any]) -> str | None:
+        """For doors and locks, saying "Opening" when it is already open would be wrong."""
+        current = state.get("state")
+        if device.type == "cover" and current == ("open" if on else "closed"):
+            return f"The {device.name} is already {current}."
+        return None

@@ -1,0 +1,28 @@
+"""Starting the robot vacuum and sending it home."""
+
+from __future__ import annotations
+
+from agent.turn import Outcome, Resolution, Result
+from skills.base import Skill, SkillContext, names
+from skills.common import Command, carry_out
+
+
+class VacuumSkill(Skill):
+    """HassVacuumStart / HassVacuumReturnToBase."""
+
+    intents = frozenset({"HassVacuumStart", "HassVacuumReturnToBase"})
+
+    async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
+        if not request.devices:
+            return Result("Which vacuum do you mean?", Outcome.UNRESOLVED)
+        ids = list(request.devices)
+        if request.intent.name == "HassVacuumStart":
+            commands = [Command(d, {"state": "cleaning"}) for d in ids]
+            return await carry_out(ctx, commands, lambda done: f"Started {names(ctx.home, done)}.",
+                                   "start cleaning", data={"state": "cleaning"})
+        commands = [Command(d, {"state": "docked"}, {"state": ("returning", "docked")}) for d in ids]
+        return await carry_out(
+            ctx, commands,
+            lambda done: f"Sending {names(ctx.home, done)} back to {'its dock' if len(done) == 1 else 'their docks'}.",
+            "go back to its dock", data={"state": "docked"},
+        )

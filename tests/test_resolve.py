@@ -1,0 +1,95 @@
+"""Entity resolution against the demo home: names, aliases, areas, ASR slips, ambiguity, context."""
+
+from pathlib import Path
+
+import pytest
+
+from agent.home import Home, load_home
+from agent.resolve import ResolveContext, resolve
+from agent.turn import Intent
+
+DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
+
+
+@pytest.fixture(scope="module")
+def home() -> Home:
+    return load_home(DEMO)
+
+
+def at(home: Home, satellite: str, **states: dict) -> ResolveContext:
+    device = home.device(satellite)
+    return ResolveContext(home, device.area, device, states)
+
+
+@pytest.mark.parametrize("slots,satellite,expected", [
+    ({"name": "kitchen light"}, "tv", ("kitchen_light",)),
+    ({"name": "kitchen lite"}, "tv", ("kitchen_light",)),          # ASR slip
+    ({"name": "television"}, "kitchen_speaker", ("tv",)),          # alias
+    ({"name": "light"}, "kitchen_speaker", ("kitchen_light",)),    # the speaker's own room
+    ({"name": "lights", "area": "bedroom"}, "kitchen_speaker", ("reading_lamp", "bedside_lamp")),
+    ({"name": "bedroom lights"}, "kitchen_speaker", ("reading_lamp", "bedside_lamp")),
+    ({"name": "lights", "area": "master bedroom"}, "tv", ("reading_lamp", "bedside_lamp")),  # area alias
+    ({"name": "coffee"}, "tv", ("coffee_maker",)),
+])
+def test_devices_found(home: Home, slots: dict, satellite: str, expected: tuple) -> None:
+    result = resolve(Intent("HassTurnOn", slots), at(home, satellite))
+    assert result.devices == expected, (result.question, result.problem)
+
+
+def test_all_the_lights_means_every_light(home: Home) -> None:
+    result = resolve(Intent("HassTurnOff", {"name": "all the lights"}), at(home, "kitchen_speaker"))
+    assert set(result.devices) == {d.id for d in home.devices if d.type == "light"}
+
+
+def test_two_lamps_in_the_bedroom_get_a_question(home: Home) -> None:
+    result = resolve(Intent("HassTurnOn", {"name": "lamp"}), at(home, "bedroom_speaker"))
+    assert result.devices == ()
+    assert result.question == ("There are two lamps in the bedroom: the reading lamp and the bedside lamp. "
+                               "Which one?")
+
+
+def test_unknown_device_and_room_are_named_back(home: Home) -> None:
+    result = resolve(Intent("HassTurnOn", {"name": "disco ball"}), at(home, "tv"))
+    assert result.problem == "I don't know a device called disco ball."
+    private = resolve(Intent("HassTurnOn", {"name": "big light"}), at(home, "kitchen_speaker"))
+    assert private.devices == () and "big light" in (private.problem or "")
+    room = resolve(Intent("HassTurnOn", {"name": "lights", "area": "attic"}), at(home, "tv"))
+    assert room.problem == "I don't know a room called attic."
+
+
+def test_temperature_means_the_oven_while_it_is_on(home: Home) -> None:
+    ask = Intent("HassClimateGetTemperature", {})
+    assert resolve(ask, at(home, "kitchen_speaker", oven={"state": "on"})).devices == ("oven",)
+    off = resolve(ask, at(home, "kitchen_speaker", oven={"state": "off"}))
+    assert off.devices == () and off.values["source"] == "outside"   # no thermometer in the kitchen
+    room = resolve(ask, at(home, "tv", oven={"state": "off"}))
+    assert room.devices == ("thermostat",) and room.values["source"] == "room"
+
+
+def test_media_goes_to_the_speaking_device(home: Home) -> None:
+    play = Intent("HassMediaSearchAndPlay", {"search_query": "hunger games"})
+    on_tv = resolve(play, at(home, "tv"))
+    assert on_tv.devices == ("tv",) and on_tv.values["has_screen"] is True
+    on_speaker = resolve(play, at(home, "kitchen_speaker"))
+    assert on_speaker.devices == ("kitchen_speaker",) and on_speaker.values["has_screen"] is False
+
+
+def test_pause_finds_what_is_playing_nearby(home: Home) -> None:
+    ctx = at(home, "bedroom_speaker", tv={"state": "playing"}, bedroom_speaker={"state": "idle"})
+    assert resolve(Intent("HassMediaPause", {}), ctx).devices == ("bedroom_speaker",)
+    ctx = at(home, "tv", tv={"state": "playing"})
+    assert resolve(Intent("HassMediaPause", {}), ctx).devices == ("tv",)
+
+
+@pytest.mark.parametrize("slots,problem", [
+    ({"name": "kitchen light", "brightness": 140}, "Brightness goes from 0 to 100 percent."),
+    ({"name": "kitchen light", "brightness": "lots"}, "Brightness goes from 0 to 100 percent."),
+])
+def test_out_of_range_values_are_explained(home: Home, slots: dict, problem: str) -> None:
+    assert resolve(Intent("HassLightSet", slots), at(home, "tv")).problem == problem
+
+
+def test_timer_duration_in_seconds(home: Home) -> None:
+    result = resolve(Intent("HassStartTimer", {"hours": 1, "minutes": 30}), at(home, "tv"))
+    assert result.values["duration_s"] == 5400
+    assert resolve(Intent("HassStartTimer", {}), at(home, "tv")).problem == "How long should the timer be?"

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiomqtt
+from amqtt.broker import Broker
 
 DEFAULT_PORT = 1883
 MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "mosquitto")
@@ -80,8 +81,6 @@ def free_port(host: str = "127.0.0.1") -> int:
 @asynccontextmanager
 async def embedded_broker(host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Run amqtt in this process (anonymous clients allowed) and yield its `mqtt://` URL."""
-    from amqtt.broker import Broker
-
     for name in ("amqtt", "transitions"):
         logging.getLogger(name).setLevel(logging.WARNING)
     port = port or free_port(host)

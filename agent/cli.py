@@ -40,7 +40,7 @@ async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator[
     from agent.broker import parse_broker_url
     from agent.clock import SystemClock
     from agent.home import load_home
-    from devices.fleet import DeviceFleet
+    from devices.fleet import running as running_fleet
     from simulator.runner import broker_url
 
     async with broker_url(broker) as url:
@@ -50,7 +50,7 @@ async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator[
                 yield agent
             return
         clock = SystemClock()
-        async with DeviceFleet.running(load_home(config.home), parse_broker_url(url), clock, None):
+        async with running_fleet(load_home(config.home), parse_broker_url(url), clock, None):
             async with Agent(config, clock=clock) as agent:
                 yield agent
 
@@ -197,13 +197,13 @@ def devices(home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, verbose: boo
     from agent.broker import parse_broker_url
     from agent.clock import SystemClock
     from agent.home import load_home
-    from devices.fleet import DeviceFleet
+    from devices.fleet import running as running_fleet
     from simulator.runner import broker_url
 
     async def main() -> None:
         async with broker_url(broker) as url:
             home_model = load_home(home)
-            async with DeviceFleet.running(home_model, parse_broker_url(url), SystemClock(), None):
+            async with running_fleet(home_model, parse_broker_url(url), SystemClock(), None):
                 console.print(f"{len(home_model.devices)} simulated devices on {url}. Ctrl-C to stop.")
                 await asyncio.Event().wait()
 
@@ -213,3 +213,29 @@ def devices(home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, verbose: boo
         pass
     except (ConfigError, ValueError, OSError) as exc:
         _fail(exc)
+
+
+@app.command()
+def bench(
+    turns: Annotated[int, typer.Option(help="Text turns to time.")] = 1000,
+    lines: Annotated[int, typer.Option(help="Utterances for the parse throughput run.")] = 5000,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Text-turn latency (p50/p99), parse throughput, and held-out intent accuracy."""
+    from rich.table import Table
+
+    from agent import bench as benchmark
+
+    figures = benchmark.as_dict(benchmark.run(turns, lines))
+    if as_json:
+        print(json.dumps(figures))
+        return
+    targets = {"turn_p50_ms": "<= 10", "turn_p99_ms": "<= 30", "parse_per_s": ">= 500",
+               "parse_cli_per_s": ">= 500", "intent_accuracy": ">= 0.95"}
+    table = Table(title="ambient bench")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("target", style="dim")
+    for key, value in figures.items():
+        table.add_row(key, str(value), targets.get(key, ""))
+    console.print(table)

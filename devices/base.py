@@ -50,6 +50,7 @@ class SimDevice:
         """Set while connected, announced and subscribed."""
         self._client: aiomqtt.Client | None = None
         self._publishing = asyncio.Lock()
+        self._publish_scheduled = False
         self._background: set[asyncio.Task[None]] = set()
 
     # --- the pure core -------------------------------------------------------
@@ -90,6 +91,7 @@ class SimDevice:
         identifier = f"ambient-sim-{self.device.id}-{secrets.token_hex(3)}"
         async with address.client(identifier=identifier, will=will) as client:
             self._client = client
+            self._publish_scheduled = False
             try:
                 await client.publish(availability, ONLINE, qos=1, retain=True)
                 await self._publish_state()
@@ -154,10 +156,16 @@ class SimDevice:
             await self.clock.sleep(interval)
             now = self.clock.now()
             if self.tick(now - last):
-                task = asyncio.create_task(self._publish_state())
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
+                self._schedule_publish()
             last = now
+
+    def _schedule_publish(self) -> None:
+        """Publish the state soon; changes faster than the broker takes them coalesce into one."""
+        if not self._publish_scheduled:
+            self._publish_scheduled = True
+            task = asyncio.create_task(self._publish_state())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     def _receive(self, topic: str, payload: Any) -> bool:
         """Apply a raw command; log and ignore a bad one. True if it was applied."""
@@ -183,6 +191,7 @@ class SimDevice:
     async def _publish_state(self) -> None:
         """Publish the current state, retained; the lock keeps publications in state order."""
         async with self._publishing:
+            self._publish_scheduled = False
             if self._client is not None:
                 payload = json.dumps(self.state)
                 await self._client.publish(self.device.topic(STATE), payload, qos=1, retain=True)

@@ -88,6 +88,8 @@ class DeviceFleet:
 
     async def take_offline(self, device_id: str) -> None:
         """Drop one device's connection abruptly, so the broker publishes its last will `offline`."""
+        if device_id not in self._tasks:
+            raise RuntimeError(f"{device_id} is not online")
         task = self._tasks.pop(device_id)
         self.devices[device_id].drop_connection()
         with suppress(aiomqtt.MqttError):

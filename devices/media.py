@@ -12,7 +12,7 @@ TRACK = re.compile(r"^(?P<title>.*) \(track (?P<number>\d+)\)$")
 
 
 class MediaPlayer(SimDevice):
-    """`{"state": idle|playing|paused, "media_title", "media_class", "volume": 0-100, "has_screen"}`."""
+    """`{"state": off|idle|playing|paused, "media_title", "media_class", "volume": 0-100, "has_screen"}`."""
 
     command_keys = frozenset({"state", "media_title", "media_class", "volume", "command"})
 
@@ -28,7 +28,7 @@ class MediaPlayer(SimDevice):
         if "media_title" in command or "media_class" in command:
             self._play(state, command)
         elif "state" in command:
-            self._transport(state, choice(command, "state", ("idle", "playing", "paused")))
+            self._transport(state, choice(command, "state", ("on", "off", "idle", "playing", "paused")))
         if "command" in command:
             choice(command, "command", ("next",))
             if state["media_title"] is None:
@@ -46,7 +46,11 @@ class MediaPlayer(SimDevice):
         state.update(state="playing", media_title=title, media_class=media_class)
 
     def _transport(self, state: dict[str, Any], wanted: str) -> None:
-        """Resume, pause or stop what is loaded."""
+        """Power on or off; resume, pause or stop what is loaded."""
+        if wanted in ("on", "off"):
+            if wanted == "off" or state["state"] == "off":
+                state.update(state="idle" if wanted == "on" else "off", media_title=None, media_class=None)
+            return
         if wanted == "playing" and state["media_title"] is None:
             raise CommandError("nothing to resume")
         if wanted == "paused" and state["state"] == "idle":

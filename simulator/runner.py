@@ -19,7 +19,7 @@ from agent.nlu.model import NluModel
 from agent.states import matches
 from agent.trace import TurnTrace
 from agent.yamlfile import ConfigError
-from devices.fleet import DeviceFleet
+from devices.fleet import DeviceFleet, running as running_fleet
 from simulator.scenario import Expect, Scenario, Step, load_scenario
 
 STATE_WAIT_S = 1.0
@@ -74,7 +74,7 @@ async def run_scenario(
     report = ScenarioReport(scenario.name)
     async with broker_url(broker) as url:
         address = parse_broker_url(url)
-        async with DeviceFleet.running(home, address, clock, scenario.initial) as fleet:
+        async with running_fleet(home, address, clock, scenario.initial) as fleet:
             config = AgentConfig(home=scenario.home, broker=url, db=db, require_wake=scenario.require_wake,
                                  tts=tts, **({"speech_dir": speech_dir} if speech_dir else {}))
             async with Agent(config, clock=clock, nlu=nlu) as agent:

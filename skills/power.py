@@ -22,7 +22,7 @@ def plan(device: Device, on: bool, state: dict[str, Any]) -> Plan | None:
     if device.is_media:
         if on:
             return {"state": "on"}, {"state": ("idle", "playing", "paused")}, "turn on", "turned on"
-        return {"state": "off"}, {"state": ("off", "idle")}, "turn off", "turned off"
+        return {"state": "off"}, {"state": "off"}, "turn off", "turned off"
     if kind == "cover":
         if on:
             return {"state": "open"}, {"state": ("opening", "open")}, "open", "opening"

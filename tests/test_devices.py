@@ -37,6 +37,7 @@ class Watcher:
     def __init__(self) -> None:
         self.messages: list[aiomqtt.Message] = []
         self._arrived = asyncio.Event()
+        self._cursor: dict[str, int] = {}
 
     async def collect(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
@@ -46,13 +47,15 @@ class Watcher:
     async def wait_for(
         self, topic: str, predicate: Callable[[Any], bool] = lambda _: True, timeout: float = 5.0
     ) -> aiomqtt.Message:
-        """The first message on `topic` whose decoded payload satisfies `predicate`."""
-        seen = 0
+        """The next message on `topic` (after the last one matched there) satisfying `predicate`."""
+        seen = self._cursor.get(topic, 0)
         async with asyncio.timeout(timeout):
             while True:
                 self._arrived.clear()
-                for message in self.messages[seen:]:
+                for index in range(seen, len(self.messages)):
+                    message = self.messages[index]
                     if str(message.topic) == topic and predicate(decode(message)):
+                        self._cursor[topic] = index + 1
                         return message
                 seen = len(self.messages)
                 await self._arrived.wait()

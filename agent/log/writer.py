@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 
 from agent.log.migrate import migrate
@@ -206,8 +206,8 @@ class TurnLog:
         return max(0.0, self._retry_at - time.monotonic())
 
     def _persist(self, pending: list[_Row]) -> None:
-        """Replay the spool, then write `pending` batch by batch; on failure keep the rest and schedule a retry."""
-        if not pending and not self._spool_waiting:
+        """Migrate if needed, replay the spool, write `pending` batch by batch; on failure keep the rest and retry later."""
+        if not pending and not self._spool_waiting and self._migrated:
             return
         try:
             self._ensure_schema()
@@ -249,6 +249,9 @@ class TurnLog:
     def _replay_spool(self) -> None:
         """Write every spooled row in one transaction, then delete the spool."""
         rows: list[_Row] = []
+        if not self.spool_path.exists():
+            self._spool_waiting = False
+            return
         with self.spool_path.open(encoding="utf-8") as spool:
             for number, line in enumerate(spool, 1):
                 try:
@@ -300,7 +303,7 @@ class TurnLog:
             log.error(
                 "turn log: cannot write to %s (%s); keeping turns, retrying, and spooling to %s after %.0f s",
                 self._shown_url,
-                exc,
+                exc.orig if isinstance(exc, DBAPIError) else exc,
                 self.spool_path,
                 self._spool_after_s,
                 exc_info=not isinstance(exc, (SQLAlchemyError, OSError)),

@@ -1,0 +1,112 @@
+"""Benchmarks: text-turn latency, `parse` throughput, and intent accuracy on the held-out set."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agent.home import load_home
+from agent.nlu.model import NluModel
+from agent.trace import Stage
+
+ROOT = Path(__file__).resolve().parent.parent
+HELD_OUT = ROOT / "tests" / "data" / "intents_handwritten.yaml"
+DEMO_HOME = ROOT / "scenarios" / "home.yaml"
+
+
+@dataclass
+class Figures:
+    """What `ambient bench` prints."""
+
+    turns: int
+    turn_p50_ms: float
+    turn_p99_ms: float
+    nlu_p50_ms: float
+    parse_lines: int
+    parse_per_s: float
+    parse_cli_per_s: float
+    accuracy_n: int
+    intent_accuracy: float
+    slot_exact: float
+
+
+def held_out() -> list[dict[str, Any]]:
+    """The hand-written phrasings that are never trained on."""
+    return yaml.safe_load(HELD_OUT.read_text())
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def accuracy(model: NluModel, cases: list[dict[str, Any]]) -> tuple[float, float]:
+    """(intent accuracy, share with every expected slot right)."""
+    right = slots_right = 0
+    for case, got in zip(cases, model.parse_many(c["text"] for c in cases)):
+        right += got.name == case["intent"]
+        slots_right += got.name == case["intent"] and all(
+            str(got.slots.get(k)).lower() == str(v).lower() for k, v in case["slots"].items())
+    return right / len(cases), slots_right / len(cases)
+
+
+async def turn_latencies(model: NluModel, utterances: list[str], count: int) -> tuple[list[float], list[float]]:
+    """Per-turn ms (wake..result: rewrite, NLU, resolve, skill with MQTT round trip; no TTS), and NLU ms."""
+    from agent.agent import Agent
+    from agent.broker import embedded_broker, parse_broker_url
+    from agent.clock import SystemClock
+    from agent.config import AgentConfig
+    from devices.fleet import running as running_fleet
+
+    turns, nlu = [], []
+    async with embedded_broker() as url:
+        clock = SystemClock()
+        async with running_fleet(load_home(DEMO_HOME), parse_broker_url(url), clock, None):
+            config = AgentConfig(home=DEMO_HOME, broker=url, db=None, require_wake=False)
+            async with Agent(config, clock=clock, nlu=model) as agent:
+                for text in itertools.islice(itertools.cycle(utterances), count):
+                    trace = await agent.handle_text(text, user="bench", device="kitchen_speaker", end=Stage.RESULT)
+                    turns.append(sum(r.latency_ms for r in trace.stages))
+                    nlu.append(trace.latency_ms(Stage.NLU) or 0.0)
+    return turns, nlu
+
+
+def parse_cli_rate(lines: list[str]) -> float:
+    """Utterances per second through the real `ambient parse` process, model load included."""
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "agent", "parse"], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - began
+    assert done.stdout.count("\n") == len(lines)
+    return len(lines) / elapsed
+
+
+def run(turn_count: int = 1000, parse_count: int = 5000) -> Figures:
+    model = NluModel.load(load_home(DEMO_HOME))
+    cases = held_out()
+    intent_acc, slot_acc = accuracy(model, cases)
+    utterances = [c["text"] for c in cases if c["intent"] not in ("HassUnlockDoor",)]
+    turns, nlu = asyncio.run(turn_latencies(model, utterances, turn_count))
+    lines = list(itertools.islice(itertools.cycle(c["text"] for c in cases), parse_count))
+    began = time.perf_counter()
+    parsed = sum(1 for _ in model.parse_many(lines))
+    parse_rate = parsed / (time.perf_counter() - began)
+    return Figures(
+        turns=len(turns), turn_p50_ms=statistics.median(turns), turn_p99_ms=percentile(turns, 0.99),
+        nlu_p50_ms=statistics.median(nlu), parse_lines=parse_count, parse_per_s=parse_rate,
+        parse_cli_per_s=parse_cli_rate(lines), accuracy_n=len(cases), intent_accuracy=intent_acc,
+        slot_exact=slot_acc,
+    )
+
+
+def as_dict(figures: Figures) -> dict[str, Any]:
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(figures).items()}

@@ -1,0 +1,178 @@
+"""Deterministic generation of training examples from templates, generic vocabulary and a home."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from functools import partial
+
+from agent.home import Home
+from agent.nlu import vocab
+from agent.nlu.expression import Piece, join, parse, sample
+from agent.nlu.numbers import NumberStyle, say_number
+from agent.nlu.templates import RULES, TEMPLATES
+
+Span = tuple[int, int, str]
+"""Character start, end and slot label."""
+
+HOME_KINDS: dict[str, str] = {
+    "light": "light", "switch": "switch", "cover": "cover", "lock": "lock", "media_player": "media",
+    "speaker": "media", "climate": "climate", "oven": "oven", "vacuum": "vacuum", "coffee_maker": "coffee",
+}
+"""Home device type -> vocabulary kind."""
+COMPOSITE_KINDS: dict[str, tuple[str, ...]] = {
+    "onoff": ("light", "light", "switch", "media", "climate", "coffee", "cover"),
+    "appliance": ("switch", "coffee", "media"),
+}
+"""Kinds that stand for several device kinds."""
+HOME_SHARE = 0.3
+"""How often a slot is filled from the home's own names, when a home is given."""
+APOSTROPHE_DROP = 0.15
+"""How often an example is written without apostrophes, as recognizers often do."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One training utterance."""
+
+    text: str
+    intent: str
+    spans: tuple[Span, ...] = ()
+    """Slot spans over `text`."""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Names available to fill device and area slots."""
+
+    devices: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(vocab.DEVICES))
+    """Device names by kind."""
+    areas: tuple[str, ...] = vocab.AREAS
+    """Area names."""
+    home_devices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The home's own device names and aliases by kind."""
+    home_areas: tuple[str, ...] = ()
+    """The home's own area names and aliases."""
+
+
+def home_vocabulary(home: Home | None) -> Vocabulary:
+    """Generic vocabulary, plus the names and aliases of `home` when given."""
+    if home is None:
+        return Vocabulary()
+    devices: dict[str, list[str]] = {}
+    for device in home.devices:
+        kind = HOME_KINDS.get(device.type)
+        if kind:
+            devices.setdefault(kind, []).extend(n.lower() for n in (device.name, *device.aliases))
+    areas = tuple(n.lower() for area in home.areas for n in (area.name, *area.aliases))
+    return Vocabulary(home_devices={k: tuple(v) for k, v in devices.items()}, home_areas=areas)
+
+
+def generate(per_intent: int, seed: int, home: Home | None = None) -> list[Example]:
+    """`per_intent` examples of every intent (half as many again for OutOfDomain), same seed, same list."""
+    rng = random.Random(seed)
+    fill = partial(fill_slot, home_vocabulary(home))
+    examples: list[Example] = []
+    for intent, templates in TEMPLATES.items():
+        count = per_intent * 3 // 2 if intent == "OutOfDomain" else per_intent
+        trees = [parse(t) for t in templates]
+        for _ in range(count):
+            pieces = sample(rng.choice(trees), rng, fill, RULES)
+            if rng.random() < APOSTROPHE_DROP:
+                pieces = [(t.replace("'", "") if label is None else t, label) for t, label in pieces]
+            text, spans = join(pieces)
+            examples.append(Example(text, intent, tuple(spans)))
+    rng.shuffle(examples)
+    return examples
+
+
+def fill_slot(vocabulary: Vocabulary, label: str, kind: str, rng: random.Random) -> list[Piece]:
+    """Text for the slot `{label:kind}`."""
+    if label == "name":
+        return [(_device_name(vocabulary, kind, rng), label)]
+    if label == "area":
+        home = vocabulary.home_areas and rng.random() < HOME_SHARE
+        return [(rng.choice(vocabulary.home_areas if home else vocabulary.areas), label)]
+    if label in ("hours", "minutes", "seconds") or label == "duration":
+        return _duration(kind == "adjective", rng)
+    if label == "_":
+        if kind == "off_topic":
+            return [(rng.choice(vocab.OFF_TOPIC), None)]
+        return [(rng.choice(vocab.OFF_TOPIC_FILL[kind]), None)]
+    return [(_value(label, kind, rng), label)]
+
+
+def _device_name(vocabulary: Vocabulary, kind: str, rng: random.Random) -> str:
+    if kind == "timer":
+        return rng.choice(vocab.TIMER_NAMES)
+    kind = rng.choice(COMPOSITE_KINDS.get(kind, (kind,)))
+    own = vocabulary.home_devices.get(kind, ())
+    if own and rng.random() < HOME_SHARE:
+        return rng.choice(own)
+    return rng.choice(vocabulary.devices[kind])
+
+
+def _value(label: str, kind: str, rng: random.Random) -> str:
+    if label == "brightness":
+        return _number(rng.choice((rng.randrange(5, 101, 5), rng.randint(1, 100))), rng)
+    if label == "volume_level":
+        return _number(rng.choice((rng.randrange(0, 101, 10), rng.randint(0, 100))), rng)
+    if label == "temperature" and kind == "oven":
+        value = rng.choice((rng.randrange(200, 551, 25), rng.randrange(150, 551, 5)))
+        style: NumberStyle = rng.choice(("digits", "digits", "colloquial", "words"))
+        return say_number(value, style)
+    if label == "temperature":
+        return _number(rng.choice((rng.randint(60, 85), rng.randint(16, 28))), rng)
+    if label == "color":
+        return rng.choice(vocab.COLORS)
+    if label == "state":
+        states = {"onoff": ("on", "off"), "cover": ("open", "closed"), "lock": ("locked", "unlocked")}[kind]
+        return rng.choice(vocab.STATES[rng.choice(states)])
+    if label == "search_query":
+        if kind == "any":
+            return rng.choice(rng.choice(list(vocab.MEDIA.values())))
+        if kind == "song_by":
+            return f"{rng.choice(vocab.MEDIA['song'])} by {rng.choice(vocab.MEDIA['artist'])}"
+        return rng.choice(vocab.MEDIA[kind])
+    if label == "media_class":
+        return rng.choice(vocab.MEDIA_CLASS_WORDS[kind])
+    if label == "location":
+        return rng.choice(vocab.CITIES)
+    if label == "day":
+        return rng.choice(vocab.DAYS)
+    raise KeyError(f"no vocabulary for slot {label}:{kind}")
+
+
+def _number(value: int, rng: random.Random) -> str:
+    return say_number(value, "digits" if rng.random() < 0.5 else "words")
+
+
+_UNIT_LIMITS = {"hours": 12, "minutes": 90, "seconds": 90}
+
+
+def _duration(adjective: bool, rng: random.Random) -> list[Piece]:
+    """A spoken duration, one labelled span per unit ("1 hour and 20 minutes")."""
+    if adjective:
+        unit = rng.choice(("minutes", "minutes", "seconds", "hours"))
+        value = rng.randint(1, _UNIT_LIMITS[unit])
+        article = "an" if say_number(value, "words")[0] in "aeiou" else "a"
+        return [(article, None), (f"{_number(value, rng)} {unit[:-1]}", unit)]
+    shape = rng.random()
+    if shape < 0.12:
+        phrase, unit = rng.choice((
+            ("an hour and a half", "hours"), ("half an hour", "hours"), ("a minute and a half", "minutes"),
+            ("half a minute", "minutes"), ("a quarter of an hour", "hours"), ("an hour", "hours"),
+            ("a minute", "minutes"), ("one and a half hours", "hours"), ("two and a half minutes", "minutes"),
+            ("a couple of minutes", "minutes"), ("a second", "seconds"),
+        ))
+        return [(phrase, unit)]
+    units = rng.choice((("minutes",), ("minutes",), ("seconds",), ("hours",), ("hours", "minutes"),
+                        ("minutes", "seconds")))
+    pieces: list[Piece] = []
+    for i, unit in enumerate(units):
+        value = rng.randint(1, _UNIT_LIMITS[unit] if i == 0 else 59)
+        word = unit if value != 1 else unit[:-1]
+        if i:
+            pieces.append(("and" if rng.random() < 0.5 else "", None))
+        pieces.append((f"{_number(value, rng)} {word}", unit))
+    return pieces

@@ -1,0 +1,144 @@
+"""Training the spaCy pipeline (textcat for the intent, entity_ruler + ner for slots) and caching it on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.training import Example as SpacyExample
+from spacy.util import fix_random_seed
+
+from agent.home import Home
+from agent.nlu.generate import Example, generate
+from agent.nlu.intents import INTENT_NAMES, SLOT_NAMES
+
+_SOURCES = ("intents.py", "templates.py", "vocab.py", "numbers.py", "expression.py", "generate.py", "train.py")
+META_FILE = "ambient_nlu.json"
+"""Extra data saved next to the spaCy pipeline."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides what model comes out of training."""
+
+    seed: int = 7
+    """Seeds generation, initialisation and shuffling."""
+    per_intent: int = 260
+    """Generated examples per intent."""
+    epochs: int = 8
+    """Passes over the examples."""
+    batch_size: int = 32
+    """Examples per update."""
+    dropout: float = 0.2
+    """Dropout during training."""
+    ngram_size: int = 2
+    """Longest n-gram the bag-of-words intent classifier looks at."""
+    width: int = 64
+    """Width of the NER's token vectors."""
+    depth: int = 3
+    """Convolution layers in the NER's token encoder."""
+    embed_size: int = 2000
+    """Rows of each hash-embedding table."""
+
+
+def model_key(config: TrainConfig, home: Home | None = None) -> str:
+    """Hash of the generating code, templates, vocabulary, config and spaCy version (and home, if trained on)."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in _SOURCES:
+        digest.update((here / name).read_bytes())
+    digest.update(json.dumps(asdict(config), sort_keys=True).encode())
+    digest.update(spacy.__version__.encode())
+    if home is not None:
+        digest.update(home.model_dump_json().encode())
+    return digest.hexdigest()[:16]
+
+
+def cache_root(cache_dir: Path | None = None) -> Path:
+    """Where trained models live: `cache_dir`, else `$AMBIENT_CACHE/nlu`, else `~/.cache/ambient/nlu`."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    base = os.environ.get("AMBIENT_CACHE")
+    return (Path(base) if base else Path.home() / ".cache" / "ambient") / "nlu"
+
+
+def build_pipeline(config: TrainConfig) -> Language:
+    """An untrained pipeline: textcat, entity_ruler, ner."""
+    nlp = spacy.blank("en")
+    textcat = nlp.add_pipe("textcat", config={"model": {
+        "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
+        "ngram_size": config.ngram_size, "no_output_layer": False, "length": 262144,
+    }})
+    nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    ner = nlp.add_pipe("ner", config={"model": {
+        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner",
+        "extra_state_tokens": False, "hidden_width": 64, "maxout_pieces": 2, "use_upper": True,
+        "tok2vec": {
+            "@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None,
+            "width": config.width, "depth": config.depth, "embed_size": config.embed_size,
+            "window_size": 1, "maxout_pieces": 3, "subword_features": True,
+        },
+    }})
+    for intent in INTENT_NAMES:
+        textcat.add_label(intent)
+    for slot in SLOT_NAMES:
+        ner.add_label(slot)
+    return nlp
+
+
+def to_spacy(nlp: Language, examples: list[Example]) -> list[SpacyExample]:
+    """Generated examples as spaCy training examples."""
+    out = []
+    for example in examples:
+        doc = nlp.make_doc(example.text)
+        cats = {intent: float(intent == example.intent) for intent in INTENT_NAMES}
+        out.append(SpacyExample.from_dict(doc, {"cats": cats, "entities": list(example.spans)}))
+    return out
+
+
+def train(config: TrainConfig, home: Home | None = None) -> tuple[Language, frozenset[str]]:
+    """Train a pipeline; returns it and the words seen in training."""
+    fix_random_seed(config.seed)
+    nlp = build_pipeline(config)
+    examples = generate(config.per_intent, config.seed, home)
+    data = to_spacy(nlp, examples)
+    optimizer = nlp.initialize(lambda: data[:500])
+    order = random.Random(config.seed)
+    with nlp.select_pipes(enable=["textcat", "ner"]):
+        for _ in range(config.epochs):
+            order.shuffle(data)
+            losses: dict[str, float] = {}
+            for start in range(0, len(data), config.batch_size):
+                nlp.update(data[start:start + config.batch_size], drop=config.dropout, sgd=optimizer,
+                           losses=losses)
+    known = frozenset(token.lower_ for example in data for token in example.reference)
+    return nlp, known
+
+
+def ensure_trained(config: TrainConfig, cache_dir: Path | None = None, home: Home | None = None) -> Path:
+    """The cached model directory for `config`, training it first if needed (safe across processes)."""
+    root = cache_root(cache_dir)
+    target = root / model_key(config, home)
+    if (target / META_FILE).exists():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    nlp, known = train(config, home)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
+    try:
+        nlp.to_disk(tmp)
+        (tmp / META_FILE).write_text(json.dumps({"config": asdict(config), "known_words": sorted(known)}))
+        os.rename(tmp, target)
+    except OSError:
+        if not (target / META_FILE).exists():
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target

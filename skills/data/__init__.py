@@ -1,0 +1,1 @@
+"""Data files the skills read (the media catalog)."""

@@ -1,0 +1,156 @@
+"""The whole agent in text mode on a real broker with simulated devices and a real SQLite turn log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from agent.agent import Agent
+from agent.broker import parse_broker_url
+from agent.clock import SystemClock
+from agent.config import AgentConfig
+from agent.home import load_home
+from agent.nlu.model import NluModel
+from agent.trace import Stage
+from devices.fleet import DeviceFleet, running
+
+DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
+
+
+@pytest.fixture
+async def world(broker_url: str, tmp_path: Path, nlu: NluModel) -> AsyncIterator[tuple[Agent, DeviceFleet]]:
+    clock = SystemClock()
+    async with running(load_home(DEMO), broker_url, clock) as fleet:
+        config = AgentConfig(home=DEMO, broker=broker_url, db=f"sqlite:///{tmp_path / 'turns.db'}")
+        async with Agent(config, clock=clock, nlu=nlu) as agent:
+            yield agent, fleet
+
+
+async def test_a_spoken_command_changes_the_device_and_is_logged(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = world
+    trace = await agent.handle_text("hey home, turn on the kitchen light", user="alice", device="tv")
+    assert trace.intent == "HassTurnOn" and trace.outcome == "success"
+    assert fleet["kitchen_light"].state["state"] == "on"
+    assert "kitchen light" in trace.response.lower()
+    assert [r.stage for r in trace.stages] == list(Stage)
+    assert all(r.latency_ms >= 0 and r.error is None for r in trace.stages)
+    agent.turn_log.flush(5)
+    with sa.create_engine(agent.config.db).connect() as db:
+        row = db.execute(sa.text("select user, intent, outcome, trace from turns")).one()
+    assert row[:3] == ("alice", "HassTurnOn", "success")
+    assert json.loads(row[3])["turn_id"] == trace.turn_id
+
+
+async def test_without_the_wake_phrase_nothing_happens(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = world
+    trace = await agent.handle_text("turn on the kitchen light", device="kitchen_speaker")
+    assert trace.outcome == "no_wake" and trace.intent is None
+    assert fleet["kitchen_light"].state["state"] == "off"
+
+
+@pytest.mark.parametrize("text,answer", [
+    ("hey home", "can't help"),
+    ("hey home asdf qwer zxcv", "can't help"),
+    ("hey home make me a sandwich", "can't help"),
+    ("hey home turn on the disco ball", "I don't know a device called disco ball"),
+])
+async def test_nonsense_and_unknown_devices_get_a_clear_answer(
+    world: tuple[Agent, DeviceFleet], text: str, answer: str
+) -> None:
+    agent, _ = world
+    trace = await agent.handle_text(text, device="kitchen_speaker")
+    assert answer.lower() in trace.response.lower()
+    assert trace.outcome in ("unsupported", "unresolved")
+
+
+async def test_a_guessed_garage_opening_asks_first(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = world
+    ask = await agent.handle_text("hey home open the garage dor", device="kitchen_speaker")
+    assert ask.outcome == "confirm" and "open the garage door?" in ask.response
+    assert fleet["garage_door"].state["state"] == "closed"
+    no = await agent.handle_text("hey home no", device="kitchen_speaker")
+    assert no.outcome == "success" and fleet["garage_door"].state["state"] == "closed"
+    await agent.handle_text("hey home open the garage dor", device="kitchen_speaker")
+    yes = await agent.handle_text("hey home yes", device="kitchen_speaker")
+    assert yes.outcome == "success"
+    assert fleet["garage_door"].state["state"] in ("opening", "open")
+
+
+async def test_a_clear_garage_command_just_runs(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = world
+    trace = await agent.handle_text("hey home open the garage door", device="kitchen_speaker")
+    assert trace.outcome == "success"
+    assert fleet["garage_door"].state["state"] in ("opening", "open")
+
+
+async def test_a_broken_stage_is_answered_logged_and_survived(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = world
+
+    class Broken:
+        async def process(self, data: object, ctx: object) -> object:
+            raise RuntimeError("resolver exploded")
+
+    working = agent.pipeline.stages.resolve
+    agent.pipeline.stages.resolve = Broken()
+    trace = await agent.handle_text("hey home turn on the kitchen light", device="tv")
+    assert trace.outcome == "error" and "something went wrong" in trace.response
+    assert trace.record(Stage.RESOLVE).error == "RuntimeError: resolver exploded"
+    agent.pipeline.stages.resolve = working
+    again = await agent.handle_text("hey home turn on the kitchen light", device="tv")
+    assert again.outcome == "success" and fleet["kitchen_light"].state["state"] == "on"
+    agent.turn_log.flush(5)
+    with sa.create_engine(agent.config.db).connect() as db:
+        assert db.execute(sa.text("select count(*) from turns")).scalar() == 2
+
+
+async def test_offline_device_is_reported_not_commanded(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = world
+    await fleet.take_offline("coffee_maker")
+    for _ in range(100):
+        if agent.states.available("coffee_maker") is False:
+            break
+        await asyncio.sleep(0.05)
+    trace = await agent.handle_text("hey home turn on the coffee maker", device="kitchen_speaker")
+    assert "offline" in trace.response
+
+
+async def test_agent_events_are_published_per_turn(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, _ = world
+    address = parse_broker_url(agent.config.broker)
+    seen: list[str] = []
+    async with address.client(identifier="watcher") as client:
+        await client.subscribe("ambient/#")
+
+        async def collect() -> None:
+            async for message in client.messages:
+                seen.append(str(message.topic))
+                if str(message.topic).endswith("/speaking"):
+                    return
+
+        watcher = asyncio.create_task(collect())
+        await asyncio.sleep(0.1)
+        await agent.handle_text("hey home what time is it", device="bedroom_speaker")
+        await asyncio.wait_for(watcher, 3)
+    assert seen[:3] == ["ambient/bedroom_speaker/wake", "ambient/bedroom_speaker/transcript",
+                        "ambient/bedroom_speaker/intent"]
+    assert "ambient/bedroom_speaker/result" in seen
+
+
+async def test_unwritable_database_loses_no_turn(amqtt_url: str, tmp_path: Path, nlu: NluModel) -> None:
+    clock = SystemClock()
+    bad_db = f"sqlite:///{tmp_path / 'no_such_dir' / 'turns.db'}"
+    async with running(load_home(DEMO), amqtt_url, clock):
+        config = AgentConfig(home=DEMO, broker=amqtt_url, db=bad_db)
+        async with Agent(config, clock=clock, nlu=nlu) as agent:
+            for _ in range(3):
+                trace = await agent.handle_text("hey home turn on the kitchen light", device="tv")
+                assert trace.outcome == "success"
+            agent.turn_log.flush(5)
+            spool = Path(agent.turn_log.spool_path)
+    lines = [json.loads(line) for line in spool.read_text().splitlines()]
+    assert sum(1 for line in lines if line.get("kind", "turn") == "turn") >= 3

@@ -14,6 +14,7 @@ import pytest
 
 from agent.tts import engine as tts
 from agent.tts.engine import NullTts, Pyttsx3Tts, TtsStage
+from agent.turn import Outcome, Result
 
 TEXT = "The kitchen light is on."
 
@@ -42,7 +43,7 @@ def without_pyttsx3(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 async def test_synthesizes_a_real_wav(tmp_path: Path) -> None:
-    speech = await Pyttsx3Tts().synthesize(TEXT, tmp_path / "out.wav")
+    speech = await Pyttsx3Tts(voice=None).synthesize(TEXT, tmp_path / "out.wav")
     assert speech.text == TEXT
     assert speech.path == str(tmp_path / "out.wav")
     assert_speech_wav(tmp_path / "out.wav")
@@ -105,7 +106,7 @@ async def test_stage_names_files_after_the_turn(tmp_path: Path) -> None:
 
 
 async def test_null_tts_writes_nothing(tmp_path: Path) -> None:
-    speech = await TtsStage(NullTts(), tmp_path).process(TEXT, SimpleNamespace(turn_id="t1"))
+    speech = await TtsStage(NullTts(), tmp_path).process(Result(TEXT, Outcome.SUCCESS), SimpleNamespace(turn_id="t1"))
     assert (speech.text, speech.path) == (TEXT, None)
     assert 1 < speech.duration_s < 3  # five words at 175 words per minute
     assert list(tmp_path.iterdir()) == []

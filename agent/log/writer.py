@@ -109,6 +109,8 @@ class TurnLog:
 
     def start(self) -> None:
         """Migrate the database (retried in the background if it fails) and start the writer thread."""
+        if self._thread is not None:
+            return
         self._spool_waiting = self.spool_path.exists()
         try:
             self._ensure_schema()

@@ -142,6 +142,7 @@ def join(pieces: list[Piece]) -> tuple[str, list[tuple[int, int, str]]]:
     """Glue pieces into one single-spaced string and the character spans of the labelled ones."""
     text = ""
     spans: list[tuple[int, int, str]] = []
+    after_slot = False
     for chunk, label in pieces:
         chunk = " ".join(chunk.split()) if label else _squeeze(chunk)
         if not chunk.strip():
@@ -150,8 +151,9 @@ def join(pieces: list[Piece]) -> tuple[str, list[tuple[int, int, str]]]:
             continue
         if text.endswith(" ") and chunk.startswith(" "):
             chunk = chunk[1:]
-        if label and text and not text.endswith(" "):
+        if (label or after_slot) and text and not text.endswith(" ") and not chunk.startswith((" ", "'")):
             text += " "
+        after_slot = label is not None
         start = len(text)
         text += chunk
         if label:

@@ -31,12 +31,14 @@ class TrainConfig:
 
     seed: int = 7
     """Seeds generation, initialisation and shuffling."""
-    per_intent: int = 260
+    per_intent: int = 200
     """Generated examples per intent."""
     epochs: int = 8
     """Passes over the examples."""
-    batch_size: int = 32
-    """Examples per update."""
+    textcat_batch: int = 128
+    """Examples per intent-classifier update (large: its weight table is big, updates are costly)."""
+    ner_batch: int = 32
+    """Examples per slot-tagger update."""
     dropout: float = 0.2
     """Dropout during training."""
     ngram_size: int = 2
@@ -75,7 +77,7 @@ def build_pipeline(config: TrainConfig) -> Language:
     nlp = spacy.blank("en")
     textcat = nlp.add_pipe("textcat", config={"model": {
         "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
-        "ngram_size": config.ngram_size, "no_output_layer": False, "length": 262144,
+        "ngram_size": config.ngram_size, "no_output_layer": False, "length": 2**16,
     }})
     nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     ner = nlp.add_pipe("ner", config={"model": {
@@ -112,13 +114,12 @@ def train(config: TrainConfig, home: Home | None = None) -> tuple[Language, froz
     data = to_spacy(nlp, examples)
     optimizer = nlp.initialize(lambda: data[:500])
     order = random.Random(config.seed)
-    with nlp.select_pipes(enable=["textcat", "ner"]):
-        for _ in range(config.epochs):
+    for _ in range(config.epochs):
+        for component, batch in (("textcat", config.textcat_batch), ("ner", config.ner_batch)):
             order.shuffle(data)
-            losses: dict[str, float] = {}
-            for start in range(0, len(data), config.batch_size):
-                nlp.update(data[start:start + config.batch_size], drop=config.dropout, sgd=optimizer,
-                           losses=losses)
+            with nlp.select_pipes(enable=[component]):
+                for start in range(0, len(data), batch):
+                    nlp.update(data[start:start + batch], drop=config.dropout, sgd=optimizer)
     known = frozenset(token.lower_ for example in data for token in example.reference)
     return nlp, known
 

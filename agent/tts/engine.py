@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import pyttsx3
 
-from agent.turn import Speech
+from agent.turn import Result, Speech
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,8 @@ class TtsEngine(Protocol):
 class Pyttsx3Tts:
     """pyttsx3 with the espeak(-ng) driver, rendering WAV files; falls back to the espeak-ng command."""
 
-    def __init__(self, voice: str = DEFAULT_VOICE, rate: int = DEFAULT_RATE) -> None:
-        self.voice = voice
+    def __init__(self, voice: str | None = None, rate: int = DEFAULT_RATE) -> None:
+        self.voice = voice or DEFAULT_VOICE
         self.rate = rate
 
     async def synthesize(self, text: str, path: Path) -> Speech:
@@ -85,8 +85,9 @@ class TtsStage:
         self.out_dir = out_dir or Path(tempfile.gettempdir()) / f"ambient-tts-{os.getpid()}"
         self._counter = itertools.count(1)
 
-    async def process(self, text: str, ctx: object) -> Speech:
-        """Speak `text` for the turn `ctx` (anything with an optional `turn_id`)."""
+    async def process(self, response: str | Result, ctx: object) -> Speech:
+        """Speak a response (text, or a skill's Result) for the turn `ctx` (anything with an optional `turn_id`)."""
+        text = response.speech if isinstance(response, Result) else response
         name = getattr(ctx, "turn_id", None) or str(next(self._counter))
         return await self.engine.synthesize(text, self.out_dir / f"{name}.wav")
 

@@ -1,0 +1,1 @@
+"""The ambient agent: pipeline stages, their contracts and the command line."""

@@ -1,0 +1,1 @@
+"""Turn log: every turn and device state change, in SQLite or PostgreSQL."""

@@ -1,0 +1,1 @@
+"""TTS stage: response text to speech."""

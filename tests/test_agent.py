@@ -128,7 +128,8 @@ async def test_agent_events_are_published_per_turn(world: tuple[Agent, DeviceFle
 
         async def collect() -> None:
             async for message in client.messages:
-                seen.append(str(message.topic))
+                if str(message.topic).startswith("ambient/"):  # amqtt 0.12 also forwards some home/ retained states
+                    seen.append(str(message.topic))
                 if str(message.topic).endswith("/speaking"):
                     return
 

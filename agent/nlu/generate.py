@@ -10,7 +10,7 @@ from agent.home import Home
 from agent.nlu import vocab
 from agent.nlu.expression import Piece, join, parse, sample
 from agent.nlu.numbers import NumberStyle, say_number
-from agent.nlu.templates import RULES, TEMPLATES
+from agent.nlu.templates import RULES, TEMPLATES, WEIGHTS
 
 Span = tuple[int, int, str]
 """Character start, end and slot label."""
@@ -27,6 +27,8 @@ COMPOSITE_KINDS: dict[str, tuple[str, ...]] = {
 """Kinds that stand for several device kinds."""
 HOME_SHARE = 0.3
 """How often a slot is filled from the home's own names, when a home is given."""
+PLACEHOLDER_SHARE = 0.2
+"""How often a device name is replaced by its kind's placeholder, as the home's names are when parsing."""
 APOSTROPHE_DROP = 0.15
 """How often an example is written without apostrophes, as recognizers often do."""
 
@@ -69,12 +71,12 @@ def home_vocabulary(home: Home | None) -> Vocabulary:
 
 
 def generate(per_intent: int, seed: int, home: Home | None = None) -> list[Example]:
-    """`per_intent` examples of every intent (half as many again for OutOfDomain), same seed, same list."""
+    """About `per_intent` examples of every intent (scaled by its weight); same seed, same list."""
     rng = random.Random(seed)
     fill = partial(fill_slot, home_vocabulary(home))
     examples: list[Example] = []
     for intent, templates in TEMPLATES.items():
-        count = per_intent * 3 // 2 if intent == "OutOfDomain" else per_intent
+        count = round(per_intent * WEIGHTS.get(intent, 1.0))
         trees = [parse(t) for t in templates]
         for _ in range(count):
             pieces = sample(rng.choice(trees), rng, fill, RULES)
@@ -102,10 +104,17 @@ def fill_slot(vocabulary: Vocabulary, label: str, kind: str, rng: random.Random)
     return [(_value(label, kind, rng), label)]
 
 
+def placeholder(kind: str) -> str:
+    """The word that stands for any device of `kind` for the intent classifier ("xlightx")."""
+    return f"x{kind}x"
+
+
 def _device_name(vocabulary: Vocabulary, kind: str, rng: random.Random) -> str:
     if kind == "timer":
         return rng.choice(vocab.TIMER_NAMES)
     kind = rng.choice(COMPOSITE_KINDS.get(kind, (kind,)))
+    if rng.random() < PLACEHOLDER_SHARE:
+        return placeholder(kind)
     own = vocabulary.home_devices.get(kind, ())
     if own and rng.random() < HOME_SHARE:
         return rng.choice(own)
@@ -119,7 +128,7 @@ def _value(label: str, kind: str, rng: random.Random) -> str:
         return _number(rng.choice((rng.randrange(0, 101, 10), rng.randint(0, 100))), rng)
     if label == "temperature" and kind == "oven":
         value = rng.choice((rng.randrange(200, 551, 25), rng.randrange(150, 551, 5)))
-        style: NumberStyle = rng.choice(("digits", "digits", "colloquial", "words"))
+        style: NumberStyle = rng.choice(("digits", "digits", "colloquial", "words", "words_and"))
         return say_number(value, style)
     if label == "temperature":
         return _number(rng.choice((rng.randint(60, 85), rng.randint(16, 28))), rng)
@@ -144,7 +153,8 @@ def _value(label: str, kind: str, rng: random.Random) -> str:
 
 
 def _number(value: int, rng: random.Random) -> str:
-    return say_number(value, "digits" if rng.random() < 0.5 else "words")
+    draw = rng.random()
+    return say_number(value, "digits" if draw < 0.5 else "words" if draw < 0.9 else "words_and")
 
 
 _UNIT_LIMITS = {"hours": 12, "minutes": 90, "seconds": 90}
@@ -158,7 +168,16 @@ def _duration(adjective: bool, rng: random.Random) -> list[Piece]:
         article = "an" if say_number(value, "words")[0] in "aeiou" else "a"
         return [(article, None), (f"{_number(value, rng)} {unit[:-1]}", unit)]
     shape = rng.random()
-    if shape < 0.12:
+    if shape < 0.1:
+        unit = rng.choice(("hours", "minutes"))
+        value = rng.randint(1, 5)
+        said = _number(value, rng)
+        if rng.random() < 0.4:
+            return [(f"{said} and a half {unit}", unit)]
+        if value == 1:
+            said = rng.choice((said, "an" if unit == "hours" else "a"))
+        return [(f"{said} {unit[:-1] if value == 1 else unit} and a half", unit)]
+    if shape < 0.25:
         phrase, unit = rng.choice((
             ("an hour and a half", "hours"), ("half an hour", "hours"), ("a minute and a half", "minutes"),
             ("half a minute", "minutes"), ("a quarter of an hour", "hours"), ("an hour", "hours"),

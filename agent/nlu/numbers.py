@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-NumberStyle = Literal["digits", "words", "colloquial"]
+NumberStyle = Literal["digits", "words", "words_and", "colloquial"]
 
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
           "fifteen sixteen seventeen eighteen nineteen").split()
@@ -142,25 +142,26 @@ def _carry(amounts: dict[str, float]) -> dict[str, int]:
     return {unit: value for unit, value in out.items() if value or len(out) == 1}
 
 
-def to_words(n: int) -> str:
-    """`n` (0 <= n < 1,000,000) in words: 150 -> "one hundred fifty"."""
+def to_words(n: int, conjunction: bool = False) -> str:
+    """`n` (0 <= n < 1,000,000) in words: 150 -> "one hundred fifty" ("one hundred and fifty")."""
     if n < 20:
         return _UNITS[n]
     if n < 100:
         tens, unit = divmod(n, 10)
         return _TENS[tens - 2] + (f" {_UNITS[unit]}" if unit else "")
+    joiner = " and " if conjunction else " "
     if n < 1000:
         hundreds, rest = divmod(n, 100)
-        return f"{_UNITS[hundreds]} hundred" + (f" {to_words(rest)}" if rest else "")
+        return f"{_UNITS[hundreds]} hundred" + (f"{joiner}{to_words(rest)}" if rest else "")
     thousands, rest = divmod(n, 1000)
-    return f"{to_words(thousands)} thousand" + (f" {to_words(rest)}" if rest else "")
+    return f"{to_words(thousands)} thousand" + (f"{joiner}{to_words(rest, conjunction)}" if rest else "")
 
 
 def say_number(n: int, style: NumberStyle) -> str:
-    """`n` as digits, words, or colloquially (350 -> "three fifty") when that is how people say it."""
+    """`n` as digits, words (with or without "and"), or colloquially (350 -> "three fifty") where people do."""
     if style == "digits":
         return str(n)
     hundreds, rest = divmod(n, 100)
     if style == "colloquial" and 1 <= hundreds <= 19 and rest >= 10:
         return f"{to_words(hundreds)} {to_words(rest)}"
-    return to_words(n)
+    return to_words(n, conjunction=style == "words_and")

@@ -15,6 +15,7 @@ import spacy
 from spacy.language import Language
 from spacy.training import Example as SpacyExample
 from spacy.util import fix_random_seed
+from thinc.api import Adam
 
 from agent.home import Home
 from agent.nlu.generate import Example, generate
@@ -34,9 +35,13 @@ class TrainConfig:
     per_intent: int = 200
     """Generated examples per intent."""
     epochs: int = 8
-    """Passes over the examples."""
+    """Passes of the slot tagger over the examples."""
+    textcat_epochs: int = 12
+    """Passes of the intent classifier over the examples (cheap)."""
     textcat_batch: int = 128
     """Examples per intent-classifier update (large: its weight table is big, updates are costly)."""
+    textcat_learn_rate: float = 0.01
+    """Adam learning rate of the intent classifier (few, large updates need a high rate)."""
     ner_batch: int = 32
     """Examples per slot-tagger update."""
     dropout: float = 0.2
@@ -73,13 +78,13 @@ def cache_root(cache_dir: Path | None = None) -> Path:
 
 
 def build_pipeline(config: TrainConfig) -> Language:
-    """An untrained pipeline: textcat, entity_ruler, ner."""
+    """An untrained pipeline: entity_ruler (the home's names), textcat (intent), ner (slots)."""
     nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     textcat = nlp.add_pipe("textcat", config={"model": {
         "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
         "ngram_size": config.ngram_size, "no_output_layer": False, "length": 2**16,
     }})
-    nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     ner = nlp.add_pipe("ner", config={"model": {
         "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner",
         "extra_state_tokens": False, "hidden_width": 64, "maxout_pieces": 2, "use_upper": True,
@@ -113,13 +118,17 @@ def train(config: TrainConfig, home: Home | None = None) -> tuple[Language, froz
     examples = generate(config.per_intent, config.seed, home)
     data = to_spacy(nlp, examples)
     optimizer = nlp.initialize(lambda: data[:500])
+    optimizers = {"textcat": Adam(config.textcat_learn_rate), "ner": optimizer}
     order = random.Random(config.seed)
-    for _ in range(config.epochs):
-        for component, batch in (("textcat", config.textcat_batch), ("ner", config.ner_batch)):
+    for epoch in range(max(config.epochs, config.textcat_epochs)):
+        for component, batch, epochs in (("textcat", config.textcat_batch, config.textcat_epochs),
+                                         ("ner", config.ner_batch, config.epochs)):
+            if epoch >= epochs:
+                continue
             order.shuffle(data)
             with nlp.select_pipes(enable=[component]):
                 for start in range(0, len(data), batch):
-                    nlp.update(data[start:start + batch], drop=config.dropout, sgd=optimizer)
+                    nlp.update(data[start:start + batch], drop=config.dropout, sgd=optimizers[component])
     known = frozenset(token.lower_ for example in data for token in example.reference)
     return nlp, known
 
@@ -134,6 +143,7 @@ def ensure_trained(config: TrainConfig, cache_dir: Path | None = None, home: Hom
     nlp, known = train(config, home)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
     try:
+        tmp.chmod(0o755)
         nlp.to_disk(tmp)
         (tmp / META_FILE).write_text(json.dumps({"config": asdict(config), "known_words": sorted(known)}))
         os.rename(tmp, target)

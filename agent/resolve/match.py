@@ -78,10 +78,14 @@ def find_devices(
     area: Area | None,
     default_area: str | None,
     types: frozenset[str] | None = None,
+    wants_all: bool = False,
 ) -> Match:
-    """Resolve a device phrase within an optional explicit area, falling back to the speaker's area."""
+    """Resolve a device phrase within an optional explicit area, falling back to the speaker's area.
+
+    `wants_all`: the request said "all"/"every" outside the phrase ("turn off all the lights").
+    """
     text = normalize(phrase)
-    wants_all = any(w in ALL_WORDS for w in text.split())
+    wants_all = wants_all or any(w in ALL_WORDS for w in text.split())
     text = " ".join(w for w in FILLER.sub(" ", text).split() if w not in ALL_WORDS)
     pool = [d for d in home.devices if types is None or d.type in types]
     if area is None:
@@ -139,4 +143,4 @@ def _match_type(
         candidates = [d for d in candidates if d.area == area.id]
     elif not wants_all and default_area and any(d.area == default_area for d in candidates):
         candidates = [d for d in candidates if d.area == default_area]
-    return Match(tuple(candidates), tuple(0.8 for _ in candidates), False, plural)
+    return Match(tuple(candidates), tuple(1.0 for _ in candidates), False, plural)

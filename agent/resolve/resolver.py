@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassSet
                  "HassVolumeUp", "HassVolumeDown"}
 THERMOMETERS = frozenset({"oven", "climate", "sensor"})
 OUTSIDE_WORDS = {"outside", "outdoors", "out"}
+ALL_SAID = re.compile(r"\b(all|every|everything|everywhere)\b|whole (house|home)")
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,8 @@ def _targets(
         if not pool:
             return Resolution(intent, values=values, problem=_nothing_there(area, home))
         return Resolution(intent, values=values, question=_which_one(home, pool, "devices", area))
-    match = find_devices(home, phrase, area, ctx.area, allowed)
+    wants_all = bool(ALL_SAID.search(intent.text))
+    match = find_devices(home, phrase, area, ctx.area, allowed, wants_all=wants_all)
     return _from_match(intent, ctx, match, phrase, area, values)
 
 

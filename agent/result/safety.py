@@ -5,7 +5,8 @@ from __future__ import annotations
 from agent.home import Home
 from agent.turn import Resolution
 
-CONFIDENT_MATCH = 0.9
+CONFIDENT_MATCH = 1.0
+"""Only an exact name, alias or type word counts as a sure match."""
 CONFIDENT_NLU = 0.8
 
 

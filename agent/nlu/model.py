@@ -1,0 +1,240 @@
+"""The public NLU: load (training if needed) a cached spaCy pipeline and parse text into intents."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from agent.home import Home
+from agent.nlu.generate import HOME_KINDS, placeholder
+from agent.nlu.intents import NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
+from agent.nlu.slots import DURATION_SLOTS, closed_class, duration_parts, slot_value
+from agent.nlu.train import META_FILE, TrainConfig, ensure_trained
+from agent.nlu.wildcard import query_span
+from agent.turn import Intent, SlotValue
+
+CONFIDENCE_FLOOR = 0.3
+"""Below this intent score the request is treated as OutOfDomain."""
+KNOWN_SHARE_FLOOR = 0.25
+"""Below this share of words seen in training (home names aside) the input is treated as nonsense."""
+HOME_ID = "home"
+"""Entity-ruler pattern id prefix marking the home's own vocabulary (`home:<kind>` for devices)."""
+DEFAULT_SLOTS: dict[str, dict[str, SlotValue]] = {"HassOvenSetTemperature": {"name": "oven"}}
+"""Slots implied by the intent when not said."""
+
+_PUNCTUATION = re.compile(r"[!?,;:\"()\[\]{}]|\.(?!\d)|(?<!\w)'(?!\w)")
+
+
+def normalise(text: str) -> str:
+    """Text as the recognizer would give it: lowercase, no punctuation, single spaces."""
+    text = text.lower().replace("%", " percent ").replace("°", " degrees ").replace("-", " ")
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
+
+
+class NluModel:
+    """A trained intent classifier and slot tagger, with the home's names recognised as they are."""
+
+    def __init__(self, nlp: Language, known_words: frozenset[str], floor: float = CONFIDENCE_FLOOR) -> None:
+        self.nlp = nlp
+        """The spaCy pipeline: entity_ruler, textcat, ner."""
+        self.known_words = known_words
+        """Lowercase words seen in training."""
+        self.floor = floor
+        """Confidence floor for in-domain intents."""
+        self.has_home = bool(nlp.get_pipe("entity_ruler").patterns)
+        """Whether the entity ruler holds a home's names."""
+
+    @classmethod
+    def load(cls, home: Home | None = None, cache_dir: Path | None = None,
+             config: TrainConfig = TrainConfig()) -> NluModel:
+        """Load the cached model for `config`, training and caching it first if there is none."""
+        path = ensure_trained(config, cache_dir)
+        meta = json.loads((path / META_FILE).read_text())
+        model = cls(spacy.load(path), frozenset(meta["known_words"]))
+        if home is not None:
+            model.use_home(home)
+        return model
+
+    def use_home(self, home: Home) -> None:
+        """Recognise `home`'s device and area names (and aliases) from now on, replacing any previous home."""
+        ruler = self.nlp.get_pipe("entity_ruler")
+        ruler.clear()
+        patterns = [
+            {"label": "name", "pattern": phrase.lower(), "id": _home_id(HOME_KINDS.get(device.type))}
+            for device in home.devices for phrase in (device.name, *device.aliases)
+        ] + [
+            {"label": "area", "pattern": phrase.lower(), "id": HOME_ID}
+            for area in home.areas for phrase in (area.name, *area.aliases)
+        ]
+        ruler.add_patterns(patterns)
+        self.has_home = bool(patterns)
+
+    def parse(self, text: str) -> Intent:
+        """The intent and slots of one utterance; never raises on odd input."""
+        return next(self.parse_many([text]))
+
+    def parse_many(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Intent]:
+        """Parse many utterances in batches, in order."""
+        texts = iter(texts)
+        while batch := list(islice(texts, batch_size)):
+            clean = [normalise(text) for text in batch]
+            docs = iter(self._analyse([c for c in clean if c]))
+            for text, c in zip(batch, clean):
+                yield self._intent(text, next(docs)) if c else Intent(OUT_OF_DOMAIN, {}, 1.0, text)
+
+    def _analyse(self, texts: list[str]) -> list[Doc]:
+        """Run the pipeline; the intent classifier sees the home's device names as kind placeholders."""
+        docs = [self.nlp.make_doc(text) for text in texts]
+        if self.has_home:
+            docs = list(self.nlp.get_pipe("entity_ruler").pipe(docs))
+        views = list(self.nlp.get_pipe("textcat").pipe([self._classifier_view(doc) for doc in docs]))
+        for doc, view in zip(docs, views):
+            doc.cats = view.cats
+        return list(self.nlp.get_pipe("ner").pipe(docs))
+
+    def _classifier_view(self, doc: Doc) -> Doc:
+        """`doc` with each of the home's device names replaced by its kind's placeholder ("xlightx")."""
+        if not any(ent.ent_id_.startswith(f"{HOME_ID}:") for ent in doc.ents):
+            return doc
+        words, cursor = [], 0
+        for ent in doc.ents:
+            if ent.ent_id_.startswith(f"{HOME_ID}:"):
+                words += [t.text for t in doc[cursor:ent.start]] + [placeholder(ent.ent_id_.split(":", 1)[1])]
+                cursor = ent.end
+        words += [t.text for t in doc[cursor:]]
+        return Doc(self.nlp.vocab, words=words)
+
+    def _intent(self, text: str, doc: Doc) -> Intent:
+        name, score = max(doc.cats.items(), key=lambda item: item[1])
+        if not self._plausible(doc):
+            return Intent(OUT_OF_DOMAIN, {}, 1.0, text)
+        if score < self.floor and name != OUT_OF_DOMAIN:
+            return Intent(OUT_OF_DOMAIN, {}, round(1.0 - score, 4), text)
+        slots = _slots(name, doc)
+        if name == "HassMediaSearchAndPlay":
+            slots = _with_wildcard_query(doc, slots)
+        if name == "HassGetWeather" and "location" not in slots:
+            slots = _with_trailing_location(doc, slots)
+        return Intent(name, slots, round(score, 4), text)
+
+    def _plausible(self, doc: Doc) -> bool:
+        """Whether enough of the words are ones the model knows (home names count as known)."""
+        words = [t for t in doc if not (t.ent_id_.startswith(HOME_ID) or t.like_num)]
+        if not words:
+            return True
+        known = sum(t.lower_ in self.known_words for t in words)
+        return known / len(words) >= KNOWN_SHARE_FLOOR
+
+
+def _with_wildcard_query(doc: Doc, slots: dict[str, SlotValue]) -> dict[str, SlotValue]:
+    """Use the words after the play verb as the title when the tagger missed it or cut it short."""
+    span = query_span([t.lower_ for t in doc])
+    if span is None:
+        return slots
+    query = doc[span[0]:span[1]].text
+    tagged = slots.get("search_query")
+    if tagged is not None and (tagged == query or f" {tagged} " not in f" {query} "):
+        return slots
+    inside = lambda value: f" {value} " in f" {query} "  # noqa: E731 - a device or area name inside the title
+    return {k: v for k, v in slots.items() if k not in ("name", "area") or not inside(v)} | {"search_query": query}
+
+
+WHEN_WORDS = frozenset({"today", "tomorrow", "tonight", "now", "this", "next", "week", "weekend", "morning",
+                        "afternoon", "evening", "monday", "tuesday", "wednesday", "thursday", "friday",
+                        "saturday", "sunday", "please"})
+
+
+def _with_trailing_location(doc: Doc, slots: dict[str, SlotValue]) -> dict[str, SlotValue]:
+    """"weather in boston": the words after the last "in"/"for", when the tagger found no place."""
+    words = [t.lower_ for t in doc if not t.is_punct]
+    anchors = [i for i, w in enumerate(words) if w in ("in", "for")]
+    if not anchors:
+        return slots
+    place = []
+    for word in words[anchors[-1] + 1:]:
+        if word in WHEN_WORDS:
+            break
+        place.append(word)
+    return slots | {"location": " ".join(place)} if place and place[0] not in ("the", "a") else slots
+
+
+def _home_id(kind: str | None) -> str:
+    return f"{HOME_ID}:{kind}" if kind else HOME_ID
+
+
+def _slots(intent: str, doc: Doc) -> dict[str, SlotValue]:
+    """Slot values from the mentions the intent may carry; the first mention of a slot wins."""
+    allowed = SLOTS_BY_INTENT.get(intent, frozenset())
+    slots: dict[str, SlotValue] = {}
+    duration: dict[str, int | float] = {}
+    for label, text in mentions(doc, allowed):
+        if label in DURATION_SLOTS:
+            for unit, amount in duration_parts(label, text).items():
+                duration[unit] = duration.get(unit, 0) + amount
+        elif label not in slots:
+            value = slot_value(label, text)
+            if value not in (None, ""):
+                slots[label] = value  # type: ignore[assignment]
+    slots.update({unit: duration[unit] for unit in DURATION_SLOTS if unit in duration})
+    return DEFAULT_SLOTS.get(intent, {}) | slots
+
+
+def mentions(doc: Doc, allowed: frozenset[str]) -> list[tuple[str, str]]:
+    """(slot, text) pairs from the tagged entities, repaired where the tagger is known to slip.
+
+    Numbers split around "and" are joined ("four hundred" "and" "twenty five"), a duration keeps a
+    trailing "and a half", a closed-class word tagged with a slot the intent cannot carry is relabelled,
+    and an untagged closed-class word (a state, a color) is picked up.
+    """
+    found: list[tuple[str, str]] = []
+    covered: set[int] = set()
+    previous_end = -1
+    for ent in device_names_repaired(doc):
+        label, text, end = ent.label_, ent.text, ent.end
+        if label in DURATION_SLOTS and doc[end:end + 3].text == "and a half":
+            text, end = f"{text} and a half", end + 3
+        if label not in allowed:
+            label = closed_class(text, allowed) or ("location" if label == "area" and "location" in allowed else label)
+        between = doc[previous_end:ent.start].text if previous_end >= 0 else None
+        if found and found[-1][0] == label and label in NUMERIC_SLOTS and between in ("", "and"):
+            found[-1] = (label, f"{found[-1][1]} {between} {text}")
+        elif label in allowed:
+            found.append((label, text))
+        covered.update(range(ent.start, end))
+        previous_end = end
+    for token in doc:
+        if token.i not in covered:
+            label = closed_class(token.text, allowed)
+            if label and all(slot != label for slot, _ in found):
+                found.append((label, token.text))
+    return found
+
+
+NAME_STOP_WORDS = frozenset({"please", "to", "in", "on", "off", "for", "and", "at", "now", "up", "down", "too"})
+
+
+def device_names_repaired(doc: Doc) -> list[Span]:
+    """The entities, with an `area` that runs into untagged words read as a device name.
+
+    "turn on the disco ball" is tagged area "disco": with no device named, "disco ball" is the name.
+    """
+    ents = list(doc.ents)
+    if any(ent.label_ == "name" for ent in ents):
+        return ents
+    for i, ent in enumerate(ents):
+        end = ent.end
+        while end < len(doc) and doc[end].is_alpha and doc[end].lower_ not in NAME_STOP_WORDS and (
+            i + 1 == len(ents) or end < ents[i + 1].start
+        ):
+            end += 1
+        if ent.label_ == "area" and end > ent.end:
+            ents[i] = Span(doc, ent.start, end, label="name")
+            break
+    return ents

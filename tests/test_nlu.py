@@ -1,0 +1,210 @@
+"""The spaCy NLU: numbers, templates, generation, training cache and parsing against a hand-written dev set."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agent.home import Home, load_home
+from agent.nlu.expression import join, parse, sample
+from agent.nlu.generate import generate
+from agent.nlu.intents import INTENT_NAMES, SLOTS_BY_INTENT
+from agent.nlu.numbers import parse_duration, parse_number, say_number
+from agent.nlu.templates import TEMPLATES
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = yaml.safe_load((Path(__file__).parent / "data" / "nlu_dev.yaml").read_text())
+TINY = {"per_intent": 20, "epochs": 2, "textcat_epochs": 2, "width": 32, "depth": 1, "embed_size": 500}
+
+
+@pytest.fixture(scope="session")
+def home() -> Home:
+    return load_home(ROOT / "scenarios" / "home.yaml")
+
+
+# `nlu` (conftest.py): the full model for the demo home, trained once into $AMBIENT_CACHE (.cache/ambient).
+
+
+# -- numbers --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("seventy two", 72), ("one hundred fifty", 150), ("one hundred and fifty", 150), ("three fifty", 350),
+    ("four twenty five", 425), ("fifty percent", 50), ("72", 72), ("21.5", 21.5), ("a half", 0.5),
+    ("one and a half", 1.5), ("a hundred", 100), ("twelve", 12), ("two thousand", 2000),
+])
+def test_parse_number(text: str, value: float) -> None:
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "banana", "five five"])
+def test_parse_number_rejects(text: str) -> None:
+    assert parse_number(text) is None
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("an hour and a half", {"hours": 1, "minutes": 30}), ("half an hour", {"minutes": 30}),
+    ("1 hour 20 minutes", {"hours": 1, "minutes": 20}), ("ninety seconds", {"seconds": 90}),
+    ("one and a half hours", {"hours": 1, "minutes": 30}), ("a minute and a half", {"minutes": 1, "seconds": 30}),
+    ("2 hours and a half", {"hours": 2, "minutes": 30}), ("10 mins", {"minutes": 10}),
+])
+def test_parse_duration(text: str, parts: dict[str, int]) -> None:
+    assert parse_duration(text) == parts
+
+
+@pytest.mark.parametrize("n", [0, 7, 13, 40, 72, 100, 150, 350, 425, 999, 1234])
+def test_say_number_round_trips(n: int) -> None:
+    for style in ("digits", "words", "words_and", "colloquial"):
+        assert parse_number(say_number(n, style)) == n  # type: ignore[arg-type]
+
+
+# -- templates and generation ---------------------------------------------------------------------
+
+def test_every_intent_has_templates() -> None:
+    assert set(TEMPLATES) == set(INTENT_NAMES)
+
+
+def test_expression_sampling_marks_slot_spans() -> None:
+    import random
+
+    tree = parse("(turn|switch) on [the] {name:light} in the {area}")
+    fill = lambda label, kind, rng: [("floor lamp" if label == "name" else "living room", label)]  # noqa: E731
+    text, spans = join(sample(tree, random.Random(0), fill, {}))
+    assert [text[s:e] for s, e, _ in spans] == ["floor lamp", "living room"]
+    assert text.endswith("floor lamp in the living room")
+
+
+def test_generation_is_deterministic_and_consistent(home: Home) -> None:
+    import spacy
+
+    from agent.nlu.model import normalise
+
+    first, second = generate(15, 3, home), generate(15, 3, home)
+    assert first == second
+    assert first != generate(15, 4, home)
+    make_doc = spacy.blank("en").make_doc
+    for example in first:
+        assert normalise(example.text) == example.text, example.text
+        doc = make_doc(example.text)
+        for start, end, label in example.spans:
+            assert label in SLOTS_BY_INTENT[example.intent], (example, label)
+            assert doc.char_span(start, end) is not None, (example.text, start, end)
+
+
+@pytest.mark.parametrize(("text", "title"), [
+    ("play hunger games", "hunger games"), ("play the movie lord of the rings on the tv", "lord of the rings"),
+    ("put on some jazz in the kitchen", "jazz"), ("play harry potter audiobook", "harry potter"),
+    ("i want to listen to the beatles please", "the beatles"), ("play some music", None), ("pause", None),
+])
+def test_wildcard_title(text: str, title: str | None) -> None:
+    from agent.nlu.wildcard import query_span
+
+    words = text.split()
+    span = query_span(words)
+    assert (" ".join(words[span[0]:span[1]]) if span else None) == title
+
+
+# -- training and caching -------------------------------------------------------------------------
+
+def test_same_seed_same_model(tmp_path: Path) -> None:
+    from agent.nlu.model import NluModel
+    from agent.nlu.train import TrainConfig
+
+    config = replace(TrainConfig(), **TINY)
+    first = NluModel.load(cache_dir=tmp_path / "a", config=config)
+    second = NluModel.load(cache_dir=tmp_path / "b", config=config)
+    texts = [d["text"] for d in DEV]
+    assert list(first.parse_many(texts)) == list(second.parse_many(texts))
+
+
+def test_concurrent_training_is_safe(tmp_path: Path) -> None:
+    code = (
+        "import sys; from dataclasses import replace; from pathlib import Path; "
+        "from agent.nlu.train import TrainConfig, ensure_trained; "
+        f"print(ensure_trained(replace(TrainConfig(), **{TINY!r}), Path(sys.argv[1])))"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True) for _ in range(2)]
+    outputs = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert all(p.returncode == 0 for p in procs)
+    assert len(outputs) == 1
+    assert [p.name for p in tmp_path.iterdir()] == [Path(outputs.pop()).name]
+
+
+def test_model_key_follows_config_and_home(home: Home) -> None:
+    from agent.nlu.train import TrainConfig, model_key
+
+    base = model_key(TrainConfig())
+    assert base == model_key(TrainConfig())
+    assert base != model_key(TrainConfig(seed=8))
+    assert base != model_key(TrainConfig(), home)
+
+
+# -- parsing --------------------------------------------------------------------------------------
+
+def test_dev_intent_accuracy(nlu) -> None:
+    wrong = [(d["text"], nlu.parse(d["text"]).name, d["intent"]) for d in DEV if nlu.parse(d["text"]).name != d["intent"]]
+    assert 1 - len(wrong) / len(DEV) >= 0.95, wrong
+
+
+def test_dev_slot_accuracy(nlu) -> None:
+    wrong = []
+    for d in DEV:
+        slots = nlu.parse(d["text"]).slots
+        if any(slots.get(k) != v for k, v in d["slots"].items()):
+            wrong.append((d["text"], slots, d["slots"]))
+    assert 1 - len(wrong) / len(DEV) >= 0.9, wrong
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("set the bedroom lamp to 40 percent", "HassLightSet", {"brightness": 40}),
+    ("play hunger games", "HassMediaSearchAndPlay", {"search_query": "hunger games"}),
+    ("preheat the oven to three fifty", "HassOvenSetTemperature", {"temperature": 350, "name": "oven"}),
+    ("is the garage door open", "HassGetState", {"name": "garage door", "state": "open"}),
+    ("set the thermostat to seventy two", "HassClimateSetTemperature", {"temperature": 72}),
+    ("volume fifty percent", "HassSetVolume", {"volume_level": 50}),
+    ("make me a coffee", "HassTurnOn", {"name": "coffee"}),
+    ("turn on the lamp", "HassTurnOn", {"name": "lamp"}),
+])
+def test_key_slots(nlu, text: str, intent: str, slots: dict) -> None:
+    result = nlu.parse(text)
+    assert result.name == intent
+    assert {k: result.slots.get(k) for k in slots} == slots
+    assert result.text == text
+
+
+def test_hour_and_a_half_timer(nlu) -> None:
+    slots = nlu.parse("set a timer for an hour and a half").slots
+    assert slots in ({"hours": 1, "minutes": 30}, {"minutes": 90})
+
+
+def test_unseen_device_from_home(nlu, home: Home) -> None:
+    party = Home.model_validate({
+        "areas": [{"id": "den", "name": "party den"}],
+        "devices": [{"id": "disco", "name": "disco ball", "area": "den", "type": "switch"}],
+    })
+    nlu.use_home(party)
+    try:
+        result = nlu.parse("turn on the disco ball")
+        assert (result.name, result.slots.get("name")) == ("HassTurnOn", "disco ball")
+        assert nlu.parse("turn off the lights in the party den").slots.get("area") == "party den"
+    finally:
+        nlu.use_home(home)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "asdf qwer zxcv", "?!", "zzzz"])
+def test_garbage_is_out_of_domain(nlu, text: str) -> None:
+    result = nlu.parse(text)
+    assert result.name == "OutOfDomain"
+    assert result.slots == {}
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_parse_many_matches_parse(nlu) -> None:
+    texts = [d["text"] for d in DEV] + ["", "asdf qwer zxcv"]
+    assert list(nlu.parse_many(texts, batch_size=16)) == [nlu.parse(t) for t in texts]
+

@@ -7,6 +7,7 @@ import itertools
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ class Figures:
     parse_lines: int
     parse_per_s: float
     parse_cli_per_s: float
+    say_cold_start_s: float
     accuracy_n: int
     intent_accuracy: float
     slot_exact: float
@@ -90,6 +92,18 @@ def parse_cli_rate(lines: list[str]) -> float:
     return len(lines) / elapsed
 
 
+def say_cold_start(runs: int = 3) -> float:
+    """Median seconds for a whole `ambient say` process: imports, broker, devices, model, one turn."""
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(runs):
+            began = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "agent", "say", "turn on the kitchen light", "--db",
+                            f"sqlite:///{tmp}/turns.db"], capture_output=True, check=True)
+            times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
 def run(turn_count: int = 1000, parse_count: int = 5000) -> Figures:
     model = NluModel.load(load_home(DEMO_HOME))
     cases = held_out()
@@ -103,7 +117,7 @@ def run(turn_count: int = 1000, parse_count: int = 5000) -> Figures:
     return Figures(
         turns=len(turns), turn_p50_ms=statistics.median(turns), turn_p99_ms=percentile(turns, 0.99),
         nlu_p50_ms=statistics.median(nlu), parse_lines=parse_count, parse_per_s=parse_rate,
-        parse_cli_per_s=parse_cli_rate(lines), accuracy_n=len(cases), intent_accuracy=intent_acc,
+        parse_cli_per_s=parse_cli_rate(lines), say_cold_start_s=say_cold_start(), accuracy_n=len(cases), intent_accuracy=intent_acc,
         slot_exact=slot_acc,
     )
 

@@ -10,11 +10,13 @@ from typing import Any
 import aiomqtt
 
 from agent import topics
+from agent.broker import NO_DELAY
 from agent.clock import Clock
 from agent.home import Device, Home
 from agent.states import DeviceStates
 
 log = logging.getLogger(__name__)
+PUBLISH_TIMEOUT_S = 2.0
 
 
 class BusUnavailable(RuntimeError):
@@ -37,7 +39,8 @@ class MqttBus:
         retry_s: float = 1.0,
     ) -> None:
         self._connect_args: dict[str, Any] = dict(
-            hostname=host, port=port, username=username, password=password, identifier=client_id
+            hostname=host, port=port, username=username, password=password, identifier=client_id,
+            socket_options=NO_DELAY,
         )
         self.home = home
         self.states = states
@@ -83,7 +86,11 @@ class MqttBus:
         if client is None or not self.connected:
             raise BusUnavailable("not connected to the MQTT broker")
         try:
-            await client.publish(device.topic(topics.SET), json.dumps(payload), qos=1)
+            await asyncio.wait_for(
+                client.publish(device.topic(topics.SET), json.dumps(payload), qos=1), PUBLISH_TIMEOUT_S
+            )
+        except TimeoutError as exc:
+            raise BusUnavailable(f"the broker did not acknowledge a command within {PUBLISH_TIMEOUT_S} s") from exc
         except aiomqtt.MqttError as exc:
             raise BusUnavailable(str(exc)) from exc
 

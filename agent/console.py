@@ -8,18 +8,19 @@ from rich.table import Table
 
 from agent.trace import Stage, TurnTrace
 
-SHOWN_STAGES = (Stage.WAKE, Stage.REWRITE, Stage.NLU, Stage.RESOLVE, Stage.RESULT, Stage.TTS)
+SHOWN_STAGES = (Stage.NLU, Stage.RESOLVE, Stage.RESULT, Stage.TTS)
 
 
 def turn_table(title: str = "Turns") -> Table:
-    """An empty per-turn table: utterance, intent, devices, response, ms per stage."""
-    table = Table(title=title, show_lines=False, expand=True)
+    """An empty per-turn table: utterance, intent, devices, response, ms in all and per main stage."""
+    table = Table(title=title, show_lines=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("user@device", style="cyan", no_wrap=True)
     table.add_column("utterance")
     table.add_column("intent", style="magenta")
     table.add_column("devices", style="green")
     table.add_column("response")
+    table.add_column("ms total", justify="right", style="dim")
     table.add_column("ms " + "/".join(s.value[:3] for s in SHOWN_STAGES), justify="right", style="dim")
     return table
 
@@ -31,10 +32,17 @@ def add_turn(table: Table, index: int, trace: TurnTrace, failures: Iterable[str]
     problems = list(failures)
     if problems:
         response += "\n[red]" + "\n".join(f"✗ {p}" for p in problems) + "[/red]"
-    table.add_row(str(index), f"{trace.user}@{trace.device}", trace.text or "", trace.intent or "-",
-                  ", ".join(trace.devices) or "-", response, timings)
+    devices = ", ".join(trace.devices[:2]) + (f" +{len(trace.devices) - 2}" if len(trace.devices) > 2 else "")
+    intent = (trace.intent or "-").removeprefix("Hass")
+    total = _format(sum(r.latency_ms for r in trace.stages))
+    table.add_row(str(index), f"{trace.user}@{trace.device}", trace.text or "", intent, devices or "-",
+                  response, total, timings)
 
 
 def _ms(trace: TurnTrace, stage: Stage) -> str:
     latency = trace.latency_ms(stage)
-    return "-" if latency is None else f"{latency:.1f}"
+    return "-" if latency is None else _format(latency)
+
+
+def _format(ms: float) -> str:
+    return f"{ms:.0f}" if ms >= 10 else f"{ms:.1f}"

@@ -194,7 +194,9 @@ class SimDevice:
             self._publish_scheduled = False
             if self._client is not None:
                 payload = json.dumps(self.state)
-                await self._client.publish(self.device.topic(STATE), payload, qos=1, retain=True)
+                # QoS 0: a state is republished on every change, so a lost one is superseded, and
+                # nothing waits on a broker's PUBACK (amqtt sometimes never sends it).
+                await self._client.publish(self.device.topic(STATE), payload, qos=0, retain=True)
 
 
 # --- validation helpers for commands -----------------------------------------

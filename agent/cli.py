@@ -205,7 +205,7 @@ def devices(home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, verbose: boo
     async def main() -> None:
         async with broker_url(broker) as url:
             home_model = load_home(home)
-            async with running_fleet(home_model, parse_broker_url(url), SystemClock(), None):
+            async with running_fleet(home_model, parse_broker_url(url), SystemClock(), None, reconnect=True):
                 console.print(f"{len(home_model.devices)} simulated devices on {url}. Ctrl-C to stop.")
                 await asyncio.Event().wait()
 

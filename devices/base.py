@@ -108,6 +108,15 @@ class SimDevice:
                 self._client = None
                 self.ready.clear()
 
+    async def run_forever(self, address: BrokerAddress, retry_s: float = 1.0) -> None:
+        """`run`, reconnecting whenever the broker goes away, until cancelled."""
+        while True:
+            try:
+                await self.run(address)
+            except aiomqtt.MqttError as error:
+                log.warning("%s: lost the broker (%s); reconnecting in %.0f s", self.device.id, error, retry_s)
+            await asyncio.sleep(retry_s)
+
     async def set_state(self, **changes: Any) -> None:
         """Something happened to the device physically (a door blocked, a lock jammed): publish it."""
         unknown = set(changes) - set(self.state)

@@ -29,8 +29,13 @@ def create_device(device: Device, clock: Clock, initial: dict[str, Any] | None =
 class DeviceFleet:
     """One SimDevice per device of a home; `fleet[device_id]` is that device."""
 
-    def __init__(self, home: Home, clock: Clock, initial_states: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, home: Home, clock: Clock, initial_states: dict[str, dict[str, Any]] | None = None,
+        reconnect: bool = False,
+    ) -> None:
         initial_states = initial_states or {}
+        self.reconnect = reconnect
+        """Whether devices reconnect after losing the broker (a long-running `ambient devices`)."""
         unknown = set(initial_states) - set(home.device_by_id)
         if unknown:
             raise ValueError(f"initial states for unknown devices: {', '.join(sorted(unknown))}")
@@ -70,7 +75,8 @@ class DeviceFleet:
         if device_id in self._tasks:
             raise RuntimeError(f"{device_id} is already online")
         device = self.devices[device_id]
-        task = asyncio.create_task(device.run(self._address), name=f"sim-{device_id}")
+        serve = device.run_forever(self._address) if self.reconnect else device.run(self._address)
+        task = asyncio.create_task(serve, name=f"sim-{device_id}")
         self._tasks[device_id] = task
         waiter = asyncio.create_task(device.ready.wait())
         try:
@@ -106,11 +112,12 @@ async def running(
     address: BrokerAddress | str,
     clock: Clock,
     initial_states: dict[str, dict[str, Any]] | None = None,
+    reconnect: bool = False,
 ) -> AsyncIterator[DeviceFleet]:
     """Run the home's simulated devices; yields once every device has published its state."""
     if isinstance(address, str):
         address = parse_broker_url(address)
-    fleet = DeviceFleet(home, clock, initial_states)
+    fleet = DeviceFleet(home, clock, initial_states, reconnect)
     try:
         await fleet.start(address)
         yield fleet

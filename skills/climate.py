@@ -22,13 +22,16 @@ def out_of_range(device: Device, target: float) -> str | None:
     return None
 
 
-def _target(request: Resolution) -> tuple[str | None, float | None, Result | None]:
+def _settable(request: Resolution, ctx: SkillContext) -> tuple[Device, float] | Result:
+    """The device and target temperature asked for, or the answer explaining what is wrong."""
     if not request.devices:
-        return None, None, Result("Which one do you mean?", Outcome.UNRESOLVED)
+        return Result("Which one do you mean?", Outcome.UNRESOLVED)
     target = request.values.get("temperature")
     if target is None:
-        return None, None, Result("What temperature should I set?", Outcome.UNRESOLVED)
-    return request.devices[0], float(target), None
+        return Result("What temperature should I set?", Outcome.UNRESOLVED)
+    device = ctx.device(request.devices[0])
+    too = out_of_range(device, float(target))
+    return Result(too, Outcome.UNRESOLVED) if too else (device, float(target))
 
 
 class ClimateSetSkill(Skill):
@@ -37,13 +40,11 @@ class ClimateSetSkill(Skill):
     intents = frozenset({"HassClimateSetTemperature"})
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
-        device_id, target, problem = _target(request)
-        if problem or device_id is None or target is None:
-            return problem or Result("Which thermostat do you mean?", Outcome.UNRESOLVED)
-        device = ctx.device(device_id)
-        too = out_of_range(device, target)
-        if too:
-            return Result(too, Outcome.UNRESOLVED)
+        found = _settable(request, ctx)
+        if isinstance(found, Result):
+            return found
+        device, target = found
+        device_id = device.id
         state = ctx.state(device_id)
         payload: dict[str, Any] = {"target_temperature": target}
         if state.get("mode") == "off":
@@ -62,15 +63,12 @@ class OvenSetSkill(Skill):
     intents = frozenset({"HassOvenSetTemperature"})
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
-        device_id, target, problem = _target(request)
-        if problem or device_id is None or target is None:
-            return problem or Result("Which oven do you mean?", Outcome.UNRESOLVED)
-        device = ctx.device(device_id)
-        too = out_of_range(device, target)
-        if too:
-            return Result(too, Outcome.UNRESOLVED)
+        found = _settable(request, ctx)
+        if isinstance(found, Result):
+            return found
+        device, target = found
         return await carry_out(
-            ctx, [Command(device_id, {"state": "on", "target_temperature": target})],
+            ctx, [Command(device.id, {"state": "on", "target_temperature": target})],
             lambda ids: f"Preheating the {device.name} to {degrees(target)} degrees.",
             f"heat to {degrees(target)} degrees", data={"target_temperature": target},
         )

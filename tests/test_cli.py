@@ -68,3 +68,49 @@ def test_simulate_exit_codes_and_report(tmp_path: Path, nlu: object) -> None:
     failed = ambient("simulate", str(wrong))
     assert failed.returncode == 1
     assert "1 failed" in failed.stdout
+
+
+def test_chat_answers_each_line_until_end_of_input(tmp_path: Path, nlu: object) -> None:
+    done = ambient("chat", "--device", "kitchen_speaker", "--db", f"sqlite:///{tmp_path / 'log.db'}",
+                   stdin="turn on the light\nis the kitchen light on\n\nwhat's the weather\n")
+    assert done.returncode == 0, done.stderr
+    answers = [line for line in done.stdout.splitlines() if "home>" in line]
+    assert len(answers) == 3
+    assert "Turned on the kitchen light" in answers[0]
+    assert "Yes, the kitchen light is on" in answers[1]
+    assert "Springfield" in answers[2]
+
+
+async def test_devices_command_serves_the_home_on_a_broker(amqtt_url: str) -> None:
+    import asyncio
+
+    from agent.broker import parse_broker_url
+    from agent.home import load_home
+
+    home = load_home(ROOT / "scenarios" / "home.yaml")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "agent", "devices", "--broker", amqtt_url, cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        seen: dict[str, dict] = {}
+        async with parse_broker_url(amqtt_url).client(identifier="checker") as client:
+            await client.subscribe("home/+/state")
+            await client.publish("home/garage_door/set", json.dumps({"state": "open"}))
+
+            async def collect() -> None:
+                async for message in client.messages:
+                    seen[str(message.topic).split("/")[1]] = json.loads(message.payload)
+                    if set(seen) >= set(home.device_by_id) and seen["garage_door"]["state"] != "closed":
+                        return
+
+            for _ in range(20):  # the command may arrive before the devices subscribe; repeat it until it lands
+                try:
+                    await asyncio.wait_for(collect(), 1)
+                    break
+                except TimeoutError:
+                    assert process.returncode is None, await process.stderr.read()
+                    await client.publish("home/garage_door/set", json.dumps({"state": "open"}))
+        assert seen["garage_door"]["state"] in ("opening", "open")
+    finally:
+        process.terminate()
+        await process.wait()

@@ -305,3 +305,37 @@ def test_parse_broker_url(url: str, expected: BrokerAddress) -> None:
 def test_parse_broker_url_rejects_bad_urls(url: str) -> None:
     with pytest.raises(ValueError, match="broker URL"):
         parse_broker_url(url)
+
+
+
+async def test_fleet_comes_back_after_the_broker_restarts() -> None:
+    """A long-running `ambient devices` survives a broker restart and republishes its retained states."""
+    from pathlib import Path
+
+    from agent.broker import embedded_broker, free_port
+    from agent.clock import SystemClock
+    from agent.home import load_home
+
+    home = load_home(Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml")
+    port = free_port()
+    first_broker = embedded_broker(port=port)
+    url = await first_broker.__aenter__()
+    fleet = running(home, url, SystemClock(), reconnect=True)
+    await fleet.__aenter__()
+    try:
+        await first_broker.__aexit__(None, None, None)  # the broker goes away under the running fleet
+        await asyncio.sleep(0.2)
+        async with embedded_broker(port=port):
+            seen: set[str] = set()
+            async with parse_broker_url(url).client(identifier="checker") as client:
+                await client.subscribe("home/+/state")
+
+                async def collect() -> None:
+                    async for message in client.messages:
+                        seen.add(str(message.topic).split("/")[1])
+                        if seen >= set(home.device_by_id):
+                            return
+
+                await asyncio.wait_for(collect(), 10)
+    finally:
+        await fleet.__aexit__(None, None, None)

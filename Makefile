@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := espeak-ng libespeak-ng1 mosquitto postgresql
+APT_PACKAGES := espeak-ng libespeak-ng1 mosquitto postgresql libportaudio2 alsa-utils sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt demo test bench clean
@@ -32,6 +32,7 @@ test: setup
 
 bench: setup
 	$(VENV)/bin/ambient bench
+	$(VENV)/bin/ambient bench --audio
 
 clean:
 	rm -rf $(VENV) .cache out ambient.db

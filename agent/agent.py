@@ -86,8 +86,19 @@ class Agent:
         end: Stage = Stage.TTS,
     ) -> TurnTrace:
         """Run one turn spoken (typed) by `user` to satellite `device`; returns its trace."""
+        ctx = self.new_turn(user, device, text=text)
+        await self.running_pipeline.run(text, ctx, start=start, end=end)
+        self.end_turn(ctx)
+        return ctx.trace
+
+    @property
+    def running_pipeline(self) -> Pipeline:
         if self.pipeline is None:
             raise RuntimeError("Agent.start() has not been awaited")
+        return self.pipeline
+
+    def new_turn(self, user: str | None, device: str | None, text: str | None = None) -> TurnContext:
+        """A fresh trace and context for a turn spoken to satellite `device` (default: the home's first)."""
         satellite = self.home.device(device) if device else self.home.default_satellite()
         if device and satellite is None:
             raise ValueError(f"unknown device {device!r}; known: {', '.join(self.home.device_by_id)}")
@@ -97,13 +108,18 @@ class Agent:
         dialogue.begin(now)
         trace = TurnTrace(user or self.config.user, sat_id, satellite.area if satellite else None, now,
                           session_id=dialogue.session_id, text=text)
-        ctx = TurnContext(self.home, trace.user, satellite, trace.area, self.states, dialogue, trace)
-        await self.pipeline.run(text, ctx, start=start, end=end)
-        trace.ended_at = self.clock.now()
-        dialogue.end(trace, now)
+        return TurnContext(self.home, trace.user, satellite, trace.area, self.states, dialogue, trace)
+
+    def end_turn(self, ctx: TurnContext) -> None:
+        """Close the trace, remember it in the dialogue and log it."""
+        ctx.trace.ended_at = self.clock.now()
+        ctx.dialogue.end(ctx.trace, ctx.trace.started_at)
+        self.log_turn(ctx.trace)
+
+    def log_turn(self, trace: TurnTrace) -> None:
+        """Write (or rewrite, e.g. after a barge-in) a turn to the log."""
         if self.turn_log:
             self.turn_log.record_turn(trace)
-        return trace
 
     async def announce(self, satellite: str, text: str) -> None:
         """Say something unprompted (a timer finishing) on a satellite."""

@@ -145,11 +145,18 @@ def simulate(
     scenario: Path,
     report: Annotated[Optional[Path], typer.Option(help="Write a JSON report here.")] = None,
     broker: BrokerOpt = None, db: Annotated[Optional[str], typer.Option("--db")] = None,
+    audio: Annotated[bool, typer.Option(help="Speak each utterance (espeak-ng) through the audio pipeline.")] = False,
+    snr: Annotated[Optional[float], typer.Option(help="With --audio: white noise this many dB below the speech.")] = None,
+    seed: Annotated[int, typer.Option(help="With --audio: seed for the noise.")] = 0,
+    vosk_model: Annotated[Optional[str], typer.Option("--vosk-model", help="With --audio: recognize with vosk.")] = None,
     verbose: bool = False,
 ) -> None:
     """Run a scenario; exit 1 when an expectation fails."""
+    from simulator.voice import AudioOptions
+
     _setup_logging(verbose)
-    _run_scenario(scenario, report, broker, db, tts="null", speech_dir=None)
+    options = AudioOptions(snr, seed, vosk_model) if audio else None
+    _run_scenario(scenario, report, broker, db, tts="null", speech_dir=None, audio=options)
 
 
 @app.command()
@@ -165,7 +172,7 @@ def demo(
 
 
 def _run_scenario(path: Path, report: Path | None, broker: str | None, db: str | None, tts: str,
-                  speech_dir: Path | None) -> None:
+                  speech_dir: Path | None, audio: "AudioOptions | None" = None) -> None:
     from rich.live import Live
 
     from agent.console import add_turn, turn_table
@@ -175,7 +182,7 @@ def _run_scenario(path: Path, report: Path | None, broker: str | None, db: str |
 
     async def main() -> bool:
         with Live(table, console=console, refresh_per_second=8):
-            result = await run_scenario(path, broker=broker, db=db, tts=tts, speech_dir=speech_dir,
+            result = await run_scenario(path, broker=broker, db=db, tts=tts, speech_dir=speech_dir, audio=audio,
                                         on_turn=lambda r: add_turn(table, r.step, r.trace, r.failures))
         if report:
             report.write_text(result.to_json())
@@ -221,24 +228,97 @@ def devices(home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, verbose: boo
 def bench(
     turns: Annotated[int, typer.Option(help="Text turns to time.")] = 1000,
     lines: Annotated[int, typer.Option(help="Utterances for the parse throughput run.")] = 5000,
+    audio: Annotated[bool, typer.Option(help="Run the audio benchmark (synthesized speech) instead.")] = False,
+    commands: Annotated[int, typer.Option(help="With --audio: spoken commands per condition.")] = 200,
+    hours: Annotated[float, typer.Option(help="With --audio: hours of non-wake speech for false wakes.")] = 1.0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Text-turn latency (p50/p99), parse throughput, and held-out intent accuracy."""
+    """Text: turn latency, parse throughput, held-out intent accuracy. --audio: the voice front-end."""
     from rich.table import Table
 
-    from agent import bench as benchmark
-
     _setup_logging(False)
-    figures = benchmark.as_dict(benchmark.run(turns, lines))
+    if audio:
+        from simulator import audio_bench
+
+        figures = audio_bench.as_dict(audio_bench.run(commands, hours, progress=lambda m: err.print(f"[dim]{m}[/dim]")))
+        targets = {"accuracy_clean": ">= 0.95", "accuracy_10db": ">= 0.85", "wake_rate_clean": ">= 0.95",
+                   "wake_rate_10db": ">= 0.95", "false_wakes_per_hour": "<= 1", "asr_rtf_p50": "<= 0.1",
+                   "eos_to_action_p50_ms": "<= 300", "barge_in_stop_p50_ms": "<= 100"}
+    else:
+        from agent import bench as benchmark
+
+        figures = benchmark.as_dict(benchmark.run(turns, lines))
+        targets = {"turn_p50_ms": "<= 10", "turn_p99_ms": "<= 30", "parse_per_s": ">= 500",
+                   "parse_cli_per_s": ">= 500", "say_cold_start_s": "< 5", "intent_accuracy": ">= 0.95"}
     if as_json:
         print(json.dumps(figures))
         return
-    targets = {"turn_p50_ms": "<= 10", "turn_p99_ms": "<= 30", "parse_per_s": ">= 500",
-               "parse_cli_per_s": ">= 500", "say_cold_start_s": "< 5", "intent_accuracy": ">= 0.95"}
-    table = Table(title="ambient bench")
+    table = Table(title="ambient bench" + (" --audio" if audio else ""))
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_column("target", style="dim")
     for key, value in figures.items():
         table.add_row(key, str(value), targets.get(key, ""))
     console.print(table)
+
+
+@app.command()
+def listen(
+    input_wav: Annotated[Optional[Path], typer.Option("--input", help="A WAV file to listen to instead of the microphone.")] = None,
+    mic: Annotated[Optional[str], typer.Option(help="Input device (name or index); default: the system default.")] = None,
+    user: Annotated[str, typer.Option(help="Who speaks.")] = "guest",
+    device: Annotated[Optional[str], typer.Option(help="The satellite this microphone belongs to.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON turn trace per line.")] = False,
+    vosk_model: Annotated[Optional[str], typer.Option("--vosk-model", help="A vosk model directory (else VOSK_MODEL_PATH; else pocketsphinx).")] = None,
+    home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, db: DbOpt = DEFAULT_DB, verbose: bool = False,
+) -> None:
+    """Talk to the agent: wake word, request, spoken answer (interrupt it with the wake word or "stop")."""
+    _setup_logging(verbose)
+    config = AgentConfig(home=home, db=db, tts="pyttsx3", speech_dir=Path("out/speech"))
+
+    async def main() -> None:
+        from agent.audio.playback import open_player
+        from agent.audio.sources import MicSource, WavSource
+        from agent.console import add_turn, turn_table
+        from agent.voice import VoiceLoop, build_engines
+
+        def show(trace: "TurnTrace") -> None:
+            if as_json:
+                print(trace.to_json(), flush=True)
+            else:
+                table = turn_table()
+                add_turn(table, len(loop.traces), trace)
+                console.print(table)
+
+        def partial(text: str) -> None:
+            if not as_json:
+                console.print(f"[dim]… {text}[/dim]", end="\r")
+
+        async with _live_agent(config, broker) as agent:
+            loop = VoiceLoop(agent, build_engines(agent, open_player(), vosk_model), satellite=device, user=user,
+                             on_turn=show, on_partial=partial)
+            if input_wav is not None:
+                await loop.run(WavSource(input_wav, trailing_silence_s=1.5))
+                return
+            if not as_json:
+                console.print(f'[dim]Listening. Say "{agent.config.wake_phrase}" and a request. Ctrl-C to stop.[/dim]')
+            await listen_forever(loop, lambda: MicSource(mic))
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    except (ConfigError, ValueError, OSError) as exc:
+        _fail(exc)
+
+
+async def listen_forever(loop: "VoiceLoop", open_source: "Callable[[], AudioSource]", retry_s: float = 1.0) -> None:
+    """Keep listening: when the microphone goes away, say so and reopen it."""
+    from agent.audio.sources import AudioDeviceError
+
+    while True:
+        try:
+            await loop.run(open_source())
+        except AudioDeviceError as exc:
+            err.print(f"[yellow]microphone problem:[/yellow] {exc}; retrying in {retry_s:.0f} s")
+        await asyncio.sleep(retry_s)

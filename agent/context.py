@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
+from agent.audio.frames import AudioFrame
 from agent.dialogue import Dialogue
 from agent.home import Device, Home
 from agent.states import DeviceStates
@@ -22,6 +24,8 @@ class TurnContext:
     dialogue: Dialogue
     trace: TurnTrace
     """The trace being built: later stages may read what earlier ones did."""
+    audio: asyncio.Queue[AudioFrame | None] | None = None
+    """Audio mode: frames after the wake phrase (None ends the stream)."""
 
     @property
     def turn_id(self) -> str:

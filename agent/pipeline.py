@@ -46,6 +46,7 @@ class Stages:
 
 EVENT_OF = {Stage.WAKE: "wake", Stage.ASR: "transcript", Stage.NLU: "intent", Stage.RESULT: "result",
             Stage.TTS: "speaking"}
+"""The agent event published (on `ambient/<satellite>/<event>`) when each stage finishes."""
 
 
 class Pipeline:
@@ -80,6 +81,9 @@ class Pipeline:
             if stage == Stage.WAKE and output is None:
                 trace.outcome = Outcome.NO_WAKE.value
                 return None
+            if isinstance(output, Transcript) and output.engine != "text" and not output.text.strip():
+                trace.outcome = Outcome.NO_SPEECH.value
+                return None
             data = output
         return data
 
@@ -88,6 +92,12 @@ class Pipeline:
             await self.stages.tts.process(Result(APOLOGY, Outcome.ERROR), ctx)
         except Exception:
             log.exception("could not speak the apology")
+
+    def record(self, ctx: TurnContext, stage: Stage, data: Any, output: Any, latency_ms: float) -> None:
+        """Add a stage that ran outside `run` (the wake engine of a voice loop) to the trace."""
+        ctx.trace.stages.append(StageRecord(stage, jsonable(data), jsonable(output), _confidence(output),
+                                            round(latency_ms, 3)))
+        self._note(ctx, stage, output)
 
     def _note(self, ctx: TurnContext, stage: Stage, output: Any) -> None:
         """Copy the headline of each stage's output onto the trace and announce it."""

@@ -19,6 +19,8 @@ class WakeEvent:
     """Detection score in [0, 1]."""
     remainder: str = ""
     """Text mode: what followed the wake phrase in the same utterance."""
+    at_s: float | None = None
+    """Audio mode: stream offset (seconds) at which the phrase was detected."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,12 @@ class Transcript:
     """Recognizer confidence in [0, 1]."""
     alternatives: tuple[str, ...] = ()
     """N-best alternatives, best first, excluding `text`."""
+    audio_s: float = 0.0
+    """Audio mode: seconds of speech recognized."""
+    final_ms: float = 0.0
+    """Audio mode: ms from the end of speech to this final transcript."""
+    engine: str = "text"
+    """Which recognizer produced it (text, pocketsphinx, pocketsphinx-lm, vosk)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,8 @@ class Outcome(StrEnum):
     """No skill can serve this request."""
     NO_WAKE = "no_wake"
     """No wake phrase: the turn was ignored."""
+    NO_SPEECH = "no_speech"
+    """Audio mode: the wake phrase was heard but no request followed."""
     ERROR = "error"
     """Something broke."""
 

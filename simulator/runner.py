@@ -21,6 +21,7 @@ from agent.trace import TurnTrace
 from agent.yamlfile import ConfigError
 from devices.fleet import DeviceFleet, running as running_fleet
 from simulator.scenario import Expect, Scenario, Step, load_scenario
+from simulator.voice import AudioOptions, SpokenUsers
 
 STATE_WAIT_S = 1.0
 
@@ -64,9 +65,9 @@ async def broker_url(url: str | None) -> AsyncIterator[str]:
 
 async def run_scenario(
     path: Path | str, broker: str | None = None, db: str | None = None, nlu: NluModel | None = None,
-    tts: str = "null", speech_dir: Path | None = None, on_turn: Any = None,
+    tts: str = "null", speech_dir: Path | None = None, on_turn: Any = None, audio: AudioOptions | None = None,
 ) -> ScenarioReport:
-    """Run every step; `on_turn(StepResult)` is called as each turn completes."""
+    """Run every step (typed, or spoken through the audio pipeline); `on_turn(StepResult)` after each turn."""
     scenario = load_scenario(path)
     home = load_home(scenario.home)
     _check_devices(path, scenario, set(home.device_by_id))
@@ -78,8 +79,16 @@ async def run_scenario(
             config = AgentConfig(home=scenario.home, broker=url, db=db, require_wake=scenario.require_wake,
                                  tts=tts, **({"speech_dir": speech_dir} if speech_dir else {}))
             async with Agent(config, clock=clock, nlu=nlu) as agent:
-                for index, step in enumerate(scenario.steps, 1):
-                    result = await _run_step(index, step, agent, fleet, clock)
+                users = SpokenUsers(agent, clock, audio) if audio else None
+                steps = scenario.steps
+                for index, step in enumerate(steps, 1):
+                    upcoming = steps[index] if index < len(steps) else None
+                    interrupt = upcoming.barge_in if upcoming else None
+                    if step.barge_in is not None and users is None and report.results:
+                        _interrupt_in_text(agent, report.results[-1].trace)
+                    result = await _run_step(index, step, agent, fleet, clock, users, interrupt)
+                    if result is not None and step.barge_in is not None:
+                        result.failures += _interrupted(report.results)
                     if result is not None:
                         report.results.append(result)
                         if on_turn:
@@ -87,7 +96,10 @@ async def run_scenario(
     return report
 
 
-async def _run_step(index: int, step: Step, agent: Agent, fleet: DeviceFleet, clock: VirtualClock) -> StepResult | None:
+async def _run_step(
+    index: int, step: Step, agent: Agent, fleet: DeviceFleet, clock: VirtualClock,
+    users: SpokenUsers | None, interrupt_after: float | None,
+) -> StepResult | None:
     if step.wait is not None:
         await clock.advance(step.wait)
         return None
@@ -97,7 +109,10 @@ async def _run_step(index: int, step: Step, agent: Agent, fleet: DeviceFleet, cl
         await agent.states.wait_for(step.device, matches(step.set), STATE_WAIT_S)
         return None
     assert step.say is not None
-    trace = await agent.handle_text(step.say, user=step.user, device=step.device)
+    if users is not None:
+        trace = await users.say(step.say, step.user, step.device, interrupt_after)
+    else:
+        trace = await agent.handle_text(step.say, user=step.user, device=step.device)
     failures = await check(step.expect, trace, agent) if step.expect else []
     return StepResult(index, trace, failures)
 
@@ -122,6 +137,19 @@ async def check(expect: Expect, trace: TurnTrace, agent: Agent) -> list[str]:
         if not await agent.states.wait_for(device_id, matches(wanted), STATE_WAIT_S):
             failures.append(f"{device_id}: expected {want}, state is {agent.states.get(device_id)}")
     return failures
+
+
+def _interrupt_in_text(agent: Agent, previous: TurnTrace) -> None:
+    """Text mode has no audio to cut: the interruption is recorded as it would be."""
+    previous.barged_in = True
+    agent.log_turn(previous)
+
+
+def _interrupted(earlier: list[StepResult]) -> list[str]:
+    """A barge-in step must have cut the previous answer short (text mode marks it so)."""
+    if not earlier:
+        return ["barge_in: there is no earlier answer to interrupt"]
+    return [] if earlier[-1].trace.barged_in else ["barge_in: the previous answer was not interrupted"]
 
 
 def _check_devices(path: Path | str, scenario: Scenario, known: set[str]) -> None:

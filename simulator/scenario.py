@@ -44,6 +44,8 @@ class Step(BaseModel):
     """Seconds of (virtual) time that pass."""
     set: dict[str, Any] | None = None
     """A physical change to `device`'s state (someone turns the oven on by hand)."""
+    barge_in: float | None = None
+    """With `say`: the user starts speaking this many seconds into the agent's previous answer."""
     expect: Expect | None = None
 
     @model_validator(mode="after")
@@ -53,6 +55,8 @@ class Step(BaseModel):
             raise ValueError("each step needs exactly one of say, wait or set")
         if self.set is not None and not self.device:
             raise ValueError("a set step needs the device it happens to")
+        if self.barge_in is not None and self.say is None:
+            raise ValueError("barge_in goes with a say step")
         return self
 
 

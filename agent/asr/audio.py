@@ -1,0 +1,47 @@
+"""Audio mode ASR: frames after the wake phrase, until the endpointer says the request is over."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from agent.asr.engine import Recognizer
+from agent.audio.endpoint import EndpointEvent, Endpointer
+from agent.context import TurnContext
+from agent.turn import Transcript, WakeEvent
+
+
+class AudioAsr:
+    """Feeds the turn's frames to a recognizer and an endpointer; returns the final transcript."""
+
+    def __init__(
+        self, recognizer: Recognizer, endpointer: Callable[[], Endpointer],
+        on_partial: Callable[[str], None] | None = None,
+    ) -> None:
+        self.recognizer = recognizer
+        self.new_endpointer = endpointer
+        self.on_partial = on_partial
+
+    async def process(self, wake: WakeEvent, ctx: TurnContext) -> Transcript:
+        if ctx.audio is None:
+            raise RuntimeError("audio ASR needs the turn's audio frames")
+        endpointer = self.new_endpointer()
+        self.recognizer.start()
+        heard = False
+        while True:
+            frame = await ctx.audio.get()
+            if frame is None:
+                break
+            partial = self.recognizer.feed(frame.pcm)
+            if partial and self.on_partial:
+                self.on_partial(partial)
+            event = endpointer.feed(frame.pcm)
+            heard = heard or event != EndpointEvent.WAITING
+            if event == EndpointEvent.TIMEOUT:
+                heard = False
+                break
+            if event in (EndpointEvent.END, EndpointEvent.TOO_LONG):
+                break
+        ctx.audio = None  # the request is over: later frames go back to the wake engine
+        transcript = self.recognizer.finish()
+        return transcript if heard else dataclasses.replace(transcript, text="", alternatives=())

@@ -1,0 +1,23 @@
+"""The interface every speech recognizer implements (pocketsphinx, vosk, ...)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from agent.turn import Transcript
+
+
+class Recognizer(Protocol):
+    """Streaming recognition of one utterance at a time."""
+
+    def start(self) -> None:
+        """Begin a new utterance."""
+        ...
+
+    def feed(self, pcm: bytes) -> str | None:
+        """Add 16 kHz mono int16 audio; returns a partial transcript when the engine has one."""
+        ...
+
+    def finish(self) -> Transcript:
+        """End the utterance: the final transcript, its confidence in [0, 1], and n-best alternatives."""
+        ...

@@ -1,0 +1,68 @@
+"""Finding PortAudio devices by name or index, with errors that list what is there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Literal
+
+from agent.audio.errors import AudioDeviceError
+
+Kind = Literal["input", "output"]
+DeviceSpec = str | int | None
+"""A device index, a (part of a) device name, a numeric string, or None for the system default."""
+
+
+@dataclass(frozen=True)
+class AudioDevice:
+    """One PortAudio device, as seen from one direction."""
+
+    index: int
+    name: str
+    hostapi: str
+    channels: int
+    """Maximum channels in the direction asked for."""
+    default_rate: float
+
+    def __str__(self) -> str:
+        return f"[{self.index}] {self.name} ({self.hostapi}, {self.channels} ch, {self.default_rate:.0f} Hz)"
+
+
+def portaudio() -> ModuleType:
+    """The sounddevice module; `AudioDeviceError` if the PortAudio library is missing."""
+    try:
+        import sounddevice
+    except OSError as exc:
+        raise AudioDeviceError(f"PortAudio is not available ({exc}); install it with `apt-get install libportaudio2`") from exc
+    return sounddevice
+
+
+def list_devices(kind: Kind) -> list[AudioDevice]:
+    """Every device that can record (`input`) or play (`output`)."""
+    sd = portaudio()
+    hostapis = sd.query_hostapis()
+    key = f"max_{kind}_channels"
+    return [AudioDevice(info["index"], info["name"], hostapis[info["hostapi"]]["name"], info[key], info["default_samplerate"])
+            for info in sd.query_devices() if info[key] > 0]
+
+
+def list_input_devices() -> list[AudioDevice]:
+    """Every device that can record."""
+    return list_devices("input")
+
+
+def find_device(spec: DeviceSpec, kind: Kind) -> AudioDevice:
+    """The device `spec` names (None: the default one); `AudioDeviceError` listing the devices otherwise."""
+    sd = portaudio()
+    if isinstance(spec, str) and spec.strip().isdigit():
+        spec = int(spec)
+    try:
+        info = sd.query_devices(spec, kind)
+    except (ValueError, sd.PortAudioError) as exc:
+        available = list_devices(kind)
+        listing = "; ".join(map(str, available)) if available else "none (is there a sound card, or an ALSA config?)"
+        wanted = f"no default {kind} device" if spec is None else f"unknown {kind} device {spec!r}"
+        raise AudioDeviceError(f"{wanted} ({exc}); available {kind} devices: {listing}") from exc
+    key = f"max_{kind}_channels"
+    return AudioDevice(info["index"], info["name"], sd.query_hostapis(info["hostapi"])["name"], info[key],
+                       info["default_samplerate"])

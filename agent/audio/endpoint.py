@@ -1,0 +1,127 @@
+"""Engine-agnostic endpointing: when did the utterance start and end, from webrtcvad plus an energy gate."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from enum import StrEnum
+
+import numpy as np
+import webrtcvad
+
+from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+
+FRAME_S = FRAME_MS / 1000
+MIN_SPEECH_FRAMES = 3
+"""Consecutive voiced frames that start (or resume) speech; shorter bursts are clicks."""
+BRIDGE_S = 0.15
+"""A voiced burst this soon after speech continues it whatever its length (a stop closure, not a click)."""
+GATE_DB = 4.0
+"""How far above the noise floor a frame must be to count as voiced."""
+TAIL_S = 0.15
+"""Loud frames right after voiced ones extend speech this long even when webrtcvad drops them (final fricatives)."""
+FLOOR_WINDOW_S = 3.0
+"""The noise floor is the quietest frame of this much recent audio."""
+
+
+class EndpointEvent(StrEnum):
+    """Where the utterance stands after a chunk of audio."""
+
+    WAITING = "waiting"
+    """No speech yet."""
+    SPEECH = "speech"
+    """In speech (including pauses shorter than `silence_s`)."""
+    END = "end"
+    """Speech, then `silence_s` without it: the utterance is complete."""
+    TOO_LONG = "too_long"
+    """Speech went on for `max_s`."""
+    TIMEOUT = "timeout"
+    """No speech within `timeout_s`."""
+
+
+FINAL = (EndpointEvent.END, EndpointEvent.TOO_LONG, EndpointEvent.TIMEOUT)
+
+
+class Endpointer:
+    """Finds one utterance in a stream of 16 kHz mono int16 audio; `reset()` starts the next one."""
+
+    def __init__(
+        self,
+        silence_s: float = 0.5,
+        max_s: float = 10.0,
+        timeout_s: float = 5.0,
+        aggressiveness: int = 2,
+        min_dbfs: float = -50.0,
+    ) -> None:
+        self.silence_s = silence_s
+        self.max_s = max_s
+        self.timeout_s = timeout_s
+        self.min_dbfs = min_dbfs
+        self._vad = webrtcvad.Vad(aggressiveness)
+        self._levels: deque[float] = deque(maxlen=round(FLOOR_WINDOW_S / FRAME_S))
+        self._buffer = b""
+        self._frame = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """Look for a new utterance from the current stream offset on (the noise floor is kept)."""
+        self.event = EndpointEvent.WAITING
+        """Where the utterance stands; END, TOO_LONG and TIMEOUT stay until `reset()`."""
+        self._began = self._frame
+        self._start: int | None = None
+        self._end: int | None = None
+        self._voiced_end = 0
+        self._run = 0
+
+    @property
+    def now_s(self) -> float:
+        """Stream offset of the audio processed so far (whole frames)."""
+        return self._frame * FRAME_S
+
+    @property
+    def speech_start_s(self) -> float | None:
+        """Stream offset where the utterance's speech starts."""
+        return None if self._start is None else self._start * FRAME_S
+
+    @property
+    def speech_end_s(self) -> float | None:
+        """Stream offset where the utterance's speech (so far) ends."""
+        return None if self._end is None else self._end * FRAME_S
+
+    def feed(self, pcm: bytes) -> EndpointEvent:
+        """Add audio (any length; whole 30 ms frames are processed) and return where the utterance stands."""
+        self._buffer += pcm
+        while len(self._buffer) >= FRAME_BYTES and self.event not in FINAL:
+            frame, self._buffer = self._buffer[:FRAME_BYTES], self._buffer[FRAME_BYTES:]
+            loud = self._loud(frame)
+            self._step(loud, loud and self._vad.is_speech(frame, SAMPLE_RATE))
+        return self.event
+
+    def _loud(self, frame: bytes) -> bool:
+        """Whether the frame stands out from the noise floor (and from near-silence)."""
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float64)
+        level = 10 * math.log10(float(np.mean(samples**2)) / 32768**2 + 1e-12)
+        self._levels.append(level)
+        return level >= max(self.min_dbfs, min(self._levels) + GATE_DB)
+
+    def _step(self, loud: bool, voiced: bool) -> None:
+        """Advance the state machine by one frame."""
+        self._frame += 1
+        self._run = self._run + 1 if voiced else 0
+        if self._start is None and self._run >= MIN_SPEECH_FRAMES:
+            self._start = self._end = self._voiced_end = self._frame - self._run
+            self.event = EndpointEvent.SPEECH
+        if self._end is not None:
+            gap_s = (self._frame - 1 - self._end) * FRAME_S
+            if voiced and (self._run >= MIN_SPEECH_FRAMES or gap_s <= BRIDGE_S):
+                self._end = self._voiced_end = self._frame
+            elif loud and gap_s == 0 and (self._frame - self._voiced_end) * FRAME_S <= TAIL_S:
+                self._end = self._frame
+        if self._start is None:
+            if (self._frame - self._began) * FRAME_S >= self.timeout_s:
+                self.event = EndpointEvent.TIMEOUT
+        elif (self._frame - self._start) * FRAME_S >= self.max_s:
+            self._end = self._frame
+            self.event = EndpointEvent.TOO_LONG
+        elif self._end is not None and (self._frame - self._end) * FRAME_S >= self.silence_s - 1e-9:
+            self.event = EndpointEvent.END

@@ -1,0 +1,30 @@
+"""Signal levels of 16-bit PCM: loudness and clipping, so the voice loop can warn about a bad microphone."""
+
+from __future__ import annotations
+
+import numpy as np
+
+FULL_SCALE = 32768.0
+SILENCE_DBFS = -120.0
+"""What `rms_dbfs` reports for digital silence (every sample zero)."""
+
+
+def _samples(pcm: bytes | np.ndarray) -> np.ndarray:
+    return np.frombuffer(pcm, dtype="<i2") if isinstance(pcm, bytes | bytearray | memoryview) else np.asarray(pcm)
+
+
+def rms_dbfs(pcm: bytes | np.ndarray) -> float:
+    """RMS level of int16 samples in dB relative to full scale (0 dBFS is a full-scale square wave)."""
+    samples = _samples(pcm).astype(np.float64)
+    if samples.size == 0:
+        return SILENCE_DBFS
+    rms = float(np.sqrt(np.mean(samples * samples)))
+    return max(SILENCE_DBFS, float(20 * np.log10(rms / FULL_SCALE))) if rms > 0 else SILENCE_DBFS
+
+
+def clipping_ratio(pcm: bytes | np.ndarray) -> float:
+    """Fraction of int16 samples at (or within one step of) full scale."""
+    samples = _samples(pcm)
+    if samples.size == 0:
+        return 0.0
+    return float(np.count_nonzero((samples >= 32767) | (samples <= -32767)) / samples.size)

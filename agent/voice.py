@@ -1,0 +1,183 @@
+"""The voice loop: wake word, the request, the answer spoken back, and barge-in while speaking."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.agent import Agent
+from agent.asr.audio import AudioAsr
+from agent.asr.engine import Recognizer
+from agent.audio.endpoint import Endpointer
+from agent.audio.frames import FRAME_MS, AudioFrame, AudioSource
+from agent.audio.levels import clipping_ratio
+from agent.audio.playback import Player
+from agent.clock import VirtualClock
+from agent.context import TurnContext
+from agent.pipeline import Pipeline
+from agent.trace import Stage, TurnTrace
+from agent.turn import Speech, WakeEvent
+from agent.wake.engine import WakeEngine
+
+log = logging.getLogger(__name__)
+CLIPPING_WARN_RATIO = 0.01
+CLIPPING_WARN_EVERY_S = 60.0
+
+
+@dataclass
+class VoiceEngines:
+    """The swappable audio parts of a voice loop."""
+
+    wake: WakeEngine
+    recognizer: Recognizer
+    endpointer: Callable[[], Endpointer]
+    """Makes a fresh endpointer for each request."""
+    player: Player
+    stop: WakeEngine | None = None
+    """Spots "stop" while the agent speaks."""
+
+
+@dataclass
+class BargeIn:
+    """One interruption of the agent's speech."""
+
+    turn_id: str
+    stop_ms: float
+    """From the decision to stop until the audio stream stopped."""
+    by: str
+    """The phrase that interrupted ("hey home" or "stop")."""
+
+
+class VoiceLoop:
+    """Feeds audio frames through wake -> asr -> ... -> tts and plays the answer, interruptibly."""
+
+    def __init__(
+        self, agent: Agent, engines: VoiceEngines, satellite: str | None = None, user: str | None = None,
+        on_turn: Callable[[TurnTrace], None] | None = None, on_partial: Callable[[str], None] | None = None,
+        clock: VirtualClock | None = None, end: Stage = Stage.TTS,
+    ) -> None:
+        self.agent = agent
+        self.engines = engines
+        self.satellite = satellite
+        self.user = user
+        self.on_turn = on_turn
+        self.clock = clock
+        """A virtual clock to advance by each frame's duration (simulator)."""
+        self.end = end
+        """The last stage each turn runs (benchmarks stop before acting)."""
+        asr = AudioAsr(engines.recognizer, engines.endpointer, on_partial)
+        self.pipeline = Pipeline(dataclasses.replace(agent.running_pipeline.stages, asr=asr), events=agent.bus)
+        self.barge_ins: list[BargeIn] = []
+        self.traces: list[TurnTrace] = []
+        self._turn: TurnContext | None = None
+        self._turn_task: asyncio.Task[None] | None = None
+        self._speaking: tuple[TurnTrace, asyncio.Task[bool]] | None = None
+        self._last_clip_warning = -CLIPPING_WARN_EVERY_S
+
+    @property
+    def idle(self) -> bool:
+        """Not capturing, thinking or speaking."""
+        return (self._turn_task is None or self._turn_task.done()) and not self.speaking
+
+    @property
+    def speaking(self) -> bool:
+        return self._speaking is not None and not self._speaking[1].done()
+
+    async def run(self, source: AudioSource) -> None:
+        """Listen until the source ends, then finish the last turn and its answer."""
+        async for frame in source.frames():
+            await self.feed(frame)
+        await self.drain()
+
+    async def feed(self, frame: AudioFrame) -> None:
+        """One frame: to the request being captured, or to the wake (and stop) spotters."""
+        if self.clock is not None:
+            await self.clock.advance(FRAME_MS / 1000)
+        self._check_level(frame)
+        if self._turn is not None and self._turn.audio is not None:
+            self._turn.audio.put_nowait(frame)
+            return
+        if self._turn_task is not None and not self._turn_task.done():
+            return  # thinking: the request is being handled
+        if self.speaking and self.engines.stop is not None and self.engines.stop.feed(frame.pcm):
+            self._barge_in("stop")
+            return
+        began = time.perf_counter()
+        wake = self.engines.wake.feed(frame.pcm)
+        if wake is None:
+            return
+        if self.speaking:
+            self._barge_in(wake.phrase)
+        self.engines.wake.reset()
+        ctx = self.agent.new_turn(self.user, self.satellite)
+        ctx.audio = asyncio.Queue()
+        self.pipeline.record(ctx, Stage.WAKE, {"audio_at_s": frame.start_s}, wake,
+                             (time.perf_counter() - began) * 1000)
+        self._turn = ctx
+        self._turn_task = asyncio.create_task(self._handle(ctx, wake))
+        await asyncio.sleep(0)
+
+    async def drain(self) -> None:
+        """End of input: close the request being captured and wait for its answer to finish."""
+        if self._turn is not None and self._turn.audio is not None:
+            self._turn.audio.put_nowait(None)
+        if self._turn_task is not None:
+            await self._turn_task
+        if self._speaking is not None:
+            await self._speaking[1]
+
+    async def _handle(self, ctx: TurnContext, wake: WakeEvent) -> None:
+        speech = await self.pipeline.run(wake, ctx, start=Stage.ASR, end=self.end)
+        self.agent.end_turn(ctx)
+        self.traces.append(ctx.trace)
+        if self.on_turn:
+            self.on_turn(ctx.trace)
+        if isinstance(speech, Speech) and speech.duration_s > 0:
+            if self.engines.stop is not None:
+                self.engines.stop.reset()
+            self._speaking = (ctx.trace, asyncio.create_task(self.engines.player.play(speech)))
+
+    def _barge_in(self, by: str) -> None:
+        """Stop speaking now and mark the interrupted turn."""
+        assert self._speaking is not None
+        trace, _ = self._speaking
+        stop_ms = self.engines.player.stop() or 0.0
+        self._speaking = None
+        trace.barged_in = True
+        self.agent.log_turn(trace)
+        self.barge_ins.append(BargeIn(trace.turn_id, stop_ms, by))
+        if self.satellite or trace.device:
+            asyncio.create_task(self.agent.bus.event(trace.device, "barge_in",
+                                                     {"turn_id": trace.turn_id, "by": by, "stop_ms": stop_ms}))
+        log.info("barge-in (%s): stopped speaking in %.1f ms", by, stop_ms)
+
+    def _check_level(self, frame: AudioFrame) -> None:
+        if clipping_ratio(frame.pcm) > CLIPPING_WARN_RATIO and frame.start_s - self._last_clip_warning > CLIPPING_WARN_EVERY_S:
+            self._last_clip_warning = frame.start_s
+            log.warning("the microphone input is clipping; lower its gain for better recognition")
+
+
+
+def build_engines(agent: Agent, player: Player, vosk_model: str | None = None) -> VoiceEngines:
+    """pocketsphinx engines on the home's grammar by default; vosk when a model is given (or in VOSK_MODEL_PATH)."""
+    import os
+
+    from agent.audio.endpoint import Endpointer
+
+    phrase = agent.config.wake_phrase
+    if vosk_model or os.environ.get("VOSK_MODEL_PATH"):
+        from agent.asr.vosk_engine import VoskRecognizer, resolve_model_path
+        from agent.wake.vosk_engine import VoskWake
+
+        model = resolve_model_path(vosk_model)
+        return VoiceEngines(VoskWake(model, phrase), VoskRecognizer(model), Endpointer, player,
+                            stop=VoskWake(model, "stop"))
+    from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
+    from agent.wake.pocketsphinx_engine import PocketsphinxWake
+
+    return VoiceEngines(PocketsphinxWake(phrase), PocketsphinxRecognizer(agent.home), Endpointer, player,
+                        stop=PocketsphinxWake("stop"))

@@ -1,0 +1,232 @@
+"""The audio benchmark: synthesized users speaking to the demo home through the whole voice front-end."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+from agent.bench import DEMO_HOME, held_out, percentile
+from agent.home import load_home
+from agent.resolve import ResolveContext, resolve
+from agent.trace import Stage, TurnTrace
+from agent.turn import Intent
+from simulator.speech import VOICES, Voice, noise_sigma, silence, synthesize, with_noise
+
+BENCH_VOICES = VOICES[:4]
+ORDINARY_SPEECH = [
+    "the weather is nice today", "we should go to the beach this weekend", "did you finish your homework",
+    "i think the game starts at seven", "can you pass me the salt", "my sister is coming over for dinner",
+    "the train was late again this morning", "let's order some pizza tonight", "have you seen my keys",
+    "the kids are playing in the garden", "i need to call the dentist", "that movie was really good",
+    "put the groceries in the fridge", "the meeting got moved to thursday", "what time does the store close",
+    "i'm going for a run", "the dog needs a walk", "turn left at the next light", "home is where the heart is",
+    "hey there how are you", "she said hey on the phone", "we bought a new home last year",
+    "the printer is out of paper again", "remind me to buy milk", "the news said it might snow",
+    "the baby is finally asleep", "this soup needs more salt", "can you help me with the dishes",
+]
+"""Everyday talk that is not addressed to the agent (some of it with "hey" or "home" in it)."""
+
+
+@dataclass
+class AudioFigures:
+    """What the audio benchmark prints."""
+
+    commands: int
+    voices: int
+    accuracy_clean: float
+    accuracy_10db: float
+    wake_rate_clean: float
+    wake_rate_10db: float
+    asr_rtf_p50: float
+    asr_rtf_p99: float
+    eos_to_action_p50_ms: float
+    eos_to_action_p99_ms: float
+    endpoint_silence_s: float
+    non_wake_hours: float
+    false_wakes: int
+    false_wakes_per_hour: float
+    barge_in_stop_p50_ms: float
+    barge_in_stop_p99_ms: float
+
+
+@dataclass(frozen=True)
+class Command:
+    """One test command and what a correct turn does with it."""
+
+    text: str
+    intent: str
+    devices: tuple[str, ...]
+
+
+def commands(count: int, seed: int) -> list[Command]:
+    """`count` hand-written (never trained on) commands with their expected intent and devices."""
+    home = load_home(DEMO_HOME)
+    satellite = home.device("kitchen_speaker")
+    ctx = ResolveContext(home, satellite.area, satellite, {})
+    cases = [c for c in held_out() if c["intent"] != "OutOfDomain"]
+    picked = np.random.default_rng(seed).choice(len(cases), size=min(count, len(cases)), replace=False)
+    out = []
+    for i in sorted(picked):
+        case = cases[int(i)]
+        gold = resolve(Intent(case["intent"], dict(case["slots"]), 1.0, case["text"]), ctx)
+        out.append(Command(case["text"], case["intent"], gold.devices))
+    return out
+
+
+def frames(samples: np.ndarray) -> Iterator[bytes]:
+    pcm = np.concatenate([samples, np.zeros(-len(samples) % (FRAME_BYTES // 2), dtype=np.int16)]).tobytes()
+    for start in range(0, len(pcm), FRAME_BYTES):
+        yield pcm[start:start + FRAME_BYTES]
+
+
+async def command_turns(cmds: list[Command], snr_db: float | None, seed: int) -> list[TurnTrace | None]:
+    """Speak "hey home, <command>" for each; the turn each produced (None when the wake was missed)."""
+    from agent.agent import Agent
+    from agent.audio.frames import AudioFrame
+    from agent.audio.playback import NullPlayer
+    from agent.broker import embedded_broker
+    from agent.clock import SystemClock
+    from agent.config import AgentConfig
+    from agent.voice import VoiceLoop, build_engines
+
+    rng = np.random.default_rng(seed)
+    results: list[TurnTrace | None] = []
+    async with embedded_broker() as url:
+        config = AgentConfig(home=DEMO_HOME, broker=url, db=None)
+        async with Agent(config) as agent:
+            loop = VoiceLoop(agent, build_engines(agent, NullPlayer(SystemClock())), satellite="kitchen_speaker",
+                             end=Stage.RESOLVE)
+            offset = 0.0
+            for i, cmd in enumerate(cmds):
+                speech = synthesize(f"hey home, {cmd.text}", Voice(BENCH_VOICES[i % len(BENCH_VOICES)]))
+                sigma = noise_sigma(speech, snr_db)
+                before = len(loop.traces)
+                audio = with_noise(np.concatenate([silence(0.3), speech, silence(1.2)]), sigma, rng)
+                for pcm in frames(audio):
+                    await loop.feed(AudioFrame(pcm, offset))
+                    offset += FRAME_MS / 1000
+                await loop.drain()
+                loop.engines.wake.reset()
+                results.append(loop.traces[before] if len(loop.traces) > before else None)
+    return results
+
+
+def correct(cmd: Command, trace: TurnTrace | None) -> bool:
+    if trace is None or trace.intent != cmd.intent:
+        return False
+    record = trace.record(Stage.RESOLVE)
+    devices = tuple(record.output.get("devices", ())) if record and isinstance(record.output, dict) else ()
+    return devices == cmd.devices
+
+
+def eos_to_action_ms(trace: TurnTrace) -> float | None:
+    """From the endpoint firing to the result stage starting: final decode, rewrite, NLU, resolve."""
+    asr = trace.record(Stage.ASR)
+    if asr is None or not isinstance(asr.output, dict):
+        return None
+    return float(asr.output.get("final_ms", 0.0)) + sum(
+        trace.latency_ms(s) or 0.0 for s in (Stage.REWRITE, Stage.NLU, Stage.RESOLVE))
+
+
+def asr_rtf(cmds: list[Command]) -> list[float]:
+    """Recognizer processing time over audio length, command audio only (pocketsphinx, grammar)."""
+    from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
+
+    recognizer = PocketsphinxRecognizer(load_home(DEMO_HOME))
+    ratios = []
+    for i, cmd in enumerate(cmds):
+        speech = synthesize(cmd.text, Voice(BENCH_VOICES[i % len(BENCH_VOICES)]))
+        began = time.perf_counter()
+        recognizer.start()
+        for pcm in frames(speech):
+            recognizer.feed(pcm)
+        recognizer.finish()
+        ratios.append((time.perf_counter() - began) / (len(speech) / SAMPLE_RATE))
+    return ratios
+
+
+def false_wakes(hours: float, progress: Callable[[float], None] | None = None) -> tuple[int, float]:
+    """Wake detections in `hours` of non-wake speech (commands without the wake phrase and everyday talk)."""
+    from agent.wake.pocketsphinx_engine import PocketsphinxWake
+
+    texts = [c["text"] for c in held_out()] + ORDINARY_SPEECH
+    engine = PocketsphinxWake()
+    heard_s, detections, i = 0.0, 0, 0
+    while heard_s < hours * 3600:
+        voice = Voice(VOICES[i % len(VOICES)], 145 + 20 * (i % 3))
+        speech = np.concatenate([synthesize(texts[i % len(texts)], voice), silence(0.5)])
+        for pcm in frames(speech):
+            if engine.feed(pcm) is not None:
+                detections += 1
+                engine.reset()
+        heard_s += len(speech) / SAMPLE_RATE
+        i += 1
+        if progress:
+            progress(heard_s / 3600)
+    return detections, heard_s / 3600
+
+
+def barge_in_stops(trials: int = 20) -> list[float]:
+    """ms from `stop()` to the output stream stopped, playing speech into the default output device."""
+    from agent.audio.playback import open_player
+    from agent.tts.engine import Pyttsx3Tts
+    from agent.turn import Speech
+
+    async def run() -> list[float]:
+        tts = Pyttsx3Tts()
+        speech: Speech = await tts.synthesize("I'm playing a long answer that you will interrupt. " * 3,
+                                              Path("out/bench/barge_in.wav"))
+        player = open_player()
+        stops = []
+        for _ in range(trials):
+            playing = asyncio.create_task(player.play(speech))
+            await asyncio.sleep(0.4)
+            stops.append(player.stop() or 0.0)
+            await playing
+        return stops
+
+    Path("out/bench").mkdir(parents=True, exist_ok=True)
+    return asyncio.run(run())
+
+
+def run(count: int = 200, false_wake_hours: float = 1.0, seed: int = 0,
+        progress: Callable[[str], None] | None = None) -> AudioFigures:
+    from agent.audio.endpoint import Endpointer
+
+    say = progress or (lambda _: None)
+    cmds = commands(count, seed)
+    say(f"{len(cmds)} commands, clean")
+    clean = asyncio.run(command_turns(cmds, None, seed))
+    say("10 dB SNR")
+    noisy = asyncio.run(command_turns(cmds, 10.0, seed))
+    say("ASR real-time factor")
+    rtf = asr_rtf(cmds)
+    say(f"{false_wake_hours} h of non-wake speech")
+    wakes, hours = false_wakes(false_wake_hours)
+    say("barge-in")
+    stops = barge_in_stops()
+    eos = [ms for t in clean + noisy if t is not None and (ms := eos_to_action_ms(t)) is not None]
+    return AudioFigures(
+        commands=len(cmds), voices=len(BENCH_VOICES),
+        accuracy_clean=sum(map(correct, cmds, clean)) / len(cmds),
+        accuracy_10db=sum(map(correct, cmds, noisy)) / len(cmds),
+        wake_rate_clean=sum(t is not None for t in clean) / len(cmds),
+        wake_rate_10db=sum(t is not None for t in noisy) / len(cmds),
+        asr_rtf_p50=statistics.median(rtf), asr_rtf_p99=percentile(rtf, 0.99),
+        eos_to_action_p50_ms=statistics.median(eos), eos_to_action_p99_ms=percentile(eos, 0.99),
+        endpoint_silence_s=Endpointer().silence_s,
+        non_wake_hours=hours, false_wakes=wakes, false_wakes_per_hour=wakes / hours,
+        barge_in_stop_p50_ms=statistics.median(stops), barge_in_stop_p99_ms=percentile(stops, 0.99),
+    )
+
+
+def as_dict(figures: AudioFigures) -> dict[str, Any]:
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(figures).items()}

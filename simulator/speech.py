@@ -1,0 +1,72 @@
+"""Synthesized users: espeak-ng speech in several voices and speeds, with noise at a chosen SNR."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tempfile
+import wave
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from agent.audio.frames import SAMPLE_RATE
+
+VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-scotland", "en-us+m7", "en-gb-x-rp")
+SPEEDS = (145, 165, 185)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one simulated user sounds."""
+
+    name: str
+    """espeak-ng voice (language plus optional +variant)."""
+    speed: int = 165
+    """Words per minute."""
+
+
+def voice_for(user: str, index: int = 0) -> Voice:
+    """A stable voice per user, with the speed varying from utterance to utterance."""
+    digest = int(hashlib.sha256(user.encode()).hexdigest(), 16)
+    return Voice(VOICES[digest % len(VOICES)], SPEEDS[(digest // 7 + index) % len(SPEEDS)])
+
+
+@lru_cache(maxsize=2048)
+def synthesize(text: str, voice: Voice) -> np.ndarray:
+    """16 kHz mono int16 speech for `text` (espeak-ng renders 22.05 kHz; resampled)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "speech.wav"
+        subprocess.run(["espeak-ng", "-v", voice.name, "-s", str(voice.speed), "-w", str(path), text],
+                       check=True, capture_output=True)
+        with wave.open(str(path)) as wav:
+            rate = wav.getframerate()
+            samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16).astype(np.float64)
+    if rate != SAMPLE_RATE:
+        divisor = np.gcd(rate, SAMPLE_RATE)
+        samples = resample_poly(samples, SAMPLE_RATE // divisor, rate // divisor)
+    return np.clip(samples, -32768, 32767).astype(np.int16)
+
+
+def noise_sigma(speech: np.ndarray, snr_db: float | None) -> float:
+    """Standard deviation of white noise that sits `snr_db` below the speech (0 for clean audio)."""
+    if snr_db is None or not speech.any():
+        return 0.0
+    signal = speech.astype(np.float64)
+    voiced = signal[np.abs(signal) > 0.05 * np.abs(signal).max()]
+    return float(np.sqrt(np.mean(voiced ** 2) / 10 ** (snr_db / 10)))
+
+
+def with_noise(samples: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """`samples` plus white noise of standard deviation `sigma`."""
+    if sigma <= 0:
+        return samples
+    noisy = samples.astype(np.float64) + rng.normal(0.0, sigma, samples.shape)
+    return np.clip(noisy, -32768, 32767).astype(np.int16)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.int16)

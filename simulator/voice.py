@@ -1,0 +1,80 @@
+"""Audio mode of the simulator: each utterance spoken with espeak-ng into the real voice loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent.agent import Agent
+from agent.audio.frames import FRAME_BYTES, FRAME_MS, FRAME_SAMPLES, AudioFrame
+from agent.audio.playback import NullPlayer
+from agent.clock import VirtualClock
+from agent.trace import TurnTrace
+from agent.turn import Outcome
+from agent.voice import VoiceLoop, build_engines
+from simulator.speech import noise_sigma, silence, synthesize, voice_for, with_noise
+
+LEAD_S = 0.3
+"""Quiet before each utterance."""
+MAX_WAIT_S = 60.0
+"""Longest the simulator waits (virtual time) for the agent to finish a turn."""
+
+
+@dataclass(frozen=True)
+class AudioOptions:
+    """How the simulated users sound."""
+
+    snr_db: float | None = None
+    """White noise this far below the speech; None is clean."""
+    seed: int = 0
+    vosk_model: str | None = None
+
+
+class SpokenUsers:
+    """Speaks scenario utterances into a VoiceLoop on a virtual clock, as a room full of people would."""
+
+    def __init__(self, agent: Agent, clock: VirtualClock, options: AudioOptions) -> None:
+        self.options = options
+        self.rng = np.random.default_rng(options.seed)
+        self.loop = VoiceLoop(agent, build_engines(agent, NullPlayer(clock), options.vosk_model), clock=clock)
+        self.offset_s = 0.0
+        self.sigma = 0.0
+        self.spoken = 0
+
+    async def say(self, text: str, user: str | None, device: str | None, interrupt_after: float | None) -> TurnTrace:
+        """Speak `text`; keep the room going until the agent is done (or `interrupt_after` s into its answer)."""
+        self.loop.user, self.loop.satellite = user, device
+        speech = synthesize(text, voice_for(user or "guest", self.spoken))
+        self.spoken += 1
+        self.sigma = noise_sigma(speech, self.options.snr_db)
+        before = len(self.loop.traces)
+        await self._play(np.concatenate([silence(LEAD_S), speech, silence(FRAME_MS / 1000)]))
+        await self._wait(interrupt_after)
+        if len(self.loop.traces) > before:
+            return self.loop.traces[before]
+        trace = self.loop.agent.new_turn(user, device, text=text).trace
+        trace.outcome = Outcome.NO_WAKE.value
+        return trace
+
+    async def _play(self, samples: np.ndarray) -> None:
+        samples = with_noise(samples, self.sigma, self.rng)
+        padded = np.concatenate([samples, np.zeros(-len(samples) % FRAME_SAMPLES, dtype=np.int16)])
+        pcm = padded.tobytes()
+        for start in range(0, len(pcm), FRAME_BYTES):
+            await self.loop.feed(AudioFrame(pcm[start:start + FRAME_BYTES], self.offset_s))
+            self.offset_s += FRAME_MS / 1000
+
+    async def _wait(self, interrupt_after: float | None) -> None:
+        """Room noise until the agent is idle, or until it has spoken `interrupt_after` seconds."""
+        spoken_s = waited_s = 0.0
+        quiet = silence(FRAME_MS / 1000)
+        while waited_s < MAX_WAIT_S:
+            if interrupt_after is not None and self.loop.speaking:
+                if spoken_s >= interrupt_after:
+                    return
+                spoken_s += FRAME_MS / 1000
+            elif self.loop.idle and waited_s > 0:
+                return
+            await self._play(quiet)
+            waited_s += FRAME_MS / 1000

@@ -1,0 +1,129 @@
+"""Endpointing on real synthesized speech (espeak-ng), clean and in white noise."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import wave
+
+import numpy as np
+import pytest
+from scipy.signal import resample_poly
+
+from agent.audio.endpoint import FINAL, Endpointer, EndpointEvent
+from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+
+LEAD_S = 1.0
+PHRASES = ["turn on the kitchen light", "what time is it", "set a timer for five minutes", "stop"]
+
+
+def speech(text: str) -> np.ndarray:
+    """espeak-ng speech at 16 kHz as float samples, trimmed to where it is audible."""
+    wav = subprocess.run(["espeak-ng", "-v", "en", "--stdout", text], capture_output=True, check=True).stdout
+    with wave.open(io.BytesIO(wav)) as f:
+        raw = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2").astype(np.float64)
+        rate = f.getframerate()
+    samples = resample_poly(raw, SAMPLE_RATE // 50, rate // 50)  # 22050 Hz -> 16000 Hz is 320/441
+    loud = np.flatnonzero(np.abs(samples) > 0.01 * np.abs(samples).max())
+    return samples[loud[0] : loud[-1] + 1]
+
+
+def true_end_s(samples: np.ndarray, noise_power: float) -> float:
+    """End of the last 10 ms of speech louder than the background (the noise, or -60 dBFS in silence)."""
+    n = len(samples) // 160
+    power = (samples[: n * 160].reshape(n, 160) ** 2).mean(axis=1)
+    return (np.flatnonzero(power >= max(noise_power, 32768**2 * 1e-6))[-1] + 1) * 0.01
+
+
+def pcm(samples: np.ndarray) -> bytes:
+    """Float samples as int16 bytes."""
+    return np.clip(np.round(samples), -32768, 32767).astype("<i2").tobytes()
+
+
+def run(endpointer: Endpointer, audio: bytes) -> EndpointEvent:
+    """Feed 30 ms frames until the endpointer decides."""
+    event = EndpointEvent.WAITING
+    for i in range(0, len(audio), FRAME_BYTES):
+        event = endpointer.feed(audio[i : i + FRAME_BYTES])
+        if event in FINAL:
+            break
+    return event
+
+
+@pytest.mark.parametrize("snr_db", [None, 10.0])
+@pytest.mark.parametrize("text", PHRASES)
+def test_end_fires_just_after_silence_s(text: str, snr_db: float | None) -> None:
+    voice = speech(text)
+    samples = np.concatenate([np.zeros(int(LEAD_S * SAMPLE_RATE)), voice, np.zeros(3 * SAMPLE_RATE)])
+    noise_power = 0.0
+    if snr_db is not None:
+        noise_power = float(np.mean(voice**2)) / 10 ** (snr_db / 10)
+        samples += np.random.default_rng(7).normal(0, noise_power**0.5, len(samples))
+    endpointer = Endpointer()
+    assert run(endpointer, pcm(samples)) is EndpointEvent.END
+    real_end = LEAD_S + true_end_s(voice, noise_power)
+    assert endpointer.silence_s <= endpointer.now_s - real_end <= endpointer.silence_s + 0.1
+    assert abs(endpointer.speech_end_s - real_end) <= 0.06
+    assert abs(endpointer.speech_start_s - LEAD_S) <= 0.15
+
+
+def test_default_silence_is_well_under_home_assistant() -> None:
+    assert Endpointer().silence_s == 0.5
+
+
+@pytest.mark.parametrize("noise_dbfs", [None, -30.0, -55.0])
+def test_timeout_without_speech(noise_dbfs: float | None) -> None:
+    samples = np.zeros(7 * SAMPLE_RATE)
+    if noise_dbfs is not None:
+        samples += np.random.default_rng(3).normal(0, 32768 * 10 ** (noise_dbfs / 20), len(samples))
+    endpointer = Endpointer(timeout_s=5.0)
+    assert run(endpointer, pcm(samples)) is EndpointEvent.TIMEOUT
+    assert endpointer.now_s == pytest.approx(5.0, abs=FRAME_MS / 1000)
+    assert endpointer.speech_start_s is None
+
+
+def test_too_long_for_a_long_utterance() -> None:
+    voice = speech("please turn on every light in the house and then play some quiet music in the living room")
+    samples = np.concatenate([np.zeros(SAMPLE_RATE // 2), voice, np.zeros(SAMPLE_RATE)])
+    endpointer = Endpointer(max_s=3.0)
+    assert run(endpointer, pcm(samples)) is EndpointEvent.TOO_LONG
+    assert endpointer.now_s - endpointer.speech_start_s == pytest.approx(3.0, abs=0.031)
+
+
+def click(at_s: float, samples: np.ndarray) -> None:
+    """Add a 3 ms full-scale click."""
+    start = int(at_s * SAMPLE_RATE)
+    samples[start : start + 48] += 30000 * np.sign(np.sin(np.arange(48)))
+
+
+def test_a_click_does_not_start_speech() -> None:
+    samples = np.zeros(6 * SAMPLE_RATE)
+    click(1.0, samples)
+    endpointer = Endpointer()
+    assert run(endpointer, pcm(samples)) is EndpointEvent.TIMEOUT
+
+
+def test_a_click_after_speech_does_not_delay_the_end() -> None:
+    voice = speech("stop")
+    samples = np.concatenate([np.zeros(SAMPLE_RATE), voice, np.zeros(2 * SAMPLE_RATE)])
+    real_end = 1.0 + true_end_s(voice, 0.0)
+    click(real_end + 0.3, samples)
+    endpointer = Endpointer()
+    assert run(endpointer, pcm(samples)) is EndpointEvent.END
+    assert endpointer.now_s - real_end <= endpointer.silence_s + 0.1
+
+
+def test_reset_finds_the_next_utterance_at_stream_offsets() -> None:
+    first, second = speech("stop"), speech("turn off the radio")
+    gap = np.zeros(SAMPLE_RATE)
+    audio = pcm(np.concatenate([gap, first, gap, second, gap]))
+    endpointer = Endpointer()
+    assert run(endpointer, audio) is EndpointEvent.END
+    consumed = round(endpointer.now_s * SAMPLE_RATE) * 2
+    endpointer.reset()
+    assert run(endpointer, audio[consumed:]) is EndpointEvent.END
+    second_start = (2 * len(gap) + len(first)) / SAMPLE_RATE
+    assert endpointer.speech_start_s == pytest.approx(second_start, abs=0.15)

@@ -175,16 +175,22 @@ def false_wakes(hours: float, progress: Callable[[float], None] | None = None) -
 
 
 def barge_in_stops(trials: int = 20) -> list[float]:
-    """ms from `stop()` to the output stream stopped, playing speech into the default output device."""
-    from agent.audio.playback import open_player
+    """ms from `stop()` to the output stream stopped, playing speech into a real-time ALSA sink.
+
+    Without a sound card here, the speaker is simulator.sound_card's paced pipe: PortAudio and ALSA are real,
+    and the figure includes that sink's ~10 ms page.
+    """
+    import tempfile
+
+    from agent.audio.playback import SoundDevicePlayer
     from agent.tts.engine import Pyttsx3Tts
     from agent.turn import Speech
+    from simulator.sound_card import fake_sound_card, portaudio_using
 
-    async def run() -> list[float]:
-        tts = Pyttsx3Tts()
-        speech: Speech = await tts.synthesize("I'm playing a long answer that you will interrupt. " * 3,
-                                              Path("out/bench/barge_in.wav"))
-        player = open_player()
+    async def run(directory: Path) -> list[float]:
+        speech: Speech = await Pyttsx3Tts().synthesize(
+            "I'm playing a long answer that you will interrupt. " * 3, directory / "answer.wav")
+        player = SoundDevicePlayer()
         stops = []
         for _ in range(trials):
             playing = asyncio.create_task(player.play(speech))
@@ -193,8 +199,12 @@ def barge_in_stops(trials: int = 20) -> list[float]:
             await playing
         return stops
 
-    Path("out/bench").mkdir(parents=True, exist_ok=True)
-    return asyncio.run(run())
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        mic = directory / "silence.raw"
+        mic.write_bytes(bytes(SAMPLE_RATE * 2))
+        with fake_sound_card(directory, mic) as config, portaudio_using(config):
+            return asyncio.run(run(directory))
 
 
 def run(count: int = 200, false_wake_hours: float = 1.0, seed: int = 0,

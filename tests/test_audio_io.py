@@ -16,12 +16,12 @@ import pytest
 from agent.audio.errors import AudioDeviceError, AudioFormatError
 from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, AudioFrame, AudioSource
 from agent.audio.levels import SILENCE_DBFS, clipping_ratio, rms_dbfs
-from agent.audio.playback import NullPlayer, SoundDevicePlayer
+from agent.audio.playback import NullPlayer, SoundDevicePlayer, open_player
 from agent.audio.resample import StreamResampler, resample
 from agent.audio.sources import ArraySource, MicSource, PcmSource, WavSource, list_input_devices
 from agent.clock import VirtualClock
 from agent.turn import Speech
-from alsa import alsa_env, espeak_wav, fake_sound_card, have_tools, portaudio_using, sox
+from simulator.sound_card import alsa_env, espeak_wav, fake_sound_card, have_tools, portaudio_using, sox
 
 ROOT = Path(__file__).resolve().parent.parent
 PHRASE = "turn on the kitchen lights please"
@@ -250,10 +250,25 @@ asyncio.run(main())
 @needs_portaudio
 def test_unknown_mic_lists_the_devices(speech_dir: Path, tmp_path: Path) -> None:
     with fake_sound_card(tmp_path, speech_dir / "phrase.raw") as config, portaudio_using(config):
-        with pytest.raises(AudioDeviceError, match=r"unknown input device 'usb mic'.*available input devices:.*filemic"):
+        listing = r"unknown input device 'usb mic'.*available input devices:.*filemic"
+        with pytest.raises(AudioDeviceError, match=listing):
             MicSource("usb mic")
         with pytest.raises(AudioDeviceError, match="unknown input device 99"):
             MicSource("99")
+
+
+@needs_portaudio
+def test_without_devices_the_mic_fails_clearly_and_the_player_falls_back() -> None:
+    # ALSA's own configuration: no devices on a machine without a sound card (a config without
+    # `pcm.default`, even an empty file, makes PortAudio abort the process instead)
+    with portaudio_using(Path("/usr/share/alsa/alsa.conf")):
+        if list_input_devices():
+            pytest.skip("this machine has a sound card")
+        with pytest.raises(AudioDeviceError, match="no default input device.*available input devices: none"):
+            MicSource()
+        assert isinstance(open_player(), NullPlayer)
+        with pytest.raises(AudioDeviceError, match="unknown output device 'hdmi'"):
+            open_player("hdmi")
 
 
 @needs_tools
@@ -300,12 +315,14 @@ async def test_null_player_on_a_virtual_clock() -> None:
     player = NullPlayer(clock)
     assert player.stop() is None
     finished = asyncio.create_task(player.play(Speech("hello", None, 2.0)))
+    await clock.advance(0)  # let it start
     await clock.advance(1.0)
     assert player.playing and not finished.done()
     await clock.advance(1.1)
     assert await finished is True and not player.playing
 
     stopped = asyncio.create_task(player.play(Speech("hello again", None, 2.0)))
+    await clock.advance(0)
     await clock.advance(0.5)
     assert player.stop() == 0.0
     assert await stopped is False and not player.playing

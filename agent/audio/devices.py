@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Literal
+from typing import Any, Literal
 
 from agent.audio.errors import AudioDeviceError
 
@@ -33,17 +33,14 @@ def portaudio() -> ModuleType:
     try:
         import sounddevice
     except OSError as exc:
-        raise AudioDeviceError(f"PortAudio is not available ({exc}); install it with `apt-get install libportaudio2`") from exc
+        raise AudioDeviceError(f"PortAudio is not available ({exc}); "
+                               "install it with `apt-get install libportaudio2`") from exc
     return sounddevice
 
 
 def list_devices(kind: Kind) -> list[AudioDevice]:
     """Every device that can record (`input`) or play (`output`)."""
-    sd = portaudio()
-    hostapis = sd.query_hostapis()
-    key = f"max_{kind}_channels"
-    return [AudioDevice(info["index"], info["name"], hostapis[info["hostapi"]]["name"], info[key], info["default_samplerate"])
-            for info in sd.query_devices() if info[key] > 0]
+    return [_device(info, kind) for info in portaudio().query_devices() if info[f"max_{kind}_channels"] > 0]
 
 
 def list_input_devices() -> list[AudioDevice]:
@@ -63,6 +60,10 @@ def find_device(spec: DeviceSpec, kind: Kind) -> AudioDevice:
         listing = "; ".join(map(str, available)) if available else "none (is there a sound card, or an ALSA config?)"
         wanted = f"no default {kind} device" if spec is None else f"unknown {kind} device {spec!r}"
         raise AudioDeviceError(f"{wanted} ({exc}); available {kind} devices: {listing}") from exc
-    key = f"max_{kind}_channels"
-    return AudioDevice(info["index"], info["name"], sd.query_hostapis(info["hostapi"])["name"], info[key],
-                       info["default_samplerate"])
+    return _device(info, kind)
+
+
+def _device(info: dict[str, Any], kind: Kind) -> AudioDevice:
+    """An `AudioDevice` from sounddevice's description of it."""
+    hostapi = portaudio().query_hostapis(info["hostapi"])["name"]
+    return AudioDevice(info["index"], info["name"], hostapi, info[f"max_{kind}_channels"], info["default_samplerate"])

@@ -88,8 +88,12 @@ class SoundDevicePlayer:
         try:
             stream = sd.OutputStream(device=self.device.index, samplerate=rate, channels=samples.shape[1],
                                      dtype="int16", callback=callback, finished_callback=finished, latency=self.latency)
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(f"cannot play on {self.device}: {exc}") from exc
+        try:
             stream.start()
         except sd.PortAudioError as exc:
+            stream.close()
             raise AudioDeviceError(f"cannot play on {self.device}: {exc}") from exc
         playback = self._current = _Playback(stream, done)
         try:
@@ -105,6 +109,7 @@ class SoundDevicePlayer:
         return not playback.stopped
 
     def stop(self) -> float | None:
+        """Abort the stream (from the event loop thread); ms that `abort()` took, None if nothing was playing."""
         silent = self._silent.stop()
         playback = self._current
         if playback is None or playback.done.done() or playback.stopped:

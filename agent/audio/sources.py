@@ -167,9 +167,11 @@ class MicSource:
         try:
             self._stream = sd.RawInputStream(
                 device=self.device.index, samplerate=self.rate, channels=1, dtype="int16",
-                blocksize=self.rate * FRAME_MS // 1000, callback=capture.on_block, finished_callback=capture.on_finished)
+                blocksize=self.rate * FRAME_MS // 1000, callback=capture.on_block,
+                finished_callback=capture.on_finished)
             self._stream.start()
         except sd.PortAudioError as exc:
+            self._close()
             raise AudioDeviceError(f"cannot open microphone {self.device} at {self.rate} Hz: {exc}") from exc
         resampler = StreamResampler(self.rate, SAMPLE_RATE)
         pending = bytearray()
@@ -190,7 +192,13 @@ class MicSource:
                     index += 1
                 self.dropped_blocks = capture.dropped
         finally:
-            stream, self._stream = self._stream, None
-            with contextlib.suppress(sd.PortAudioError):
+            self._close()
+
+    def _close(self) -> None:
+        """Stop and release the stream, if any; a device that is already gone may complain, which is ignored."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with contextlib.suppress(portaudio().PortAudioError):
                 stream.abort()
+            with contextlib.suppress(portaudio().PortAudioError):
                 stream.close()

@@ -1,14 +1,16 @@
-"""Wake phrase spotting with pocketsphinx: the start of each stretch of speech is decoded with a small grammar
-in which the wake phrase competes with a loop of catch-all words.
+"""Wake phrase spotting with pocketsphinx: the start of each stretch of speech is decoded twice, forced
+through the wake phrase (followed by a loop of catch-all words) and through a free phone loop; the phrase is
+heard when each wake word's acoustic log-likelihood per frame comes close enough to the phone loop's.
 
-Keyphrase search (`add_keyphrase`) was tried first and detected under a quarter of espeak-ng wake phrases at
-thresholds that already woke falsely; the catch-all grammar, decoded on whole windows with batch cepstral
-normalization, is far more reliable.
+Keyphrase search (`add_keyphrase`, `kws_threshold`) was tried first: on espeak-ng speech it detected under a
+quarter of wake phrases at thresholds that already woke falsely. Decoding whole windows lets pocketsphinx
+normalize cepstra over the window, which the acoustic model needs on synthetic voices.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections import deque
 
 import pocketsphinx
@@ -17,20 +19,20 @@ from agent.asr.pronounce import pronounce_all
 from agent.audio.frames import FRAME_MS, SAMPLE_RATE, SAMPLE_WIDTH
 from agent.turn import WakeEvent
 
-SEARCH = "wake"
-DEFAULT_THRESHOLD = 0.3
-"""Prior probability of the wake branch against the catch-all words: higher detects more and wakes falsely more."""
+WAKE, PHONES = "wake", "phones"
+"""Names of the decoder's searches."""
+DEFAULT_THRESHOLD = -3.6
+"""Lowest per-frame log-likelihood gap (nats) between a wake word and the phone loop that counts as heard."""
+SCORE_SLOPE = 2.0
+"""Steepness of the gap -> score curve; a gap at the threshold scores 0.5."""
 WINDOW_S = 1.8
 """Audio decoded from the onset of speech: long enough for the wake phrase at a slow pace."""
 PREROLL_S = 0.45
 """Audio kept from before the voice activity detector noticed speech."""
-CATCH_ALL = (
-    "a the to and of i it is in you that he she we they hey hay hi high he'd hate eight hail hair say okay they'd "
-    "may may day play stay home hole whole hold holm comb come phone foam own alone known hope open home's "
-    "how house who hum hung him hem hello oh so go no know low show ho hot hug ham hem mom moan gnome roam "
-    "what when where why yes yeah well will would hm um uh ah the a on off turn light set play stop"
-).split()
-"""Words the wake phrase competes with: its near-homophones and frequent short words."""
+CATCH_ALL = tuple("a the to and of it is in you that he we they on off turn light set play stop what please".split())
+"""Words that may follow the wake phrase in the forced decoding."""
+DECODER_OPTIONS = {"beam": 1e-30, "wbeam": 1e-20, "pbeam": 1e-30}
+"""Narrow pruning: two decodes of a window take well under a tenth of its duration."""
 
 
 class PocketsphinxWake:
@@ -42,17 +44,15 @@ class PocketsphinxWake:
         self.threshold = threshold
         self.cooldown_s = cooldown_s
         self.words = tuple(phrase.lower().split())
-        self.decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
-        fillers = tuple(dict.fromkeys(w for w in CATCH_ALL if w not in self.words))
-        missing = [w for w in (*self.words, *fillers) if self.decoder.lookup_word(w) is None]
-        phones = pronounce_all(missing)
-        for word in missing:
-            if not phones[word]:
+        self.decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **DECODER_OPTIONS)
+        missing = [w for w in self.words if self.decoder.lookup_word(w) is None]
+        for word, phones in pronounce_all(missing).items():
+            if not phones:
                 raise ValueError(f"cannot pronounce wake word {word!r}")
-            self.decoder.add_word(word, phones[word], False)
-        fsg = self.decoder.create_fsg(SEARCH, 0, 1, _transitions(self.words, fillers, threshold))
-        self.decoder.add_fsg(SEARCH, fsg)
-        self.decoder.activate_search(SEARCH)
+            self.decoder.add_word(word, phones, False)
+        self.decoder.add_fsg(WAKE, self.decoder.create_fsg(WAKE, 0, 1, _transitions(self.words)))
+        model = pocketsphinx.get_model_path()
+        self.decoder.add_allphone_file(PHONES, os.path.join(model, "en-us", "en-us-phone.lm.bin"))
         self.endpointer = pocketsphinx.Endpointer(sample_rate=SAMPLE_RATE, frame_length=FRAME_MS / 1000)
         self._preroll: deque[bytes] = deque(maxlen=max(1, round(PREROLL_S * 1000 / FRAME_MS)))
         self._window = bytearray()
@@ -108,30 +108,43 @@ class PocketsphinxWake:
         return None
 
     def _check(self) -> WakeEvent | None:
-        """Decode the window: an event when it starts with the wake phrase."""
+        """Decode the window: an event when it starts with the wake phrase, said clearly enough."""
         self._checked = True
-        self.decoder.start_utt()
-        self.decoder.process_raw(bytes(self._window), False, True)
-        self.decoder.end_utt()
-        segments = [s for s in self.decoder.seg() or () if s.word.split("(")[0] in (*self.words, *CATCH_ALL)]
-        said = tuple(s.word.split("(")[0] for s in segments[:len(self.words)])
-        if said != self.words:
+        forced = [s for s in self._decode(WAKE) if s[0] in self.words]
+        if len(forced) != len(self.words):
             return None
-        at_s = self._window_start_s + (segments[len(self.words) - 1].end_frame + 1) / 100
+        free = self._decode(PHONES)
+        gap = min(_gap(start, end, score, free) for _, start, end, score in forced)
+        if gap < self.threshold:
+            return None
+        at_s = self._window_start_s + (forced[-1][2] + 1) / 100
         if at_s < self._quiet_until:
             return None
         self._quiet_until = at_s + self.cooldown_s
-        score = min(min(s.prob, 1.0) for s in segments[:len(self.words)])
+        score = 1.0 / (1.0 + math.exp(-SCORE_SLOPE * (gap - self.threshold)))
         return WakeEvent(self.phrase, round(score, 3), at_s=round(at_s, 2))
 
+    def _decode(self, search: str) -> list[tuple[str, int, int, float]]:
+        """Segments (word, first frame, last frame, acoustic log-likelihood) of the window under `search`."""
+        self.decoder.activate_search(search)
+        self.decoder.start_utt()
+        self.decoder.process_raw(bytes(self._window), False, True)
+        self.decoder.end_utt()
+        return [(s.word.split("(")[0], s.start_frame, s.end_frame, math.log(max(s.ascore, 1e-300)))
+                for s in self.decoder.seg() or ()]
 
-def _transitions(words: tuple[str, ...], fillers: tuple[str, ...], prior: float) -> list[tuple]:
-    """FSG: state 0 starts either the wake phrase (probability `prior`) or a loop of catch-all words."""
-    loop, chain = 2, list(range(3, 3 + len(words) - 1))
-    arcs: list[tuple] = []
-    path = [0, *chain, loop]
-    arcs += [(path[i], path[i + 1], prior if i == 0 else 1.0, word) for i, word in enumerate(words)]
-    arcs += [(0, loop, (1 - prior) / len(fillers), word) for word in fillers]
-    arcs += [(loop, loop, 0.9 / len(fillers), word) for word in fillers]
-    arcs.append((loop, 1, 0.1))
+
+def _gap(start: int, end: int, score: float, free: list[tuple[str, int, int, float]]) -> float:
+    """Per-frame log-likelihood of a word minus that of the phone loop over the same frames (pro rata)."""
+    reference = sum(s * (min(end, e) - max(start, b) + 1) / (e - b + 1)
+                    for _, b, e, s in free if min(end, e) >= max(start, b))
+    return (score - reference) / (end - start + 1)
+
+
+def _transitions(words: tuple[str, ...]) -> list[tuple]:
+    """FSG: the wake words from state 0, then any number of catch-all words, to final state 1."""
+    path = [0, *range(3, 3 + len(words) - 1), 2]
+    arcs: list[tuple] = [(path[i], path[i + 1], 1.0, word) for i, word in enumerate(words)]
+    arcs += [(2, 2, 0.9 / len(CATCH_ALL), word) for word in CATCH_ALL]
+    arcs.append((2, 1, 0.1))
     return arcs

@@ -1,0 +1,147 @@
+"""Pocketsphinx recognition and wake spotting on speech synthesized with espeak-ng."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import wave
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pocketsphinx")
+if shutil.which("espeak-ng") is None:
+    pytest.skip("espeak-ng is not installed", allow_module_level=True)
+
+from scipy.signal import resample_poly  # noqa: E402
+
+from agent.asr.grammar import build_jsgf, compile_fsg, grammar_hash  # noqa: E402
+from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
+from agent.asr.pronounce import ipa_to_arpabet, pronounce  # noqa: E402
+from agent.audio.frames import FRAME_BYTES, SAMPLE_RATE  # noqa: E402
+from agent.home import Device, Home, load_home  # noqa: E402
+from agent.turn import Transcript  # noqa: E402
+from agent.wake.pocketsphinx_engine import PocketsphinxWake  # noqa: E402
+
+HOME_FILE = Path(__file__).parents[1] / "scenarios" / "home.yaml"
+COMMANDS = (
+    "turn on the kitchen light",
+    "set the bedroom lamp to forty percent",
+    "play hunger games",
+    "what's the weather in boston",
+    "preheat the oven to three fifty",
+)
+VOICES = ("en-us", "en-us+m3", "en-gb")
+SPEEDS = (150, 170)
+
+
+@lru_cache(maxsize=None)
+def speech(text: str, voice: str = "en-us", speed: int = 160) -> bytes:
+    """espeak-ng speech as 16 kHz int16, with half a second of faint noise either side, as a microphone hears."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "speech.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True)
+        with wave.open(str(path)) as wav:
+            rate = wav.getframerate()
+            samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16).astype(np.float64)
+    ratio = Fraction(SAMPLE_RATE, rate)  # espeak-ng writes 22050 Hz: 320/441
+    audio = resample_poly(samples, ratio.numerator, ratio.denominator)
+    return with_noise(np.concatenate([np.zeros(8000), audio, np.zeros(8000)]))
+
+
+def with_noise(samples: np.ndarray, level: float = 30.0) -> bytes:
+    noise = np.random.default_rng(0).normal(0, level, len(samples))
+    return np.clip(samples + noise, -32768, 32767).astype(np.int16).tobytes()
+
+
+def recognize(recognizer: PocketsphinxRecognizer, pcm: bytes) -> Transcript:
+    recognizer.start()
+    for i in range(0, len(pcm), FRAME_BYTES):
+        recognizer.feed(pcm[i:i + FRAME_BYTES])
+    return recognizer.finish()
+
+
+def spot(wake: PocketsphinxWake, pcm: bytes) -> list:
+    wake.reset()
+    return [e for i in range(0, len(pcm), FRAME_BYTES) if (e := wake.feed(pcm[i:i + FRAME_BYTES]))]
+
+
+@pytest.fixture(scope="module")
+def home() -> Home:
+    return load_home(HOME_FILE)
+
+
+@pytest.fixture(scope="module")
+def recognizer(home: Home) -> PocketsphinxRecognizer:
+    return PocketsphinxRecognizer(home)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_demo_commands_are_recognized_word_exact_in_two_voices(recognizer: PocketsphinxRecognizer,
+                                                                command: str) -> None:
+    exact: set[str] = set()
+    for voice in VOICES:
+        for speed in SPEEDS:
+            transcript = recognize(recognizer, speech(command, voice, speed))
+            assert transcript.audio_s > 1.0 and transcript.final_ms > 0
+            if (transcript.text, transcript.engine) == (command, "pocketsphinx"):
+                assert 0.5 <= transcript.confidence <= 1.0
+                assert command not in transcript.alternatives
+                exact.add(voice)
+                break
+        if len(exact) == 2:
+            return
+    pytest.fail(f"{command!r} recognized word-exact only in {sorted(exact)}")
+
+
+def test_out_of_grammar_speech_falls_back_to_the_language_model(recognizer: PocketsphinxRecognizer) -> None:
+    transcript = recognize(recognizer, speech("my cat likes to sleep on the sofa", speed=150))
+    assert transcript.engine == "pocketsphinx-lm"
+    assert transcript.text and 0.0 <= transcript.confidence <= 1.0
+
+
+def test_grammar_follows_the_home_and_learns_new_names(home: Home) -> None:
+    extra = home.model_copy(update={"devices": [*home.devices, Device(
+        id="disco_ball", name="disco ball", area="living_room", type="light")]})
+    before, after = build_jsgf(home), build_jsgf(extra)
+    assert "disco ball" not in before and "disco ball" in after
+    assert grammar_hash(before) != grammar_hash(after)
+    assert compile_fsg(after).states < 5000
+    recognizer = PocketsphinxRecognizer(extra)
+    for text in ("turn on the disco ball", "start the roomba"):
+        assert recognize(recognizer, speech(text, speed=150)).text == text
+
+
+def test_pronunciations_come_from_espeak() -> None:
+    assert pronounce("roomba") == "R UW M B AH"
+    assert ipa_to_arpabet("d_ˈɪ_s_k_oʊ") == "D IH S K OW"
+    assert ipa_to_arpabet("ʘ") is None
+
+
+@pytest.mark.parametrize("pcm", [with_noise(np.zeros(SAMPLE_RATE * 2)), with_noise(np.zeros(SAMPLE_RATE * 2), 3000)],
+                         ids=["silence", "white-noise"])
+def test_silence_and_noise_give_no_confident_transcript(recognizer: PocketsphinxRecognizer, pcm: bytes) -> None:
+    transcript = recognize(recognizer, pcm)
+    assert transcript.text == "" or transcript.confidence < 0.5
+
+
+def test_wake_phrase_is_spotted_only_when_said() -> None:
+    wake = PocketsphinxWake()
+    events = spot(wake, speech("hey home, turn on the light"))
+    assert len(events) == 1
+    assert events[0].phrase == "hey home" and 0.0 <= events[0].score <= 1.0
+    assert 0.5 < (events[0].at_s or 0) < 2.0
+    for text in ("the weather is nice today", "turn on the kitchen light", "home is where the heart is"):
+        assert spot(wake, speech(text)) == [], text
+
+
+def test_wake_cooldown_ignores_a_quick_repeat() -> None:
+    wake = PocketsphinxWake(cooldown_s=30.0)
+    pcm = speech("hey home, turn on the light")
+    wake.reset()
+    events = [e for _ in range(2) for i in range(0, len(pcm), FRAME_BYTES) if (e := wake.feed(pcm[i:i + FRAME_BYTES]))]
+    assert len(events) == 1

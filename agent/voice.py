@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ from agent.wake.engine import WakeEngine
 log = logging.getLogger(__name__)
 CLIPPING_WARN_RATIO = 0.01
 CLIPPING_WARN_EVERY_S = 60.0
+REPLAY_S = 3.0
+"""Recent audio kept so the request can start right where the wake phrase ended (engines decide late)."""
 
 
 @dataclass
@@ -77,6 +80,9 @@ class VoiceLoop:
         self._turn_task: asyncio.Task[None] | None = None
         self._speaking: tuple[TurnTrace, asyncio.Task[bool]] | None = None
         self._last_clip_warning = -CLIPPING_WARN_EVERY_S
+        self._recent: deque[AudioFrame] = deque(maxlen=int(REPLAY_S * 1000 / FRAME_MS))
+        self._wake_origin_s: float | None = None
+        """Stream offset of the first frame the wake engine heard since its last reset (its `at_s` is relative)."""
 
     @property
     def idle(self) -> bool:
@@ -106,6 +112,9 @@ class VoiceLoop:
         if self.speaking and self.engines.stop is not None and self.engines.stop.feed(frame.pcm):
             self._barge_in("stop")
             return
+        self._recent.append(frame)
+        if self._wake_origin_s is None:
+            self._wake_origin_s = frame.start_s
         began = time.perf_counter()
         wake = self.engines.wake.feed(frame.pcm)
         if wake is None:
@@ -115,6 +124,12 @@ class VoiceLoop:
         self.engines.wake.reset()
         ctx = self.agent.new_turn(self.user, self.satellite)
         ctx.audio = asyncio.Queue()
+        phrase_end_s = None if wake.at_s is None else (self._wake_origin_s or 0.0) + wake.at_s
+        for earlier in self._recent:  # what was said after the wake phrase, before the engine decided
+            if phrase_end_s is not None and earlier.start_s >= phrase_end_s:
+                ctx.audio.put_nowait(earlier)
+        self._recent.clear()
+        self._wake_origin_s = None
         self.pipeline.record(ctx, Stage.WAKE, {"audio_at_s": frame.start_s}, wake,
                              (time.perf_counter() - began) * 1000)
         self._turn = ctx

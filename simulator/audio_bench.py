@@ -114,7 +114,6 @@ async def command_turns(cmds: list[Command], snr_db: float | None, seed: int) ->
                     await loop.feed(AudioFrame(pcm, offset))
                     offset += FRAME_MS / 1000
                 await loop.drain()
-                loop.engines.wake.reset()
                 results.append(loop.traces[before] if len(loop.traces) > before else None)
     return results
 

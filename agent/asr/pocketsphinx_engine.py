@@ -15,10 +15,12 @@ import os
 import time
 from collections.abc import Iterator
 
+import numpy as np
 import pocketsphinx
 
 from agent.asr.grammar import build_jsgf, compile_fsg, grammar_hash, grammar_words
 from agent.asr.pronounce import pronounce_all
+from agent.audio.levels import dither
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.home import Home
 from agent.turn import Transcript
@@ -86,10 +88,11 @@ class PocketsphinxRecognizer:
         if self.grammar_id is None:
             raise RuntimeError("no grammar loaded: call use_home(home) first")
         self._buffer.clear()
+        self._rng = np.random.default_rng(0)
 
     def feed(self, pcm: bytes) -> str | None:
-        """Buffer audio; decoding waits for the whole utterance (batch normalization is far more accurate)."""
-        self._buffer += pcm
+        """Buffer audio (dithered); decoding waits for the whole utterance (batch normalization is far more accurate)."""
+        self._buffer += dither(pcm, self._rng)
         return None
 
     def finish(self) -> Transcript:

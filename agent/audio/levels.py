@@ -28,3 +28,15 @@ def clipping_ratio(pcm: bytes | np.ndarray) -> float:
     if samples.size == 0:
         return 0.0
     return float(np.count_nonzero((samples >= 32767) | (samples <= -32767)) / samples.size)
+
+
+DITHER_LSB = 40
+"""About -60 dBFS: the self-noise of a quiet microphone."""
+
+
+def dither(pcm: bytes, rng: np.random.Generator) -> bytes:
+    """`pcm` plus a few LSB of noise. Digital silence (a WAV file's padding) otherwise leaves pocketsphinx's
+    voice activity detection and cepstral mean normalisation without a noise floor, and recognition collapses."""
+    samples = np.frombuffer(pcm, dtype=np.int16).astype(np.int32)
+    noisy = samples + rng.integers(-DITHER_LSB, DITHER_LSB + 1, samples.shape)
+    return np.clip(noisy, -32768, 32767).astype(np.int16).tobytes()

@@ -13,9 +13,11 @@ import math
 import os
 from collections import deque
 
+import numpy as np
 import pocketsphinx
 
 from agent.asr.pronounce import pronounce_all
+from agent.audio.levels import dither
 from agent.audio.frames import FRAME_MS, SAMPLE_RATE, SAMPLE_WIDTH
 from agent.turn import WakeEvent
 
@@ -61,6 +63,7 @@ class PocketsphinxWake:
         self._stream_s = 0.0
         self._quiet_until = -math.inf
         self._pending = bytearray()
+        self._rng = np.random.default_rng(0)
 
     def reset(self) -> None:
         """Forget any partial match and start a new stream at offset 0."""
@@ -78,7 +81,7 @@ class PocketsphinxWake:
         size = self.endpointer.frame_bytes
         event = None
         while len(self._pending) >= size:
-            frame = bytes(self._pending[:size])
+            frame = dither(bytes(self._pending[:size]), self._rng)
             del self._pending[:size]
             event = self._frame(frame) or event
         return event

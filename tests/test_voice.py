@@ -1,0 +1,134 @@
+"""The voice front-end for real: espeak-ng speech through the ALSA file microphone, pocketsphinx, the agent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.clock import SystemClock
+from agent.home import load_home
+from agent.nlu.model import NluModel
+from devices.fleet import running
+from simulator.runner import run_scenario
+from simulator.sound_card import alsa_env, fake_sound_card
+from simulator.speech import Voice, silence, synthesize
+from simulator.voice import AudioOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "scenarios" / "home.yaml"
+US_VOICES = ("en-us", "en-us+f3")
+"""The bundled US acoustic model misses British espeak voices' "home" (measured by the audio benchmark)."""
+
+
+def spoken(text: str, voice: str = "en-us") -> np.ndarray:
+    return np.concatenate([silence(0.5), synthesize(text, Voice(voice, 160)), silence(1.5)])
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples.astype(np.int16).tobytes())
+    return path
+
+
+async def test_listen_on_the_microphone_turns_the_light_on(amqtt_url: str, tmp_path: Path, nlu: NluModel) -> None:
+    """`ambient listen` records from the default ALSA device (a file microphone) and acts on the home."""
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(spoken("hey home, turn on the kitchen light").tobytes() + bytes(16000 * 2 * 3))
+    async with running(load_home(DEMO), amqtt_url, SystemClock()) as fleet:
+        with fake_sound_card(tmp_path, mic) as config:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "agent", "listen", "--broker", amqtt_url, "--device", "kitchen_speaker",
+                "--json", "--db", f"sqlite:///{tmp_path / 'log.db'}", cwd=tmp_path,
+                env=alsa_env(config, os.environ), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            try:
+                line = await asyncio.wait_for(process.stdout.readline(), 90)
+            finally:
+                process.terminate()
+                _, stderr = await process.communicate()
+    assert line, stderr.decode()[-2000:]
+    trace = json.loads(line)
+    assert trace["intent"] == "HassTurnOn" and trace["outcome"] == "success"
+    assert fleet["kitchen_light"].state["state"] == "on"
+    assert [s["stage"] for s in trace["stages"]] == ["wake", "asr", "rewrite", "nlu", "resolve", "result", "tts"]
+
+
+def test_listen_on_a_wav_file_in_another_format(tmp_path: Path, nlu: NluModel) -> None:
+    """A 44.1 kHz WAV is resampled and handled as if spoken into the microphone."""
+    from scipy.signal import resample_poly
+
+    audio = resample_poly(spoken("hey home, what time is it").astype(np.float64), 441, 160)
+    wav = write_wav(tmp_path / "ask.wav", np.clip(audio, -32768, 32767), 44100)
+    done = subprocess.run([sys.executable, "-m", "agent", "listen", "--input", str(wav), "--json",
+                           "--db", f"sqlite:///{tmp_path / 'log.db'}"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    traces = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [t["intent"] for t in traces] == ["HassGetCurrentTime"]
+    assert traces[0]["response"].startswith("It's ")
+
+
+@pytest.mark.parametrize("content,problem", [(b"RIFF\x00\x00not a wav at all", "ask.wav"), (b"", "ask.wav")])
+def test_listen_on_a_broken_file_is_a_clear_error(tmp_path: Path, content: bytes, problem: str) -> None:
+    path = tmp_path / "ask.wav"
+    path.write_bytes(content)
+    done = subprocess.run([sys.executable, "-m", "agent", "listen", "--input", str(path)], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 2
+    assert problem in done.stderr and "Traceback" not in done.stderr
+
+
+def test_silence_and_noise_wake_nobody(tmp_path: Path, nlu: NluModel) -> None:
+    quiet = np.random.default_rng(0).normal(0, 300, 16000 * 6)
+    wav = write_wav(tmp_path / "room.wav", np.concatenate([silence(3.0), quiet]))
+    done = subprocess.run([sys.executable, "-m", "agent", "listen", "--input", str(wav), "--json",
+                           "--db", f"sqlite:///{tmp_path / 'log.db'}"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not [line for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+async def test_seed_scenario_spoken_through_the_audio_pipeline(nlu: NluModel) -> None:
+    report = await run_scenario(ROOT / "scenarios" / "hunger_games.yaml", nlu=nlu,
+                                audio=AudioOptions(voices=US_VOICES))
+    failures = [f for r in report.results for f in r.failures]
+    assert not failures, failures
+
+
+async def test_barge_in_stops_the_answer_and_takes_the_new_request(tmp_path: Path, nlu: NluModel) -> None:
+    scenario = tmp_path / "barge.yaml"
+    scenario.write_text(f"""name: barge-in
+home: {DEMO}
+steps:
+  - say: hey home, what's the weather like tomorrow
+    user: alice
+    device: kitchen_speaker
+    expect: {{intent: HassGetWeather}}
+  - say: stop
+    user: alice
+    device: kitchen_speaker
+    barge_in: 0.3
+    expect: {{outcome: no_wake}}
+  - say: hey home, what's the weather like tomorrow
+    user: alice
+    device: kitchen_speaker
+  - say: hey home, what time is it
+    user: alice
+    device: kitchen_speaker
+    barge_in: 0.2
+    expect: {{intent: HassGetCurrentTime}}
+""")
+    report = await run_scenario(scenario, nlu=nlu, audio=AudioOptions(voices=US_VOICES, speeds=(165,)))
+    failures = [f for r in report.results for f in r.failures]
+    assert not failures, failures
+    assert [r.trace.barged_in for r in report.results] == [True, False, True, False]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,6 +18,7 @@ from rich.console import Console
 from agent.config import DEFAULT_HOME, AgentConfig
 from agent.yamlfile import ConfigError
 
+T = TypeVar("T")
 app = typer.Typer(help="An ambient-home voice agent that learns from its mistakes.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
@@ -57,9 +59,17 @@ async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator[
                 yield agent
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     err.print(f"[red]error:[/red] {exc}")
     raise typer.Exit(2)
+
+
+def _run(main: Callable[[], Awaitable[T]]) -> T:
+    """Run a command's coroutine; a bad file, setting or device ends it with a clear message (exit 2)."""
+    try:
+        return asyncio.run(main())
+    except (ConfigError, ValueError, OSError) as exc:
+        _fail(exc)
 
 
 @app.command()
@@ -85,10 +95,7 @@ def say(
         else:
             console.print(trace.response or f"({trace.outcome})")
 
-    try:
-        asyncio.run(main())
-    except (ConfigError, ValueError, OSError) as exc:
-        _fail(exc)
+    _run(main)
 
 
 @app.command()
@@ -113,10 +120,7 @@ def chat(
                     trace = await agent.handle_text(line, user=user, device=device)
                     console.print(f"[bold]home>[/bold] {trace.response or '(' + trace.outcome + ')'}")
 
-    try:
-        asyncio.run(main())
-    except (ConfigError, ValueError, OSError) as exc:
-        _fail(exc)
+    _run(main)
 
 
 @app.command()
@@ -191,10 +195,7 @@ def _run_scenario(path: Path, report: Path | None, broker: str | None, db: str |
         console.print(f"[{style}]{result.name}: {len(result.results) - failed} passed, {failed} failed[/{style}]")
         return result.passed
 
-    try:
-        passed = asyncio.run(main())
-    except (ConfigError, ValueError, OSError) as exc:
-        _fail(exc)
+    passed = _run(main)
     if not passed:
         raise typer.Exit(1)
 
@@ -216,12 +217,8 @@ def devices(home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, verbose: boo
                 console.print(f"{len(home_model.devices)} simulated devices on {url}. Ctrl-C to stop.")
                 await asyncio.Event().wait()
 
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
-    except (ConfigError, ValueError, OSError) as exc:
-        _fail(exc)
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(main)
 
 
 @app.command()
@@ -304,12 +301,8 @@ def listen(
                 console.print(f'[dim]Listening. Say "{agent.config.wake_phrase}" and a request. Ctrl-C to stop.[/dim]')
             await listen_forever(loop, lambda: MicSource(mic))
 
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
-    except (ConfigError, ValueError, OSError) as exc:
-        _fail(exc)
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(main)
 
 
 async def listen_forever(loop: "VoiceLoop", open_source: "Callable[[], AudioSource]", retry_s: float = 1.0) -> None:

@@ -58,7 +58,8 @@ async def test_listen_on_the_microphone_turns_the_light_on(amqtt_url: str, tmp_p
                 _, stderr = await process.communicate()
     assert line, stderr.decode()[-2000:]
     trace = json.loads(line)
-    assert trace["intent"] == "HassTurnOn" and trace["outcome"] == "success"
+    heard = trace["stages"][1]["output"]
+    assert trace["intent"] == "HassTurnOn" and trace["outcome"] == "success", (heard, stderr.decode()[-1500:])
     assert fleet["kitchen_light"].state["state"] == "on"
     assert [s["stage"] for s in trace["stages"]] == ["wake", "asr", "rewrite", "nlu", "resolve", "result", "tts"]
 

@@ -34,7 +34,7 @@ vosk.SetLogLevel(-1)
 log = logging.getLogger(__name__)
 
 
-class VoskModelError(RuntimeError):
+class VoskModelError(ValueError):
     """No usable vosk model: the message names the path and how to get a model."""
 
 

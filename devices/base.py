@@ -93,7 +93,8 @@ class SimDevice:
             self._client = client
             self._publish_scheduled = False
             try:
-                await client.publish(availability, ONLINE, qos=1, retain=True)
+                with suppress(TimeoutError):  # amqtt sometimes never acknowledges; the message is out anyway
+                    await asyncio.wait_for(client.publish(availability, ONLINE, qos=1, retain=True), GOODBYE_TIMEOUT)
                 await self._publish_state()
                 await client.subscribe(self.device.topic(SET), qos=1)
                 self.ready.set()

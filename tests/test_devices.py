@@ -336,6 +336,6 @@ async def test_fleet_comes_back_after_the_broker_restarts() -> None:
                         if seen >= set(home.device_by_id):
                             return
 
-                await asyncio.wait_for(collect(), 10)
+                await asyncio.wait_for(collect(), 30)
     finally:
         await fleet.__aexit__(None, None, None)

@@ -23,10 +23,12 @@ from agent.turn import WakeEvent
 
 WAKE, PHONES = "wake", "phones"
 """Names of the decoder's searches."""
-DEFAULT_THRESHOLD = -3.6
+DEFAULT_THRESHOLD = -3.3
 """Lowest per-frame log-likelihood gap (nats) between a wake word and the phone loop that counts as heard."""
 SCORE_SLOPE = 2.0
 """Steepness of the gap -> score curve; a gap at the threshold scores 0.5."""
+EARLY_CHECKS_S = (1.0, 1.4)
+"""Window lengths at which the phrase is looked for before the full window: a quick "hey home" wakes sooner."""
 WINDOW_S = 1.8
 """Audio decoded from the onset of speech: long enough for the wake phrase at a slow pace."""
 PREROLL_S = 0.45
@@ -108,11 +110,16 @@ class PocketsphinxWake:
         self._window += frame
         if len(self._window) >= WINDOW_S * SAMPLE_RATE * SAMPLE_WIDTH:
             return self._check()
+        if any(len(self._window) - len(frame) < point * SAMPLE_RATE * SAMPLE_WIDTH <= len(self._window)
+               for point in EARLY_CHECKS_S):
+            return self._check(final=False)
         return None
 
-    def _check(self) -> WakeEvent | None:
-        """Decode the window: an event when it starts with the wake phrase, said clearly enough."""
-        self._checked = True
+    def _check(self, final: bool = True) -> WakeEvent | None:
+        """Decode the window: an event when it starts with the wake phrase, said clearly enough.
+
+        An early (not final) check that finds nothing leaves the window open for the later ones."""
+        self._checked = final
         forced = [s for s in self._decode(WAKE) if s[0] in self.words]
         if len(forced) != len(self.words):
             return None
@@ -120,6 +127,7 @@ class PocketsphinxWake:
         gap = min(_gap(start, end, score, free) for _, start, end, score in forced)
         if gap < self.threshold:
             return None
+        self._checked = True
         at_s = self._window_start_s + (forced[-1][2] + 1) / 100
         if at_s < self._quiet_until:
             return None

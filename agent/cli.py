@@ -10,13 +10,20 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, TypeVar
 
 import typer
 from rich.console import Console
 
 from agent.config import DEFAULT_HOME, AgentConfig
 from agent.yamlfile import ConfigError
+
+if TYPE_CHECKING:  # imported lazily below, to keep `ambient parse` and `say` quick to start
+    from agent.agent import Agent
+    from agent.audio.frames import AudioSource
+    from agent.trace import TurnTrace
+    from agent.voice import VoiceLoop
+    from simulator.voice import AudioOptions
 
 T = TypeVar("T")
 app = typer.Typer(help="An ambient-home voice agent that learns from its mistakes.", no_args_is_help=True)

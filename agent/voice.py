@@ -165,9 +165,8 @@ class VoiceLoop:
         trace.barged_in = True
         self.agent.log_turn(trace)
         self.barge_ins.append(BargeIn(trace.turn_id, stop_ms, by))
-        if self.satellite or trace.device:
-            asyncio.create_task(self.agent.bus.event(trace.device, "barge_in",
-                                                     {"turn_id": trace.turn_id, "by": by, "stop_ms": stop_ms}))
+        asyncio.create_task(self.agent.bus.event(trace.device, "barge_in",
+                                                 {"turn_id": trace.turn_id, "by": by, "stop_ms": stop_ms}))
         log.info("barge-in (%s): stopped speaking in %.1f ms", by, stop_ms)
 
     def _check_level(self, frame: AudioFrame) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+from agent.audio.frames import FRAME_MS, SAMPLE_RATE, split_frames
 from agent.bench import DEMO_HOME, held_out, percentile
 from agent.home import load_home
 from agent.resolve import ResolveContext, resolve
@@ -81,12 +81,6 @@ def commands(count: int, seed: int) -> list[Command]:
     return out
 
 
-def frames(samples: np.ndarray) -> Iterator[bytes]:
-    pcm = np.concatenate([samples, np.zeros(-len(samples) % (FRAME_BYTES // 2), dtype=np.int16)]).tobytes()
-    for start in range(0, len(pcm), FRAME_BYTES):
-        yield pcm[start:start + FRAME_BYTES]
-
-
 async def command_turns(cmds: list[Command], snr_db: float | None, seed: int) -> list[TurnTrace | None]:
     """Speak "hey home, <command>" for each; the turn each produced (None when the wake was missed)."""
     from agent.agent import Agent
@@ -110,7 +104,7 @@ async def command_turns(cmds: list[Command], snr_db: float | None, seed: int) ->
                 sigma = noise_sigma(speech, snr_db)
                 before = len(loop.traces)
                 audio = with_noise(np.concatenate([silence(0.3), speech, silence(1.2)]), sigma, rng)
-                for pcm in frames(audio):
+                for pcm in split_frames(audio.tobytes()):
                     await loop.feed(AudioFrame(pcm, offset))
                     offset += FRAME_MS / 1000
                 await loop.drain()
@@ -145,7 +139,7 @@ def asr_rtf(cmds: list[Command]) -> list[float]:
         speech = synthesize(cmd.text, Voice(BENCH_VOICES[i % len(BENCH_VOICES)]))
         began = time.perf_counter()
         recognizer.start()
-        for pcm in frames(speech):
+        for pcm in split_frames(speech.tobytes()):
             recognizer.feed(pcm)
         recognizer.finish()
         ratios.append((time.perf_counter() - began) / (len(speech) / SAMPLE_RATE))
@@ -162,7 +156,7 @@ def false_wakes(hours: float, progress: Callable[[float], None] | None = None) -
     while heard_s < hours * 3600:
         voice = Voice(VOICES[i % len(VOICES)], 145 + 20 * (i % 3))
         speech = np.concatenate([synthesize(texts[i % len(texts)], voice), silence(0.5)])
-        for pcm in frames(speech):
+        for pcm in split_frames(speech.tobytes()):
             if engine.feed(pcm) is not None:
                 detections += 1
                 engine.reset()

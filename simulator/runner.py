@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -159,7 +158,3 @@ def _check_devices(path: Path | str, scenario: Scenario, known: set[str]) -> Non
         if device not in known:
             raise ConfigError(path, None, where, f"unknown device {device!r}")
 
-
-def run(path: Path | str, **kwargs: Any) -> ScenarioReport:
-    """Synchronous entry point."""
-    return asyncio.run(run_scenario(path, **kwargs))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.agent import Agent
-from agent.audio.frames import FRAME_BYTES, FRAME_MS, FRAME_SAMPLES, AudioFrame
+from agent.audio.frames import FRAME_MS, AudioFrame, split_frames
 from agent.audio.playback import NullPlayer
 from agent.clock import VirtualClock
 from agent.trace import TurnTrace
@@ -62,11 +62,8 @@ class SpokenUsers:
         return trace
 
     async def _play(self, samples: np.ndarray) -> None:
-        samples = with_noise(samples, self.sigma, self.rng)
-        padded = np.concatenate([samples, np.zeros(-len(samples) % FRAME_SAMPLES, dtype=np.int16)])
-        pcm = padded.tobytes()
-        for start in range(0, len(pcm), FRAME_BYTES):
-            await self.loop.feed(AudioFrame(pcm[start:start + FRAME_BYTES], self.offset_s))
+        for frame in split_frames(with_noise(samples, self.sigma, self.rng).tobytes()):
+            await self.loop.feed(AudioFrame(frame, self.offset_s))
             self.offset_s += FRAME_MS / 1000
 
     async def _wait(self, interrupt_after: float | None) -> None:

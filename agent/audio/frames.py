@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,6 +21,12 @@ class AudioFrame:
     """FRAME_BYTES of 16 kHz mono int16 little-endian samples."""
     start_s: float
     """Offset of the first sample from the start of the stream, in seconds."""
+
+
+def split_frames(pcm: bytes) -> Iterator[bytes]:
+    """`pcm` cut into FRAME_BYTES pieces, the last one zero-padded."""
+    for offset in range(0, len(pcm), FRAME_BYTES):
+        yield pcm[offset : offset + FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
 
 
 class AudioSource(Protocol):

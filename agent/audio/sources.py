@@ -13,7 +13,7 @@ import numpy as np
 
 from agent.audio.devices import AudioDevice, DeviceSpec, find_device, list_input_devices, portaudio
 from agent.audio.errors import AudioDeviceError, AudioFormatError
-from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, SAMPLE_WIDTH, AudioFrame
+from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, SAMPLE_WIDTH, AudioFrame, split_frames
 from agent.audio.resample import StreamResampler, resample
 from agent.audio.wavfile import read_wav
 
@@ -41,12 +41,12 @@ async def _frames(pcm: bytes, realtime: bool = False) -> AsyncIterator[AudioFram
     """`pcm` cut into frames, the last one zero-padded; paced at real speed when `realtime`."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    for index, offset in enumerate(range(0, len(pcm), FRAME_BYTES)):
+    for index, frame in enumerate(split_frames(pcm)):
         if realtime:
             await asyncio.sleep(max(0.0, started + (index + 1) * FRAME_MS / 1000 - loop.time()))
         else:
             await asyncio.sleep(0)
-        yield AudioFrame(pcm[offset : offset + FRAME_BYTES].ljust(FRAME_BYTES, b"\0"), index * FRAME_MS / 1000)
+        yield AudioFrame(frame, index * FRAME_MS / 1000)
 
 
 class PcmSource:

@@ -34,6 +34,7 @@ HomeOpt = Annotated[Path, typer.Option("--home", help="Home file (YAML).")]
 BrokerOpt = Annotated[Optional[str], typer.Option("--broker", help="mqtt://[user:pass@]host:port; default: embedded broker with simulated devices.")]
 DbOpt = Annotated[str, typer.Option("--db", help="Turn log URL (any SQLAlchemy URL).")]
 DEFAULT_DB = "sqlite:///ambient.db"
+AcousticOpt = Annotated[Optional[Path], typer.Option("--acoustic-model", envvar="AMBIENT_ACOUSTIC_MODEL", help="The household's enrolled model (`ambient enroll`); default: pocketsphinx's bundled one.")]
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
@@ -69,6 +70,14 @@ async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator[
 def _fail(exc: Exception) -> NoReturn:
     err.print(f"[red]error:[/red] {exc}")
     raise typer.Exit(2)
+
+
+def _or_fail(work: Callable[[], T]) -> T:
+    """Run `work`; a bad file, setting or device ends the command with a clear message (exit 2)."""
+    try:
+        return work()
+    except (ConfigError, ValueError, OSError) as exc:
+        _fail(exc)
 
 
 def _run(main: Callable[[], Awaitable[T]]) -> T:
@@ -160,13 +169,14 @@ def simulate(
     snr: Annotated[Optional[float], typer.Option(help="With --audio: white noise this many dB below the speech.")] = None,
     seed: Annotated[int, typer.Option(help="With --audio: seed for the noise.")] = 0,
     vosk_model: Annotated[Optional[str], typer.Option("--vosk-model", help="With --audio: recognize with vosk.")] = None,
+    acoustic_model: AcousticOpt = None,
     verbose: bool = False,
 ) -> None:
     """Run a scenario; exit 1 when an expectation fails."""
     from simulator.voice import AudioOptions
 
     _setup_logging(verbose)
-    options = AudioOptions(snr, seed, vosk_model) if audio else None
+    options = AudioOptions(snr, seed, vosk_model, acoustic_model=acoustic_model) if audio else None
     _run_scenario(scenario, report, broker, db, tts="null", speech_dir=None, audio=options)
 
 
@@ -267,6 +277,37 @@ def bench(
 
 
 @app.command()
+def enroll(
+    out: Annotated[Optional[Path], typer.Argument(help="Where to write the adapted model directory.")] = None,
+    recordings: Annotated[Optional[Path], typer.Option(help="A folder of NAME.wav files, each with NAME.txt holding what was read.")] = None,
+    prompts: Annotated[int, typer.Option(help="Without --recordings: print this many phrases to read and record.")] = 25,
+    seed: Annotated[int, typer.Option(help="Which phrases to print (one seed per person gives different ones).")] = 0,
+    home: HomeOpt = DEFAULT_HOME,
+) -> None:
+    """Voice enrollment: adapt the recognizer to the household's voices from a few dozen read phrases."""
+    from agent.asr import enroll as enrollment
+    from agent.home import load_home
+
+    if recordings is None:
+        for line in enrollment.prompts(_or_fail(lambda: load_home(home)), prompts, seed):
+            print(line)
+        return
+    if out is None:
+        _fail(ValueError("say where to write the model: ambient enroll OUT_DIR --recordings DIR"))
+    from rich.progress import Progress
+
+    read = _or_fail(lambda: enrollment.read_recordings(recordings))
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("adapting", total=1)
+        result = _or_fail(lambda: enrollment.enroll(read, out, progress=lambda done, total: bar.update(
+            task, completed=done, total=total)))
+    console.print(f"adapted to {result.used} recordings ({result.frames / 100:.0f} s of speech) -> {result.model}")
+    for text in result.skipped:
+        err.print(f"[yellow]skipped (audio does not match its text):[/yellow] {text}")
+    console.print(f"use it with: ambient listen --acoustic-model {result.model}")
+
+
+@app.command()
 def listen(
     input_wav: Annotated[Optional[Path], typer.Option("--input", help="A WAV file to listen to instead of the microphone.")] = None,
     mic: Annotated[Optional[str], typer.Option(help="Input device (name or index); default: the system default.")] = None,
@@ -274,11 +315,12 @@ def listen(
     device: Annotated[Optional[str], typer.Option(help="The satellite this microphone belongs to.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON turn trace per line.")] = False,
     vosk_model: Annotated[Optional[str], typer.Option("--vosk-model", help="A vosk model directory (else VOSK_MODEL_PATH; else pocketsphinx).")] = None,
+    acoustic_model: AcousticOpt = None,
     home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, db: DbOpt = DEFAULT_DB, verbose: bool = False,
 ) -> None:
     """Talk to the agent: wake word, request, spoken answer (interrupt it with the wake word or "stop")."""
     _setup_logging(verbose)
-    config = AgentConfig(home=home, db=db, tts="pyttsx3", speech_dir=Path("out/speech"))
+    config = AgentConfig(home=home, db=db, tts="pyttsx3", speech_dir=Path("out/speech"), acoustic_model=acoustic_model)
 
     async def main() -> None:
         from agent.audio.playback import open_player

@@ -31,3 +31,5 @@ class AgentConfig(BaseModel):
     """Real seconds to wait for a device to confirm a command."""
     user: str = "guest"
     """Default speaker when a turn names none."""
+    acoustic_model: Path | None = None
+    """A pocketsphinx model directory adapted to the household by `ambient enroll`; None: the bundled model."""

@@ -177,7 +177,8 @@ class VoiceLoop:
 
 
 def build_engines(agent: Agent, player: Player, vosk_model: str | None = None) -> VoiceEngines:
-    """pocketsphinx engines on the home's grammar by default; vosk when a model is given (or in VOSK_MODEL_PATH)."""
+    """pocketsphinx engines on the home's grammar by default (with the household's enrolled acoustic model when
+    configured); vosk when a model is given (or in VOSK_MODEL_PATH)."""
     import os
 
     from agent.audio.endpoint import Endpointer
@@ -193,5 +194,7 @@ def build_engines(agent: Agent, player: Player, vosk_model: str | None = None) -
     from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
     from agent.wake.pocketsphinx_engine import PocketsphinxWake
 
-    return VoiceEngines(PocketsphinxWake(phrase), PocketsphinxRecognizer(agent.home), Endpointer, player,
-                        stop=PocketsphinxWake("stop"))
+    acoustic = agent.config.acoustic_model
+    return VoiceEngines(PocketsphinxWake(phrase, acoustic_model=acoustic),
+                        PocketsphinxRecognizer(agent.home, acoustic_model=acoustic), Endpointer, player,
+                        stop=PocketsphinxWake("stop", acoustic_model=acoustic))

@@ -1,4 +1,7 @@
-"""The audio benchmark: synthesized users speaking to the demo home through the whole voice front-end."""
+"""The audio benchmark: synthesized users speaking to the demo home through the whole voice front-end.
+
+The household first enrolls (each voice reads `PROMPTS_PER_VOICE` phrases generated from the NLU templates, never
+the test commands), as a user of the product would; accuracy without enrollment is reported alongside."""
 
 from __future__ import annotations
 
@@ -18,9 +21,12 @@ from agent.home import load_home
 from agent.resolve import ResolveContext, resolve
 from agent.trace import Stage, TurnTrace
 from agent.turn import Intent
-from simulator.speech import VOICES, Voice, noise_sigma, silence, synthesize, with_noise
+from agent.audio.noise import noise_sigma, with_noise
+from simulator.speech import VOICES, Voice, silence, synthesize
 
 BENCH_VOICES = VOICES[:4]
+PROMPTS_PER_VOICE = 25
+"""Enrollment phrases each simulated person reads (about two minutes)."""
 ORDINARY_SPEECH = [
     "the weather is nice today", "we should go to the beach this weekend", "did you finish your homework",
     "i think the game starts at seven", "can you pass me the salt", "my sister is coming over for dinner",
@@ -43,6 +49,8 @@ class AudioFigures:
     voices: int
     accuracy_clean: float
     accuracy_10db: float
+    accuracy_clean_unenrolled: float
+    wake_rate_clean_unenrolled: float
     wake_rate_clean: float
     wake_rate_10db: float
     asr_rtf_p50: float
@@ -81,7 +89,19 @@ def commands(count: int, seed: int) -> list[Command]:
     return out
 
 
-async def command_turns(cmds: list[Command], snr_db: float | None, seed: int) -> list[TurnTrace | None]:
+def enroll_household(directory: Path, voices: tuple[str, ...] = BENCH_VOICES,
+                     per_voice: int = PROMPTS_PER_VOICE) -> Path:
+    """Each voice reads its own enrollment phrases; the household's adapted model is written to `directory`."""
+    from agent.asr.enroll import Recording, enroll, prompts
+
+    home = load_home(DEMO_HOME)
+    recordings = [Recording(text, np.concatenate([silence(0.2), synthesize(text, Voice(voice)), silence(0.3)]).tobytes())
+                  for i, voice in enumerate(voices) for text in prompts(home, per_voice, seed=1000 + i)]
+    return enroll(recordings, directory).model
+
+
+async def command_turns(cmds: list[Command], snr_db: float | None, seed: int,
+                        acoustic_model: Path | None = None) -> list[TurnTrace | None]:
     """Speak "hey home, <command>" for each; the turn each produced (None when the wake was missed)."""
     from agent.agent import Agent
     from agent.audio.frames import AudioFrame
@@ -94,7 +114,7 @@ async def command_turns(cmds: list[Command], snr_db: float | None, seed: int) ->
     rng = np.random.default_rng(seed)
     results: list[TurnTrace | None] = []
     async with embedded_broker() as url:
-        config = AgentConfig(home=DEMO_HOME, broker=url, db=None)
+        config = AgentConfig(home=DEMO_HOME, broker=url, db=None, acoustic_model=acoustic_model)
         async with Agent(config) as agent:
             loop = VoiceLoop(agent, build_engines(agent, NullPlayer(SystemClock())), satellite="kitchen_speaker",
                              end=Stage.RESOLVE)
@@ -129,11 +149,11 @@ def eos_to_action_ms(trace: TurnTrace) -> float | None:
         trace.latency_ms(s) or 0.0 for s in (Stage.REWRITE, Stage.NLU, Stage.RESOLVE))
 
 
-def asr_rtf(cmds: list[Command]) -> list[float]:
+def asr_rtf(cmds: list[Command], acoustic_model: Path | None = None) -> list[float]:
     """Recognizer processing time over audio length, command audio only (pocketsphinx, grammar)."""
     from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
 
-    recognizer = PocketsphinxRecognizer(load_home(DEMO_HOME))
+    recognizer = PocketsphinxRecognizer(load_home(DEMO_HOME), acoustic_model=acoustic_model)
     ratios = []
     for i, cmd in enumerate(cmds):
         speech = synthesize(cmd.text, Voice(BENCH_VOICES[i % len(BENCH_VOICES)]))
@@ -146,12 +166,12 @@ def asr_rtf(cmds: list[Command]) -> list[float]:
     return ratios
 
 
-def false_wakes(hours: float, progress: Callable[[float], None] | None = None) -> tuple[int, float]:
+def false_wakes(hours: float, acoustic_model: Path | None = None) -> tuple[int, float]:
     """Wake detections in `hours` of non-wake speech (commands without the wake phrase and everyday talk)."""
     from agent.wake.pocketsphinx_engine import PocketsphinxWake
 
     texts = [c["text"] for c in held_out()] + ORDINARY_SPEECH
-    engine = PocketsphinxWake()
+    engine = PocketsphinxWake(acoustic_model=acoustic_model)
     heard_s, detections, i = 0.0, 0, 0
     while heard_s < hours * 3600:
         voice = Voice(VOICES[i % len(VOICES)], 145 + 20 * (i % 3))
@@ -162,8 +182,6 @@ def false_wakes(hours: float, progress: Callable[[float], None] | None = None) -
                 engine.reset()
         heard_s += len(speech) / SAMPLE_RATE
         i += 1
-        if progress:
-            progress(heard_s / 3600)
     return detections, heard_s / 3600
 
 
@@ -204,16 +222,23 @@ def run(count: int = 200, false_wake_hours: float = 1.0, seed: int = 0,
         progress: Callable[[str], None] | None = None) -> AudioFigures:
     from agent.audio.endpoint import Endpointer
 
+    import tempfile
+
     say = progress or (lambda _: None)
     cmds = commands(count, seed)
-    say(f"{len(cmds)} commands, clean")
-    clean = asyncio.run(command_turns(cmds, None, seed))
-    say("10 dB SNR")
-    noisy = asyncio.run(command_turns(cmds, 10.0, seed))
-    say("ASR real-time factor")
-    rtf = asr_rtf(cmds)
-    say(f"{false_wake_hours} h of non-wake speech")
-    wakes, hours = false_wakes(false_wake_hours)
+    say(f"{len(cmds)} commands, clean, without enrollment")
+    unenrolled = asyncio.run(command_turns(cmds, None, seed))
+    with tempfile.TemporaryDirectory() as tmp:
+        say(f"enrollment: {PROMPTS_PER_VOICE} phrases per voice")
+        model = enroll_household(Path(tmp) / "household")
+        say(f"{len(cmds)} commands, clean")
+        clean = asyncio.run(command_turns(cmds, None, seed, model))
+        say("10 dB SNR")
+        noisy = asyncio.run(command_turns(cmds, 10.0, seed, model))
+        say("ASR real-time factor")
+        rtf = asr_rtf(cmds, model)
+        say(f"{false_wake_hours} h of non-wake speech")
+        wakes, hours = false_wakes(false_wake_hours, model)
     say("barge-in")
     stops = barge_in_stops()
     eos = [ms for t in clean + noisy if t is not None and (ms := eos_to_action_ms(t)) is not None]
@@ -221,6 +246,8 @@ def run(count: int = 200, false_wake_hours: float = 1.0, seed: int = 0,
         commands=len(cmds), voices=len(BENCH_VOICES),
         accuracy_clean=sum(map(correct, cmds, clean)) / len(cmds),
         accuracy_10db=sum(map(correct, cmds, noisy)) / len(cmds),
+        accuracy_clean_unenrolled=sum(map(correct, cmds, unenrolled)) / len(cmds),
+        wake_rate_clean_unenrolled=sum(t is not None for t in unenrolled) / len(cmds),
         wake_rate_clean=sum(t is not None for t in clean) / len(cmds),
         wake_rate_10db=sum(t is not None for t in noisy) / len(cmds),
         asr_rtf_p50=statistics.median(rtf), asr_rtf_p99=percentile(rtf, 0.99),

@@ -76,7 +76,8 @@ async def run_scenario(
         address = parse_broker_url(url)
         async with running_fleet(home, address, clock, scenario.initial) as fleet:
             config = AgentConfig(home=scenario.home, broker=url, db=db, require_wake=scenario.require_wake,
-                                 tts=tts, **({"speech_dir": speech_dir} if speech_dir else {}))
+                                 tts=tts, acoustic_model=audio.acoustic_model if audio else None,
+                                 **({"speech_dir": speech_dir} if speech_dir else {}))
             async with Agent(config, clock=clock, nlu=nlu) as agent:
                 users = SpokenUsers(agent, clock, audio) if audio else None
                 steps = scenario.steps

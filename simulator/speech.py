@@ -1,4 +1,4 @@
-"""Synthesized users: espeak-ng speech in several voices and speeds, with noise at a chosen SNR."""
+"""Synthesized users: espeak-ng speech in several voices and speeds (noise: agent.audio.noise)."""
 
 from __future__ import annotations
 
@@ -49,23 +49,6 @@ def synthesize(text: str, voice: Voice) -> np.ndarray:
         divisor = np.gcd(rate, SAMPLE_RATE)
         samples = resample_poly(samples, SAMPLE_RATE // divisor, rate // divisor)
     return np.clip(samples, -32768, 32767).astype(np.int16)
-
-
-def noise_sigma(speech: np.ndarray, snr_db: float | None) -> float:
-    """Standard deviation of white noise that sits `snr_db` below the speech (0 for clean audio)."""
-    if snr_db is None or not speech.any():
-        return 0.0
-    signal = speech.astype(np.float64)
-    voiced = signal[np.abs(signal) > 0.05 * np.abs(signal).max()]
-    return float(np.sqrt(np.mean(voiced ** 2) / 10 ** (snr_db / 10)))
-
-
-def with_noise(samples: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    """`samples` plus white noise of standard deviation `sigma`."""
-    if sigma <= 0:
-        return samples
-    noisy = samples.astype(np.float64) + rng.normal(0.0, sigma, samples.shape)
-    return np.clip(noisy, -32768, 32767).astype(np.int16)
 
 
 def silence(seconds: float) -> np.ndarray:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from agent.agent import Agent
 from agent.audio.frames import FRAME_MS, AudioFrame, split_frames
+from agent.audio.noise import noise_sigma, with_noise
 from agent.audio.playback import NullPlayer
 from agent.clock import VirtualClock
 from agent.trace import TurnTrace
 from agent.turn import Outcome
 from agent.voice import VoiceLoop, build_engines
-from simulator.speech import SPEEDS, VOICES, noise_sigma, silence, synthesize, voice_for, with_noise
+from simulator.speech import SPEEDS, VOICES, silence, synthesize, voice_for
 
 LEAD_S = 0.3
 """Quiet before each utterance."""
@@ -33,6 +35,8 @@ class AudioOptions:
     """espeak-ng voices the users are given (one per user, stable)."""
     speeds: tuple[int, ...] = SPEEDS
     """Speaking rates (words per minute) that vary from utterance to utterance."""
+    acoustic_model: Path | None = None
+    """The household's enrolled pocketsphinx model (`ambient enroll`); None: the bundled one."""
 
 
 class SpokenUsers:

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import tempfile
-import wave
-from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -17,15 +12,15 @@ pytest.importorskip("pocketsphinx")
 if shutil.which("espeak-ng") is None:
     pytest.skip("espeak-ng is not installed", allow_module_level=True)
 
-from scipy.signal import resample_poly  # noqa: E402
-
 from agent.asr.grammar import build_jsgf, compile_fsg, grammar_hash  # noqa: E402
 from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
 from agent.asr.pronounce import ipa_to_arpabet, pronounce  # noqa: E402
 from agent.audio.frames import FRAME_BYTES, SAMPLE_RATE  # noqa: E402
+from agent.audio.noise import with_noise as add_noise  # noqa: E402
 from agent.home import Device, Home, load_home  # noqa: E402
 from agent.turn import Transcript  # noqa: E402
 from agent.wake.pocketsphinx_engine import PocketsphinxWake  # noqa: E402
+from simulator.speech import Voice, synthesize  # noqa: E402
 
 HOME_FILE = Path(__file__).parents[1] / "scenarios" / "home.yaml"
 COMMANDS = (
@@ -39,23 +34,13 @@ VOICES = ("en-us", "en-us+m3", "en-gb")
 SPEEDS = (150, 170)
 
 
-@lru_cache(maxsize=None)
 def speech(text: str, voice: str = "en-us", speed: int = 160) -> bytes:
     """espeak-ng speech as 16 kHz int16, with half a second of faint noise either side, as a microphone hears."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "speech.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True)
-        with wave.open(str(path)) as wav:
-            rate = wav.getframerate()
-            samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16).astype(np.float64)
-    ratio = Fraction(SAMPLE_RATE, rate)  # espeak-ng writes 22050 Hz: 320/441
-    audio = resample_poly(samples, ratio.numerator, ratio.denominator)
-    return with_noise(np.concatenate([np.zeros(8000), audio, np.zeros(8000)]))
+    return with_noise(np.concatenate([np.zeros(8000), synthesize(text, Voice(voice, speed)), np.zeros(8000)]))
 
 
 def with_noise(samples: np.ndarray, level: float = 30.0) -> bytes:
-    noise = np.random.default_rng(0).normal(0, level, len(samples))
-    return np.clip(samples + noise, -32768, 32767).astype(np.int16).tobytes()
+    return add_noise(samples.astype(np.int16), level, np.random.default_rng(0)).tobytes()
 
 
 def recognize(recognizer: PocketsphinxRecognizer, pcm: bytes) -> Transcript:

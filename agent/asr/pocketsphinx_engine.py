@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import pocketsphinx
 
+from agent.asr.acoustic import check_model_dir
 from agent.asr.grammar import build_jsgf, compile_fsg, grammar_hash, grammar_words
 from agent.asr.pronounce import pronounce_all
 from agent.audio.levels import dither
@@ -43,9 +44,11 @@ class PocketsphinxRecognizer:
     """Recognizes one utterance at a time against the home's grammar, falling back to free-form decoding."""
 
     def __init__(self, home: Home | None = None, fallback_below: float = 0.5, nbest: int = 5,
-                 **decoder_options: float | str | bool) -> None:
+                 acoustic_model: str | os.PathLike[str] | None = None, **decoder_options: float | str | bool) -> None:
         model = pocketsphinx.get_model_path()
-        self.decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **(DECODER_OPTIONS | decoder_options))
+        hmm = str(check_model_dir(acoustic_model)) if acoustic_model else None
+        self.decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **({"hmm": hmm} if hmm else {}),
+                                            **(DECODER_OPTIONS | decoder_options))
         self.decoder.add_allphone_file(PHONES, os.path.join(model, "en-us", "en-us-phone.lm.bin"))
         self.lm_path = os.path.join(model, "en-us", "en-us.lm.bin")
         self.fallback_below = fallback_below

@@ -16,6 +16,7 @@ from collections import deque
 import numpy as np
 import pocketsphinx
 
+from agent.asr.acoustic import check_model_dir
 from agent.asr.pronounce import pronounce_all
 from agent.audio.levels import dither
 from agent.audio.frames import FRAME_MS, SAMPLE_RATE, SAMPLE_WIDTH
@@ -43,12 +44,13 @@ class PocketsphinxWake:
     """Spots `phrase` in a 16 kHz mono int16 stream; quiet for `cooldown_s` after each detection."""
 
     def __init__(self, phrase: str = "hey home", threshold: float = DEFAULT_THRESHOLD,
-                 cooldown_s: float = 2.0) -> None:
+                 cooldown_s: float = 2.0, acoustic_model: str | os.PathLike[str] | None = None) -> None:
         self.phrase = phrase
         self.threshold = threshold
         self.cooldown_s = cooldown_s
         self.words = tuple(phrase.lower().split())
-        self.decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **DECODER_OPTIONS)
+        hmm = {"hmm": str(check_model_dir(acoustic_model))} if acoustic_model else {}
+        self.decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **hmm, **DECODER_OPTIONS)
         missing = [w for w in self.words if self.decoder.lookup_word(w) is None]
         for word, phones in pronounce_all(missing).items():
             if not phones:

@@ -2,15 +2,16 @@
 
 Like the voice training of commercial assistants, and the MAP adaptation CMU Sphinx documents for its models:
 each recording is force-aligned to its text, every frame is attributed to the Gaussians of the aligned phone's
-codebook (posteriors under the current means, equal mixture weights), and each Gaussian mean moves towards the
-frames it explains, weighted against the speaker-independent mean by `tau`:
+codebook (posteriors under the current model, equal mixture weights), and each Gaussian moves towards the frames
+it explains, weighted against the speaker-independent model by `tau`:
 
     mean = (tau * base_mean + sum(posterior * frame)) / (tau + sum(posterior))
+    variance = (tau * (base_variance + base_mean**2) + sum(posterior * frame**2)) / (tau + sum(posterior)) - mean**2
 
-A second pass re-aligns with the adapted model. Variances, mixture weights and the phone set stay as shipped.
-Each recording is also learned from with noise added (white and pink, `NOISE_SNRS_DB`), so the adapted model
-still works with the dishwasher running. One model serves the whole household (wake word and commands), so
-nobody has to be identified first.
+A second pass re-aligns with the adapted model. Mixture weights and the phone set stay as shipped. Each
+recording is also learned from with noise added (white and pink, `NOISE_SNRS_DB`), so the adapted model still
+works with the dishwasher running. One model serves the whole household (wake word and commands), so nobody has
+to be identified first.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ PASSES = 2
 """Align-and-adapt rounds; the second aligns with the first's model."""
 VARIANCE_FLOOR = 1e-4
 """Lower bound on variances when computing posteriors (unused Gaussians have zero variance)."""
-NOISE_SNRS_DB = (10.0,)
+VARIANCE_SHRINK = 0.25
+"""An adapted variance stays at least this share of the shipped one: a few frames cannot collapse it."""
+NOISE_SNRS_DB = (5.0, 10.0, 20.0)
 """Noisy copies learned from besides each clean recording (multi-condition adaptation)."""
 PROMPTS = 25
 """Prompts per person: about two minutes of reading."""
@@ -110,7 +113,8 @@ def enroll(recordings: Sequence[Recording], out: str | Path, base: Path = BASE_M
     clean = len(recordings)
     recordings = [*recordings, *_noisy_copies(recordings, noise_snrs)]
     prior = read_gaussians(base / "means")
-    variances = [np.maximum(v, VARIANCE_FLOOR) for v in read_gaussians(base / "variances")]
+    prior_var = [np.maximum(v, VARIANCE_FLOOR) for v in read_gaussians(base / "variances")]
+    variances = prior_var
     codebook = {phone: i for i, phone in enumerate(phone_set(base))}
     out.mkdir(parents=True, exist_ok=True)
     for name in MODEL_FILES:
@@ -118,6 +122,7 @@ def enroll(recordings: Sequence[Recording], out: str | Path, base: Path = BASE_M
     means, used, skipped, frames = prior, 0, (), 0
     for round_ in range(passes):
         write_gaussians(out / "means", means)
+        write_gaussians(out / "variances", variances)
         stats = _Statistics(means, variances)
         skipped_now: list[int] = []
         with _Aligner(out) as aligner:
@@ -130,9 +135,12 @@ def enroll(recordings: Sequence[Recording], out: str | Path, base: Path = BASE_M
                 if progress:
                     progress(round_ * len(recordings) + i + 1, passes * len(recordings))
         means = [(tau * p + s) / (tau + o[..., None]) for p, s, o in zip(prior, stats.sums, stats.occupancy)]
+        variances = [np.maximum((tau * (v + p ** 2) + q) / (tau + o[..., None]) - m ** 2, VARIANCE_SHRINK * v)
+                     for v, p, q, o, m in zip(prior_var, prior, stats.squares, stats.occupancy, means)]
         skipped = tuple(recordings[i].text for i in skipped_now if i < clean)
         used, frames = clean - len(skipped), stats.frames
     write_gaussians(out / "means", means)
+    write_gaussians(out / "variances", variances)
     (out / "enrollment.json").write_text(json.dumps(
         {"base": str(base), "recordings": used, "skipped": len(skipped), "frames": frames, "tau": tau,
          "passes": passes}, indent=2) + "\n")
@@ -158,6 +166,7 @@ class _Statistics:
         self.means, self.variances = means, variances
         self.occupancy = [np.zeros(m.shape[:2]) for m in means]
         self.sums = [np.zeros_like(m) for m in means]
+        self.squares = [np.zeros_like(m) for m in means]
         self.frames = 0
 
     def add(self, streams: list[np.ndarray], phones: list[tuple[str, int, int]], codebook: dict[str, int]) -> None:
@@ -177,6 +186,7 @@ class _Statistics:
                 post /= post.sum(axis=1, keepdims=True)
                 self.occupancy[k][book] += post.sum(axis=0)
                 self.sums[k][book] += post.T @ obs
+                self.squares[k][book] += post.T @ (obs ** 2)
 
 
 class _Aligner:

@@ -1,4 +1,5 @@
-"""Pocketsphinx recognition with a grammar of the home's commands, and a free-form language model fallback.
+"""Pocketsphinx recognition with a grammar of the home's commands, falling back to a trigram model of the
+home's commands (recombinations the grammar lacks), then to the general English language model.
 
 Confidence: the grammar path's acoustic log-likelihood per frame is compared with that of an unconstrained
 phone loop over the same frames (from the first word to the last, so surrounding silence does not dilute
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 
@@ -20,6 +22,7 @@ import pocketsphinx
 
 from agent.asr.acoustic import check_model_dir
 from agent.asr.grammar import build_jsgf, compile_fsg, grammar_hash, grammar_words
+from agent.asr.language_model import arpa, home_sentences
 from agent.asr.pronounce import pronounce_all
 from agent.audio.levels import dither
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
@@ -29,7 +32,7 @@ from agent.turn import Transcript
 Segment = tuple[str, int, int, float]
 """A word of a hypothesis: word, first frame, last frame, natural-log acoustic likelihood."""
 
-GRAMMAR, PHONES, LM = "home", "phones", "lm"
+GRAMMAR, PHONES, DOMAIN, LM = "home", "phones", "domain", "lm"
 """Names of the decoder's searches."""
 GAP_CENTRE = -4.6
 """Grammar-minus-phone-loop log-likelihood per frame at which confidence is 0.5."""
@@ -52,7 +55,7 @@ class PocketsphinxRecognizer:
         self.decoder.add_allphone_file(PHONES, os.path.join(model, "en-us", "en-us-phone.lm.bin"))
         self.lm_path = os.path.join(model, "en-us", "en-us.lm.bin")
         self.fallback_below = fallback_below
-        """Confidence under which the grammar's hypothesis is replaced by the language model's."""
+        """Confidence under which a hypothesis is replaced by the next search's (grammar, domain model, English)."""
         self.nbest = nbest
         self.grammar_id: str | None = None
         """Fingerprint of the loaded grammar (see grammar.grammar_hash)."""
@@ -72,9 +75,20 @@ class PocketsphinxRecognizer:
         digest = grammar_hash(jsgf)
         if digest == self.grammar_id:
             return
+        sentences = home_sentences(home)
+        missing = sorted({w for s in sentences for w in s if self.decoder.lookup_word(w) is None} - set(phones))
+        phones |= pronounce_all(missing)
         for word, said in phones.items():
             if said:
                 self.decoder.add_word(word, said, False)
+        speakable = [s for s in sentences if all(phones.get(w, True) for w in s)]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "home.arpa")
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(arpa(speakable))
+            if self.grammar_id is not None:
+                self.decoder.remove_search(DOMAIN)
+            self.decoder.add_lm_file(DOMAIN, path)
         graph = compile_fsg(jsgf)
         fanout: dict[int, int] = {}
         for src, _, _ in graph.transitions:
@@ -99,7 +113,7 @@ class PocketsphinxRecognizer:
         return None
 
     def finish(self) -> Transcript:
-        """End the utterance: the grammar's transcript, or the language model's when the grammar fits badly."""
+        """End the utterance: the grammar's transcript, or, when it fits badly, the domain model's, or English's."""
         began = time.perf_counter()
         audio = bytes(self._buffer)
         text, words = self._decode(GRAMMAR, audio)
@@ -107,11 +121,13 @@ class PocketsphinxRecognizer:
         phones = self._decode(PHONES, audio)[1]
         confidence = _confidence(words, phones)
         engine = "pocketsphinx"
-        if confidence < self.fallback_below and audio:
-            lm_text, lm_words = self._decode(self._lm(), audio)
+        for search, name in ((DOMAIN, "pocketsphinx-domain"), (LM, "pocketsphinx-lm")):
+            if confidence >= self.fallback_below or not audio:
+                break
+            lm_text, lm_words = self._decode(self._lm() if search == LM else search, audio)
             if lm_text:
                 confidence = _confidence(lm_words, phones)
-                text, alternatives, engine = lm_text, (), "pocketsphinx-lm"
+                text, alternatives, engine = lm_text, (), name
         return Transcript(text, round(confidence, 3), alternatives, audio_s=len(audio) / (SAMPLE_RATE * SAMPLE_WIDTH),
                           final_ms=(time.perf_counter() - began) * 1000, engine=engine)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, TypeVar
 import typer
 from rich.console import Console
 
+from agent.audio.errors import AudioDeviceError
 from agent.config import DEFAULT_HOME, AgentConfig
 from agent.yamlfile import ConfigError
 
@@ -72,11 +73,15 @@ def _fail(exc: Exception) -> NoReturn:
     raise typer.Exit(2)
 
 
+USER_ERRORS = (ConfigError, ValueError, OSError, AudioDeviceError)
+"""A bad file, setting or device: reported in one line, exit status 2."""
+
+
 def _or_fail(work: Callable[[], T]) -> T:
     """Run `work`; a bad file, setting or device ends the command with a clear message (exit 2)."""
     try:
         return work()
-    except (ConfigError, ValueError, OSError) as exc:
+    except USER_ERRORS as exc:
         _fail(exc)
 
 
@@ -84,7 +89,7 @@ def _run(main: Callable[[], Awaitable[T]]) -> T:
     """Run a command's coroutine; a bad file, setting or device ends it with a clear message (exit 2)."""
     try:
         return asyncio.run(main())
-    except (ConfigError, ValueError, OSError) as exc:
+    except USER_ERRORS as exc:
         _fail(exc)
 
 
@@ -280,20 +285,25 @@ def bench(
 def enroll(
     out: Annotated[Optional[Path], typer.Argument(help="Where to write the adapted model directory.")] = None,
     recordings: Annotated[Optional[Path], typer.Option(help="A folder of NAME.wav files, each with NAME.txt holding what was read.")] = None,
-    prompts: Annotated[int, typer.Option(help="Without --recordings: print this many phrases to read and record.")] = 25,
-    seed: Annotated[int, typer.Option(help="Which phrases to print (one seed per person gives different ones).")] = 0,
+    record: Annotated[bool, typer.Option(help="Show the phrases one by one and record them from the microphone.")] = False,
+    mic: Annotated[Optional[str], typer.Option(help="With --record: input device (name or index).")] = None,
+    prompts: Annotated[int, typer.Option(help="How many phrases to read (printed when neither --record nor --recordings is given).")] = 25,
+    seed: Annotated[int, typer.Option(help="Which phrases (one seed per person gives each their own).")] = 0,
     home: HomeOpt = DEFAULT_HOME,
 ) -> None:
     """Voice enrollment: adapt the recognizer to the household's voices from a few dozen read phrases."""
     from agent.asr import enroll as enrollment
     from agent.home import load_home
 
-    if recordings is None:
-        for line in enrollment.prompts(_or_fail(lambda: load_home(home)), prompts, seed):
-            print(line)
+    texts = enrollment.prompts(_or_fail(lambda: load_home(home)), prompts, seed)
+    if recordings is None and not record:
+        print("\n".join(texts))
         return
     if out is None:
-        _fail(ValueError("say where to write the model: ambient enroll OUT_DIR --recordings DIR"))
+        _fail(ValueError("say where to write the model: ambient enroll MODEL_DIR --record | --recordings DIR"))
+    if record:
+        recordings = out / "recordings"
+        _run(lambda: _record_phrases(texts, recordings, mic))
     from rich.progress import Progress
 
     read = _or_fail(lambda: enrollment.read_recordings(recordings))
@@ -305,6 +315,33 @@ def enroll(
     for text in result.skipped:
         err.print(f"[yellow]skipped (audio does not match its text):[/yellow] {text}")
     console.print(f"use it with: ambient listen --acoustic-model {result.model}")
+
+
+async def _record_phrases(texts: list[str], folder: Path, mic: str | None, patience: int = 3) -> None:
+    """Show each phrase, record it from the microphone into `folder` (NN.wav + NN.txt); after `patience`
+    phrases in a row with nothing said, stop with what was recorded."""
+    from agent.audio.record import utterances
+    from agent.audio.sources import MicSource
+    from agent.audio.wavfile import write_wav
+
+    folder.mkdir(parents=True, exist_ok=True)
+    console.print(f"Read each phrase aloud when it appears ({len(texts)} phrases).")
+    done, silent = 0, 0
+    console.print(f"[bold]{done + 1}/{len(texts)}[/bold]  {texts[done]}")
+    async for pcm in utterances(MicSource(mic)):
+        if pcm is None:
+            silent += 1
+            if silent == patience:
+                err.print(f"[yellow]nothing heard; stopping after {done} phrases[/yellow]")
+                return
+            console.print("[dim]… didn't hear anything; please read it again[/dim]")
+            continue
+        write_wav(folder / f"{done:02d}.wav", pcm)
+        (folder / f"{done:02d}.txt").write_text(texts[done] + "\n", encoding="utf-8")
+        done, silent = done + 1, 0
+        if done == len(texts):
+            return
+        console.print(f"[bold]{done + 1}/{len(texts)}[/bold]  {texts[done]}")
 
 
 @app.command()

@@ -51,6 +51,8 @@ class AudioFigures:
     accuracy_10db: float
     accuracy_clean_unenrolled: float
     wake_rate_clean_unenrolled: float
+    accuracy_typed: float
+    """The same commands typed: the ceiling that perfect recognition would reach."""
     wake_rate_clean: float
     wake_rate_10db: float
     asr_rtf_p50: float
@@ -130,6 +132,22 @@ async def command_turns(cmds: list[Command], snr_db: float | None, seed: int,
                 await loop.drain()
                 results.append(loop.traces[before] if len(loop.traces) > before else None)
     return results
+
+
+def typed_accuracy(cmds: list[Command]) -> float:
+    """Share of the commands whose written text (as a recognizer spells it) gets the right intent and devices."""
+    from agent.asr.grammar import words_of
+    from agent.nlu.model import NluModel
+
+    home = load_home(DEMO_HOME)
+    model = NluModel.load()
+    model.use_home(home)
+    satellite = home.device("kitchen_speaker")
+    ctx = ResolveContext(home, satellite.area, satellite, {})
+    right = 0
+    for cmd, intent in zip(cmds, model.parse_many(" ".join(words_of(c.text)) for c in cmds)):
+        right += intent.name == cmd.intent and resolve(intent, ctx).devices == cmd.devices
+    return right / len(cmds)
 
 
 def correct(cmd: Command, trace: TurnTrace | None) -> bool:
@@ -248,6 +266,7 @@ def run(count: int = 200, false_wake_hours: float = 1.0, seed: int = 0,
         accuracy_10db=sum(map(correct, cmds, noisy)) / len(cmds),
         accuracy_clean_unenrolled=sum(map(correct, cmds, unenrolled)) / len(cmds),
         wake_rate_clean_unenrolled=sum(t is not None for t in unenrolled) / len(cmds),
+        accuracy_typed=typed_accuracy(cmds),
         wake_rate_clean=sum(t is not None for t in clean) / len(cmds),
         wake_rate_10db=sum(t is not None for t in noisy) / len(cmds),
         asr_rtf_p50=statistics.median(rtf), asr_rtf_p99=percentile(rtf, 0.99),

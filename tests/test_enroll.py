@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ from agent.asr.acoustic import BASE_MODEL, ModelError, check_model_dir, phone_se
 from agent.asr.enroll import Recording, enroll, prompts
 from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from agent.audio.frames import FRAME_BYTES
+from agent.audio.wavfile import write_wav
 from agent.cli import app
 from agent.home import Home, load_home
 from simulator.speech import Voice, silence, synthesize
@@ -94,14 +94,6 @@ def test_an_incomplete_model_directory_is_named(tmp_path: Path) -> None:
         read_gaussians(tmp_path / "means")
 
 
-def write_wav(path: Path, pcm: bytes) -> None:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(16000)
-        wav.writeframes(pcm)
-
-
 def test_cli_enrolls_from_a_folder_of_recordings(tmp_path: Path, home: Home) -> None:
     runner = CliRunner()
     printed = runner.invoke(app, ["enroll", "--prompts", "4", "--seed", "2"])
@@ -123,3 +115,37 @@ def test_cli_enrolls_from_a_folder_of_recordings(tmp_path: Path, home: Home) -> 
     bad_model = runner.invoke(app, ["listen", "--input", str(folder / "1.wav"), "--acoustic-model",
                                     str(folder), "--db", f"sqlite:///{tmp_path / 'log.db'}"])
     assert bad_model.exit_code == 2 and "not an acoustic model directory" in " ".join(bad_model.output.split())
+
+
+async def test_a_stream_is_cut_into_one_utterance_per_phrase() -> None:
+    from agent.audio.record import utterances
+    from agent.audio.sources import PcmSource
+
+    first, second = spoken("turn on the kitchen light", "en-us"), spoken("what time is it", "en-us")
+    stream = first + bytes(32000) + second + bytes(32000 * 6)
+    cut = [u async for u in utterances(PcmSource(stream))]
+    assert [u is None for u in cut] == [False, False, True]
+    for piece, original in zip(cut, (first, second)):
+        assert abs(len(piece) - len(original)) < 32000 * 0.4, (len(piece), len(original))
+
+
+def test_cli_records_the_phrases_from_the_microphone(tmp_path: Path) -> None:
+    """`ambient enroll --record` on the fake sound card: shows each phrase, records it, adapts."""
+    import os
+    import subprocess
+    import sys
+
+    from simulator.sound_card import alsa_env, fake_sound_card
+
+    texts = CliRunner().invoke(app, ["enroll", "--prompts", "3", "--seed", "5"]).output.strip().splitlines()
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(bytes(16000) + b"".join(spoken(t, "en-us") + bytes(32000) for t in texts) + bytes(32000 * 20))
+    with fake_sound_card(tmp_path, mic) as config:
+        done = subprocess.run([sys.executable, "-m", "agent", "enroll", str(tmp_path / "model"), "--record",
+                               "--prompts", "3", "--seed", "5"], capture_output=True, text=True, timeout=180,
+                              env=alsa_env(config, os.environ), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "adapted to 3 recordings" in done.stdout and texts[2] in done.stdout
+    saved = tmp_path / "model" / "recordings"
+    assert [p.read_text().strip() for p in sorted(saved.glob("*.txt"))] == texts
+    check_model_dir(tmp_path / "model")

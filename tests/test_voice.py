@@ -7,12 +7,12 @@ import json
 import os
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from agent.audio.wavfile import write_wav
 from agent.clock import SystemClock
 from agent.home import load_home
 from agent.nlu.model import NluModel
@@ -30,15 +30,6 @@ US_VOICES = ("en-us", "en-us+f3")
 
 def spoken(text: str, voice: str = "en-us") -> np.ndarray:
     return np.concatenate([silence(0.5), synthesize(text, Voice(voice, 160)), silence(1.5)])
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(samples.astype(np.int16).tobytes())
-    return path
 
 
 async def test_listen_on_the_microphone_turns_the_light_on(amqtt_url: str, tmp_path: Path, nlu: NluModel) -> None:

@@ -1,8 +1,10 @@
-"""Reading WAV files of any common PCM layout (8/16/24/32-bit integer, 32/64-bit float, extensible headers)."""
+"""Reading WAV files of any common PCM layout (8/16/24/32-bit integer, 32/64-bit float, extensible headers),
+and writing 16-bit mono ones."""
 
 from __future__ import annotations
 
 import struct
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,16 @@ class WavAudio:
     @property
     def duration_s(self) -> float:
         return len(self.samples) / self.rate
+
+
+def write_wav(path: str | Path, pcm: bytes | np.ndarray, rate: int = 16000) -> Path:
+    """Write int16 mono samples (bytes or an array) as a 16-bit PCM WAV file."""
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm if isinstance(pcm, bytes) else np.asarray(pcm).astype("<i2").tobytes())
+    return Path(path)
 
 
 def read_wav(path: str | Path) -> WavAudio:

@@ -65,6 +65,18 @@ def test_enrollment_makes_an_accented_voice_understood(home: Home, enrolled: Pat
     assert len(right_after) >= len(right_before) + 3, (right_before, right_after)
 
 
+def test_phrasings_outside_the_grammar_are_heard_through_the_home_model(home: Home, enrolled: Path) -> None:
+    """No template says "turn on the oven" or "fire up the oven"; the trigram model of the home's commands does."""
+    recognizer = PocketsphinxRecognizer(home, acoustic_model=enrolled)
+    for text in ("turn on the oven", "fire up the oven"):
+        recognizer.start()
+        pcm = spoken(text)
+        for i in range(0, len(pcm), FRAME_BYTES):
+            recognizer.feed(pcm[i:i + FRAME_BYTES])
+        transcript = recognizer.finish()
+        assert (transcript.text, transcript.engine) == (text, "pocketsphinx-domain")
+
+
 def test_enrollment_prompts_are_generated_for_the_home(home: Home) -> None:
     texts = prompts(home, 25, seed=0)
     assert len(texts) == len(set(texts)) == 25

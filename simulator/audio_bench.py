@@ -238,26 +238,29 @@ def barge_in_stops(trials: int = 20) -> list[float]:
 
 def run(count: int = 200, false_wake_hours: float = 1.0, seed: int = 0,
         progress: Callable[[str], None] | None = None) -> AudioFigures:
-    from agent.audio.endpoint import Endpointer
-
     import tempfile
+
+    from agent.audio.endpoint import Endpointer
 
     say = progress or (lambda _: None)
     cmds = commands(count, seed)
-    say(f"{len(cmds)} commands, clean, without enrollment")
-    unenrolled = asyncio.run(command_turns(cmds, None, seed))
+
+    def spoken(label: str, snr_db: float | None, model: Path | None) -> list[TurnTrace | None]:
+        turns = asyncio.run(command_turns(cmds, snr_db, seed, model))
+        say(f"{label}: accuracy {sum(map(correct, cmds, turns)) / len(cmds):.3f}, "
+            f"wake {sum(t is not None for t in turns) / len(cmds):.3f}")
+        return turns
+
+    unenrolled = spoken("clean, without enrollment", None, None)
     with tempfile.TemporaryDirectory() as tmp:
-        say(f"enrollment: {PROMPTS_PER_VOICE} phrases per voice")
         model = enroll_household(Path(tmp) / "household")
-        say(f"{len(cmds)} commands, clean")
-        clean = asyncio.run(command_turns(cmds, None, seed, model))
-        say("10 dB SNR")
-        noisy = asyncio.run(command_turns(cmds, 10.0, seed, model))
-        say("ASR real-time factor")
+        say(f"enrolled: {PROMPTS_PER_VOICE} phrases per voice")
+        clean = spoken("clean", None, model)
+        noisy = spoken("10 dB SNR", 10.0, model)
         rtf = asr_rtf(cmds, model)
-        say(f"{false_wake_hours} h of non-wake speech")
+        say(f"ASR real-time factor p50 {statistics.median(rtf):.3f}")
         wakes, hours = false_wakes(false_wake_hours, model)
-    say("barge-in")
+        say(f"{wakes} false wakes in {hours:.2f} h")
     stops = barge_in_stops()
     eos = [ms for t in clean + noisy if t is not None and (ms := eos_to_action_ms(t)) is not None]
     return AudioFigures(

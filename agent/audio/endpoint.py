@@ -16,7 +16,7 @@ MIN_SPEECH_FRAMES = 3
 """Consecutive voiced frames that start (or resume) speech; shorter bursts are clicks."""
 BRIDGE_S = 0.15
 """A voiced burst this soon after speech continues it whatever its length (a stop closure, not a click)."""
-GATE_DB = 4.0
+GATE_DB = 3.0
 """How far above the noise floor a frame must be to count as voiced."""
 TAIL_S = 0.15
 """Loud frames right after voiced ones extend speech this long even when webrtcvad drops them (final fricatives)."""

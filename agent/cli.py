@@ -175,13 +175,14 @@ def simulate(
     seed: Annotated[int, typer.Option(help="With --audio: seed for the noise.")] = 0,
     vosk_model: Annotated[Optional[str], typer.Option("--vosk-model", help="With --audio: recognize with vosk.")] = None,
     acoustic_model: AcousticOpt = None,
+    enroll: Annotated[bool, typer.Option(help="With --audio: the speakers enroll their voices first (cached).")] = False,
     verbose: bool = False,
 ) -> None:
     """Run a scenario; exit 1 when an expectation fails."""
     from simulator.voice import AudioOptions
 
     _setup_logging(verbose)
-    options = AudioOptions(snr, seed, vosk_model, acoustic_model=acoustic_model) if audio else None
+    options = AudioOptions(snr, seed, vosk_model, acoustic_model=acoustic_model, enroll=enroll) if audio else None
     _run_scenario(scenario, report, broker, db, tts="null", speech_dir=None, audio=options)
 
 

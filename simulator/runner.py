@@ -13,14 +13,14 @@ from agent.agent import Agent
 from agent.broker import embedded_broker, parse_broker_url
 from agent.clock import VirtualClock
 from agent.config import AgentConfig
-from agent.home import load_home
+from agent.home import Home, load_home
 from agent.nlu.model import NluModel
 from agent.states import matches
 from agent.trace import TurnTrace
 from agent.yamlfile import ConfigError
 from devices.fleet import DeviceFleet, running as running_fleet
 from simulator.scenario import Expect, Scenario, Step, load_scenario
-from simulator.voice import AudioOptions, SpokenUsers
+from simulator.voice import AudioOptions, SpokenUsers, enrolled_model
 
 STATE_WAIT_S = 1.0
 
@@ -76,7 +76,7 @@ async def run_scenario(
         address = parse_broker_url(url)
         async with running_fleet(home, address, clock, scenario.initial) as fleet:
             config = AgentConfig(home=scenario.home, broker=url, db=db, require_wake=scenario.require_wake,
-                                 tts=tts, acoustic_model=audio.acoustic_model if audio else None,
+                                 tts=tts, acoustic_model=_acoustic_model(home, scenario, audio),
                                  **({"speech_dir": speech_dir} if speech_dir else {}))
             async with Agent(config, clock=clock, nlu=nlu) as agent:
                 users = SpokenUsers(agent, clock, audio) if audio else None
@@ -94,6 +94,13 @@ async def run_scenario(
                         if on_turn:
                             on_turn(result)
     return report
+
+
+def _acoustic_model(home: Home, scenario: Scenario, audio: AudioOptions | None) -> Path | None:
+    """The acoustic model spoken scenarios use: the given one, or the scenario's speakers enrolled."""
+    if audio is None or audio.acoustic_model or not audio.enroll:
+        return audio.acoustic_model if audio else None
+    return enrolled_model(home, (step.user or "guest" for step in scenario.steps if step.say), audio)
 
 
 async def _run_step(

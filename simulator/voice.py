@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +17,9 @@ from agent.agent import Agent
 from agent.audio.frames import FRAME_MS, AudioFrame, split_frames
 from agent.audio.noise import noise_sigma, with_noise
 from agent.audio.playback import NullPlayer
+from agent.cachedir import cache_root
 from agent.clock import VirtualClock
+from agent.home import Home
 from agent.trace import TurnTrace
 from agent.turn import Outcome
 from agent.voice import VoiceLoop, build_engines
@@ -37,6 +45,35 @@ class AudioOptions:
     """Speaking rates (words per minute) that vary from utterance to utterance."""
     acoustic_model: Path | None = None
     """The household's enrolled pocketsphinx model (`ambient enroll`); None: the bundled one."""
+    enroll: bool = False
+    """Without `acoustic_model`: enroll the speakers' voices first (cached), as a household would."""
+
+
+ENROLL_PROMPTS = 25
+"""Phrases each simulated person reads when the household enrolls."""
+
+
+def enrolled_model(home: Home, users: Iterable[str], options: AudioOptions) -> Path:
+    """The acoustic model enrolled on `users` reading prompts in their simulated voices, from the cache when the
+    same home and voices were enrolled before."""
+    from agent.asr.enroll import RECIPE_VERSION, Recording, enroll, prompts
+
+    speakers = sorted(set(users))
+    voices = {u: [voice_for(u, i, options.voices, options.speeds) for i in range(ENROLL_PROMPTS)] for u in speakers}
+    digest = hashlib.sha256(json.dumps([home.model_dump(mode="json"), {u: [(v.name, v.speed) for v in vs]
+                                        for u, vs in voices.items()}, ENROLL_PROMPTS, RECIPE_VERSION]).encode())
+    target = cache_root("acoustic") / digest.hexdigest()[:16]
+    if (target / "enrollment.json").is_file():
+        return target
+    recordings = [Recording(text, np.concatenate([silence(0.2), synthesize(text, voice), silence(0.3)]).tobytes())
+                  for n, user in enumerate(speakers)
+                  for text, voice in zip(prompts(home, ENROLL_PROMPTS, seed=1000 + n), voices[user])]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        enroll(recordings, Path(tmp) / "model")
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(Path(tmp) / "model", target)
+    return target
 
 
 class SpokenUsers:

@@ -97,6 +97,14 @@ async def test_seed_scenario_spoken_through_the_audio_pipeline(nlu: NluModel) ->
     assert not failures, failures
 
 
+@pytest.mark.parametrize("name", ["hunger_games.yaml", "oven_temperature.yaml"])
+async def test_seed_scenarios_pass_in_british_voices_once_the_household_enrolled(nlu: NluModel, name: str) -> None:
+    """bob speaks en-gb: the bundled US model rarely hears him until the speakers enroll (cached per voices)."""
+    report = await run_scenario(ROOT / "scenarios" / name, nlu=nlu, audio=AudioOptions(enroll=True))
+    failures = [f for r in report.results for f in r.failures]
+    assert not failures, failures
+
+
 async def test_barge_in_stops_the_answer_and_takes_the_new_request(tmp_path: Path, nlu: NluModel) -> None:
     scenario = tmp_path / "barge.yaml"
     scenario.write_text(f"""name: barge-in

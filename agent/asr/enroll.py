@@ -35,6 +35,8 @@ from agent.audio.levels import dither
 from agent.audio.noise import noise_sigma, with_noise
 from agent.home import Home
 
+RECIPE_VERSION = 1
+"""Bumped whenever enrollment would produce a different model from the same recordings (caches key on it)."""
 TAU = 3.0
 """Weight of the speaker-independent mean, in frames: low, because enrollment speech is clean and on-topic."""
 PASSES = 2

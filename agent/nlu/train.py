@@ -17,6 +17,7 @@ from spacy.training import Example as SpacyExample
 from spacy.util import fix_random_seed
 from thinc.api import Adam
 
+from agent import cachedir
 from agent.home import Home
 from agent.nlu.generate import Example, generate
 from agent.nlu.intents import INTENT_NAMES, SLOT_NAMES
@@ -71,10 +72,7 @@ def model_key(config: TrainConfig, home: Home | None = None) -> str:
 
 def cache_root(cache_dir: Path | None = None) -> Path:
     """Where trained models live: `cache_dir`, else `$AMBIENT_CACHE/nlu`, else `~/.cache/ambient/nlu`."""
-    if cache_dir is not None:
-        return Path(cache_dir)
-    base = os.environ.get("AMBIENT_CACHE")
-    return (Path(base) if base else Path.home() / ".cache" / "ambient") / "nlu"
+    return Path(cache_dir) if cache_dir is not None else cachedir.cache_root("nlu")
 
 
 def build_pipeline(config: TrainConfig) -> Language:

@@ -312,9 +312,12 @@ def enroll(
         task = bar.add_task("adapting", total=1)
         result = _or_fail(lambda: enrollment.enroll(read, out, progress=lambda done, total: bar.update(
             task, completed=done, total=total)))
-    console.print(f"adapted to {result.used} recordings ({result.frames / 100:.0f} s of speech) -> {result.model}")
     for text in result.skipped:
         err.print(f"[yellow]skipped (audio does not match its text):[/yellow] {text}")
+    if not result.used:
+        _fail(ValueError(f"{recordings}: no recording matched its text; check that each .txt says what its .wav says"))
+    seconds = sum(len(r.pcm) for r in read) / 32000
+    console.print(f"adapted to {result.used} recordings ({seconds:.0f} s of audio) -> {result.model}")
     console.print(f"use it with: ambient listen --acoustic-model {result.model}")
 
 

@@ -121,6 +121,10 @@ def test_cli_enrolls_from_a_folder_of_recordings(tmp_path: Path, home: Home) -> 
     assert result.exit_code == 0, result.output
     assert "adapted to 4 recordings" in result.output
     check_model_dir(tmp_path / "model")
+    for i in range(len(texts)):
+        (folder / f"{i}.txt").write_text("unlock the front door and open the garage\n")
+    mismatched = runner.invoke(app, ["enroll", str(tmp_path / "wrong"), "--recordings", str(folder)])
+    assert mismatched.exit_code == 2 and "no recording matched its text" in " ".join(mismatched.output.split())
     (folder / "0.txt").unlink()
     missing = runner.invoke(app, ["enroll", str(tmp_path / "other"), "--recordings", str(folder)])
     assert missing.exit_code == 2 and "0.wav: no 0.txt" in " ".join(missing.output.split())

@@ -72,7 +72,7 @@ class EnrollmentResult:
     skipped: tuple[str, ...]
     """Texts of recordings that could not be aligned to their audio."""
     frames: int
-    """10 ms frames learned from (per pass)."""
+    """10 ms frames learned from in the last pass, noisy copies included."""
 
 
 def prompts(home: Home, count: int = PROMPTS, seed: int = 0, wake_phrase: str = "hey home") -> list[str]:

@@ -1,12 +1,14 @@
 """Pocketsphinx acoustic models on disk: the bundled US English model, its Gaussian codebooks (Sphinx's `s3`
-binary format), its phone set (binary `mdef`) and the features it was trained on (`1s_c_d_dd`, batch CMN).
+binary format), its senones' mixture weights (`sendump`), its phone set (binary `mdef`) and the features it
+was trained on (`1s_c_d_dd`, batch CMN).
 
-Enrollment (see enroll.py) reads the codebooks, moves their means towards the household's voices and writes an
-adapted copy of the model directory; pocketsphinx loads it with `hmm=<dir>`.
+Enrollment (see enroll.py) reads these, moves them towards the household's voices and writes an adapted copy
+of the model directory; pocketsphinx loads it with `hmm=<dir>`.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -20,6 +22,10 @@ MODEL_FILES = ("means", "variances", "mdef", "sendump", "transition_matrices", "
 BYTE_ORDER_MAGIC = 0x11223344
 CEPSTRA = 13
 """Cepstral coefficients per frame (`-ceplen`)."""
+WEIGHT_STEP = 1024 * math.log(1.0001)
+"""A `sendump` byte q stands for the weight exp(-q * WEIGHT_STEP): log base 1.0001, shifted right by 10 bits."""
+WEIGHT_MAX = 159
+"""Largest byte pocketsphinx accepts in a `sendump` (the weight floor)."""
 
 
 class ModelError(ValueError):
@@ -72,6 +78,37 @@ def write_gaussians(path: str | os.PathLike[str], streams: list[np.ndarray]) -> 
         out.write(np.array([BYTE_ORDER_MAGIC], "<u4").tobytes())
         out.write(header.tobytes())
         out.write(values.tobytes())
+
+
+def read_weights(path: str | os.PathLike[str]) -> tuple[bytes, np.ndarray]:
+    """A `sendump` file: its header (kept verbatim when writing) and the mixture weights [stream, density, senone]."""
+    data = Path(path).read_bytes()
+    pos = 0
+
+    def int32() -> int:
+        nonlocal pos
+        pos += 4
+        return int.from_bytes(data[pos - 4:pos], "little", signed=True)
+
+    for _ in range(2):  # title, header
+        length = int32()
+        pos += length
+    while (length := int32()) != 0:
+        if length < 0 or pos + length > len(data):
+            raise ModelError(f"{path}: not a sendump file")
+        pos += length
+    densities, senones = int32(), int32()
+    streams = (len(data) - pos) // (densities * senones) if densities > 0 and senones > 0 else 0
+    if streams < 1 or pos + streams * densities * senones != len(data):
+        raise ModelError(f"{path}: not an uncompressed 8-bit sendump file")
+    quantized = np.frombuffer(data, np.uint8, offset=pos).reshape(streams, densities, senones)
+    return data[:pos], np.exp(-quantized.astype(np.float64) * WEIGHT_STEP)
+
+
+def write_weights(path: str | os.PathLike[str], header: bytes, weights: np.ndarray) -> None:
+    """Write mixture weights [stream, density, senone] as a `sendump` after `header` (from read_weights)."""
+    quantized = np.clip(np.rint(-np.log(np.maximum(weights, 1e-300)) / WEIGHT_STEP), 0, WEIGHT_MAX)
+    Path(path).write_bytes(header + quantized.astype(np.uint8).tobytes())
 
 
 def phone_set(model: str | os.PathLike[str] = BASE_MODEL) -> tuple[str, ...]:

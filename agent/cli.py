@@ -307,6 +307,8 @@ def enroll(
         _run(lambda: _record_phrases(texts, recordings, mic))
     from rich.progress import Progress
 
+    from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
+
     read = _or_fail(lambda: enrollment.read_recordings(recordings))
     with Progress(console=err, transient=True) as bar:
         task = bar.add_task("adapting", total=1)
@@ -316,7 +318,7 @@ def enroll(
         err.print(f"[yellow]skipped (audio does not match its text):[/yellow] {text}")
     if not result.used:
         _fail(ValueError(f"{recordings}: no recording matched its text; check that each .txt says what its .wav says"))
-    seconds = sum(len(r.pcm) for r in read) / 32000
+    seconds = sum(len(r.pcm) for r in read) / (SAMPLE_RATE * SAMPLE_WIDTH)
     console.print(f"adapted to {result.used} recordings ({seconds:.0f} s of audio) -> {result.model}")
     console.print(f"use it with: ambient listen --acoustic-model {result.model}")
 

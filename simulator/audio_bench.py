@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from agent.audio.frames import FRAME_MS, SAMPLE_RATE, split_frames
+from agent.audio.noise import noise_sigma, with_noise
 from agent.bench import DEMO_HOME, held_out, percentile
-from agent.home import load_home
+from agent.home import Home, load_home
 from agent.resolve import ResolveContext, resolve
 from agent.trace import Stage, TurnTrace
 from agent.turn import Intent
-from agent.audio.noise import noise_sigma, with_noise
 from simulator.speech import VOICES, Voice, silence, synthesize
 
 BENCH_VOICES = VOICES[:4]
@@ -76,11 +76,15 @@ class Command:
     devices: tuple[str, ...]
 
 
+def kitchen_context(home: Home) -> ResolveContext:
+    """What resolution knows when the commands are spoken to the kitchen speaker."""
+    satellite = home.device("kitchen_speaker")
+    return ResolveContext(home, satellite.area, satellite, {})
+
+
 def commands(count: int, seed: int) -> list[Command]:
     """`count` hand-written (never trained on) commands with their expected intent and devices."""
-    home = load_home(DEMO_HOME)
-    satellite = home.device("kitchen_speaker")
-    ctx = ResolveContext(home, satellite.area, satellite, {})
+    ctx = kitchen_context(load_home(DEMO_HOME))
     cases = [c for c in held_out() if c["intent"] != "OutOfDomain"]
     picked = np.random.default_rng(seed).choice(len(cases), size=min(count, len(cases)), replace=False)
     out = []
@@ -94,11 +98,10 @@ def commands(count: int, seed: int) -> list[Command]:
 def enroll_household(directory: Path, voices: tuple[str, ...] = BENCH_VOICES,
                      per_voice: int = PROMPTS_PER_VOICE) -> Path:
     """Each voice reads its own enrollment phrases; the household's adapted model is written to `directory`."""
-    from agent.asr.enroll import Recording, enroll, prompts
+    from agent.asr.enroll import enroll
+    from simulator.voice import read_aloud
 
-    home = load_home(DEMO_HOME)
-    recordings = [Recording(text, np.concatenate([silence(0.2), synthesize(text, Voice(voice)), silence(0.3)]).tobytes())
-                  for i, voice in enumerate(voices) for text in prompts(home, per_voice, seed=1000 + i)]
+    recordings = read_aloud(load_home(DEMO_HOME), [[Voice(voice)] * per_voice for voice in voices])
     return enroll(recordings, directory).model
 
 
@@ -142,8 +145,7 @@ def typed_accuracy(cmds: list[Command]) -> float:
     home = load_home(DEMO_HOME)
     model = NluModel.load()
     model.use_home(home)
-    satellite = home.device("kitchen_speaker")
-    ctx = ResolveContext(home, satellite.area, satellite, {})
+    ctx = kitchen_context(home)
     right = 0
     for cmd, intent in zip(cmds, model.parse_many(" ".join(words_of(c.text)) for c in cmds)):
         right += intent.name == cmd.intent and resolve(intent, ctx).devices == cmd.devices

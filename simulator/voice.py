@@ -7,7 +7,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,10 @@ from agent.home import Home
 from agent.trace import TurnTrace
 from agent.turn import Outcome
 from agent.voice import VoiceLoop, build_engines
-from simulator.speech import SPEEDS, VOICES, silence, synthesize, voice_for
+from simulator.speech import SPEEDS, VOICES, Voice, silence, synthesize, voice_for
+
+if TYPE_CHECKING:
+    from agent.asr.enroll import Recording
 
 LEAD_S = 0.3
 """Quiet before each utterance."""
@@ -53,10 +57,19 @@ ENROLL_PROMPTS = 25
 """Phrases each simulated person reads when the household enrolls."""
 
 
+def read_aloud(home: Home, speakers: Sequence[Sequence[Voice]]) -> list[Recording]:
+    """Each speaker reads their own enrollment prompts, one voice per prompt, with a little silence around."""
+    from agent.asr.enroll import Recording, prompts
+
+    return [Recording(text, np.concatenate([silence(0.2), synthesize(text, voice), silence(0.3)]).tobytes())
+            for n, voices in enumerate(speakers)
+            for text, voice in zip(prompts(home, len(voices), seed=1000 + n), voices)]
+
+
 def enrolled_model(home: Home, users: Iterable[str], options: AudioOptions) -> Path:
     """The acoustic model enrolled on `users` reading prompts in their simulated voices, from the cache when the
     same home and voices were enrolled before."""
-    from agent.asr.enroll import RECIPE_VERSION, Recording, enroll, prompts
+    from agent.asr.enroll import RECIPE_VERSION, enroll
 
     speakers = sorted(set(users))
     voices = {u: [voice_for(u, i, options.voices, options.speeds) for i in range(ENROLL_PROMPTS)] for u in speakers}
@@ -65,9 +78,7 @@ def enrolled_model(home: Home, users: Iterable[str], options: AudioOptions) -> P
     target = cache_root("acoustic") / digest.hexdigest()[:16]
     if (target / "enrollment.json").is_file():
         return target
-    recordings = [Recording(text, np.concatenate([silence(0.2), synthesize(text, voice), silence(0.3)]).tobytes())
-                  for n, user in enumerate(speakers)
-                  for text, voice in zip(prompts(home, ENROLL_PROMPTS, seed=1000 + n), voices[user])]
+    recordings = read_aloud(home, [voices[user] for user in speakers])
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         enroll(recordings, Path(tmp) / "model")

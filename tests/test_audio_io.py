@@ -19,6 +19,7 @@ from agent.audio.levels import SILENCE_DBFS, clipping_ratio, rms_dbfs
 from agent.audio.playback import NullPlayer, SoundDevicePlayer, open_player
 from agent.audio.resample import StreamResampler, resample
 from agent.audio.sources import ArraySource, MicSource, PcmSource, WavSource, list_input_devices
+from agent.audio.wavfile import write_wav
 from agent.clock import VirtualClock
 from agent.turn import Speech
 from simulator.sound_card import alsa_env, espeak_wav, fake_sound_card, have_tools, portaudio_using, sox
@@ -146,12 +147,7 @@ def test_compressed_wav_gives_a_clear_error(speech_dir: Path, tmp_path: Path) ->
 
 
 async def test_silent_and_clipped_wavs_are_not_errors(tmp_path: Path) -> None:
-    path = tmp_path / "loud.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes(bytes(3200) + np.full(1600, 32767, dtype="<i2").tobytes())
+    path = write_wav(tmp_path / "loud.wav", bytes(3200) + np.full(1600, 32767, dtype="<i2").tobytes())
     frames = await collect(WavSource(path))
     assert rms_dbfs(frames[0].pcm) == SILENCE_DBFS
     assert clipping_ratio(frames[-1].pcm) > 0.5
@@ -160,12 +156,7 @@ async def test_silent_and_clipped_wavs_are_not_errors(tmp_path: Path) -> None:
 
 
 async def test_wav_source_realtime_paces_frames_and_adds_trailing_silence(tmp_path: Path) -> None:
-    path = tmp_path / "short.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes(np.ones(4800, dtype="<i2").tobytes())  # 0.3 s
+    path = write_wav(tmp_path / "short.wav", np.ones(4800, dtype="<i2"))  # 0.3 s
     began = time.monotonic()
     frames = await collect(WavSource(path, realtime=True, trailing_silence_s=0.3))
     assert len(frames) == 20

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import shutil
-import subprocess
-import wave
 
 import numpy as np
 import pytest
-from scipy.signal import resample_poly
 
 from agent.audio.endpoint import FINAL, Endpointer, EndpointEvent
 from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+from simulator.speech import Voice, synthesize
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -22,11 +19,7 @@ PHRASES = ["turn on the kitchen light", "what time is it", "set a timer for five
 
 def speech(text: str) -> np.ndarray:
     """espeak-ng speech at 16 kHz as float samples, trimmed to where it is audible."""
-    wav = subprocess.run(["espeak-ng", "-v", "en", "--stdout", text], capture_output=True, check=True).stdout
-    with wave.open(io.BytesIO(wav)) as f:
-        raw = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2").astype(np.float64)
-        rate = f.getframerate()
-    samples = resample_poly(raw, SAMPLE_RATE // 50, rate // 50)  # 22050 Hz -> 16000 Hz is 320/441
+    samples = synthesize(text, Voice("en", 175)).astype(np.float64)  # espeak-ng's default voice and rate
     loud = np.flatnonzero(np.abs(samples) > 0.01 * np.abs(samples).max())
     return samples[loud[0] : loud[-1] + 1]
 

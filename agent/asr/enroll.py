@@ -82,11 +82,11 @@ class EnrollmentResult:
 def prompts(home: Home, count: int = PROMPTS, seed: int = 0, wake_phrase: str = "hey home") -> list[str]:
     """Commands to read, generated from the NLU templates for this home (never from a test set); every fourth
     starts with the wake phrase so that its words are learned in context."""
-    from agent.nlu.generate import generate
+    from agent.nlu.generate import generate, is_placeholder
 
     rng = random.Random(seed)
     texts = list(dict.fromkeys(e.text for e in generate(max(2, count // 10), seed, home)
-                               if not any(w.startswith("x") and w.endswith("x") for w in e.text.split())))
+                               if not any(map(is_placeholder, e.text.split()))))
     rng.shuffle(texts)
     picked = texts[:count]
     return [f"{wake_phrase}, {text}" if i % 4 == 0 else text for i, text in enumerate(picked)]

@@ -29,12 +29,12 @@ NGram = tuple[str, ...]
 
 def home_sentences(home: Home, per_intent: int = SENTENCES_PER_INTENT, seed: int = 0) -> list[tuple[str, ...]]:
     """Word sequences generated from the NLU templates with this home's names (no placeholder names)."""
-    from agent.nlu.generate import generate
+    from agent.nlu.generate import generate, is_placeholder
 
     sentences = []
     for example in generate(per_intent, seed, home):
         words = words_of(example.text)
-        if words and not any(w.startswith("x") and w.endswith("x") for w in words):
+        if words and not any(map(is_placeholder, words)):
             sentences.append(words)
     return sentences
 

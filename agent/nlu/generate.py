@@ -109,6 +109,11 @@ def placeholder(kind: str) -> str:
     return f"x{kind}x"
 
 
+def is_placeholder(word: str) -> bool:
+    """Whether `word` is a placeholder, not something a person would say."""
+    return word.startswith("x") and word.endswith("x")
+
+
 def _device_name(vocabulary: Vocabulary, kind: str, rng: random.Random) -> str:
     if kind == "timer":
         return rng.choice(vocab.TIMER_NAMES)

@@ -72,7 +72,7 @@ class VoiceLoop:
         """A virtual clock to advance by each frame's duration (simulator)."""
         self.end = end
         """The last stage each turn runs (benchmarks stop before acting)."""
-        asr = AudioAsr(engines.recognizer, engines.endpointer, on_partial)
+        asr = AudioAsr(engines.recognizer, self._endpointer, on_partial)
         self.pipeline = Pipeline(dataclasses.replace(agent.running_pipeline.stages, asr=asr), events=agent.bus)
         self.barge_ins: list[BargeIn] = []
         self.traces: list[TurnTrace] = []
@@ -83,6 +83,8 @@ class VoiceLoop:
         self._recent: deque[AudioFrame] = deque(maxlen=int(REPLAY_S * 1000 / FRAME_MS))
         self._wake_origin_s: float | None = None
         """Stream offset of the first frame the wake engine heard since its last reset (its `at_s` is relative)."""
+        self._background = b""
+        """Audio up to the end of the last wake phrase: the next request's endpointer takes its noise floor from it."""
 
     @property
     def idle(self) -> bool:
@@ -128,6 +130,7 @@ class VoiceLoop:
         for earlier in self._recent:  # what was said after the wake phrase, before the engine decided
             if phrase_end_s is not None and earlier.start_s >= phrase_end_s:
                 ctx.audio.put_nowait(earlier)
+        self._background = b"".join(f.pcm for f in self._recent if phrase_end_s is None or f.start_s < phrase_end_s)
         self._recent.clear()
         self._wake_origin_s = None
         self.pipeline.record(ctx, Stage.WAKE, {"audio_at_s": frame.start_s}, wake,
@@ -144,6 +147,12 @@ class VoiceLoop:
             await self._turn_task
         if self._speaking is not None:
             await self._speaking[1]
+
+    def _endpointer(self) -> Endpointer:
+        """A fresh endpointer for the request, knowing the noise floor from before it."""
+        endpointer = self.engines.endpointer()
+        endpointer.hear_background(self._background)
+        return endpointer
 
     async def _handle(self, ctx: TurnContext, wake: WakeEvent) -> None:
         speech = await self.pipeline.run(wake, ctx, start=Stage.ASR, end=self.end)

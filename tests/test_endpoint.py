@@ -120,3 +120,16 @@ def test_reset_finds_the_next_utterance_at_stream_offsets() -> None:
     assert run(endpointer, audio[consumed:]) is EndpointEvent.END
     second_start = (2 * len(gap) + len(first)) / SAMPLE_RATE
     assert endpointer.speech_start_s == pytest.approx(second_start, abs=0.15)
+
+
+def test_a_short_request_right_after_the_wake_phrase_is_heard() -> None:
+    """The voice loop hands the endpointer the audio from where the wake phrase ended. "do it" follows at once,
+    quieter than the phrase: without the audio from before it, its own first frames set the noise floor and it
+    never stands out (measured: the whole request lost)."""
+    said = np.concatenate([np.zeros(SAMPLE_RATE * 3 // 10), synthesize("hey home, do it", Voice("en-gb")),
+                           np.zeros(SAMPLE_RATE)])
+    cut = int(1.2 * SAMPLE_RATE)  # where the enrolled wake engine put the end of "home" (1.14 s)
+    endpointer = Endpointer()
+    endpointer.hear_background(pcm(said[:cut]))
+    assert run(endpointer, pcm(said[cut:])) is EndpointEvent.END
+    assert endpointer.speech_start_s is not None

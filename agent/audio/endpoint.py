@@ -88,6 +88,13 @@ class Endpointer:
         """Stream offset where the utterance's speech (so far) ends."""
         return None if self._end is None else self._end * FRAME_S
 
+    def hear_background(self, pcm: bytes) -> None:
+        """Audio from before the utterance (what preceded and included the wake phrase): it only sets the noise
+        floor. Without it, a request that starts the moment the wake phrase ends makes its own first frames the
+        floor, and a short one ("do it") never stands out from itself."""
+        for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
+            self._level(pcm[i : i + FRAME_BYTES])
+
     def feed(self, pcm: bytes) -> EndpointEvent:
         """Add audio (any length; whole 30 ms frames are processed) and return where the utterance stands."""
         self._buffer += pcm
@@ -99,10 +106,15 @@ class Endpointer:
 
     def _loud(self, frame: bytes) -> bool:
         """Whether the frame stands out from the noise floor (and from near-silence)."""
+        level = self._level(frame)
+        return level >= max(self.min_dbfs, min(self._levels) + GATE_DB)
+
+    def _level(self, frame: bytes) -> float:
+        """The frame's level in dBFS, remembered for the noise floor."""
         samples = np.frombuffer(frame, dtype="<i2").astype(np.float64)
         level = 10 * math.log10(float(np.mean(samples**2)) / 32768**2 + 1e-12)
         self._levels.append(level)
-        return level >= max(self.min_dbfs, min(self._levels) + GATE_DB)
+        return level
 
     def _step(self, loud: bool, voiced: bool) -> None:
         """Advance the state machine by one frame."""

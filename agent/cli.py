@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from agent.audio.errors import AudioDeviceError
 from agent.config import DEFAULT_HOME, AgentConfig
@@ -69,7 +70,7 @@ async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator[
 
 
 def _fail(exc: Exception) -> NoReturn:
-    err.print(f"[red]error:[/red] {exc}")
+    err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)  # one line, whatever the terminal's width
     raise typer.Exit(2)
 
 

@@ -107,6 +107,7 @@ class Pipeline:
         elif isinstance(output, Intent):
             trace.intent, trace.slots = output.name, dict(output.slots)
         elif isinstance(output, Resolution):
+            trace.intent, trace.slots = output.intent.name, dict(output.intent.slots)
             trace.devices = list(output.devices)
         elif isinstance(output, Result):
             trace.response, trace.outcome = output.speech, output.outcome.value

@@ -49,6 +49,8 @@ class Rewrite:
     rule: str | None = None
     """Identifier of the rewrite that fired."""
     confidence: float = 1.0
+    alternatives: tuple[str, ...] = ()
+    """The recognizer's other hypotheses, best first, when no rewrite fired (a rewrite is a decision)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ class Intent:
     confidence: float = 1.0
     text: str = ""
     """The text that was parsed."""
+    hypothesis: int = 0
+    """Which recognizer hypothesis was parsed: 0 the best, n its n-th alternative."""
+    alternatives: tuple[Intent, ...] = ()
+    """Parses of the recognizer's other hypotheses, best first, for resolution to fall back on."""
 
 
 @dataclass(frozen=True)

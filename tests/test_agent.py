@@ -16,7 +16,8 @@ from agent.clock import SystemClock
 from agent.config import AgentConfig
 from agent.home import load_home
 from agent.nlu.model import NluModel
-from agent.trace import Stage
+from agent.trace import Stage, TurnTrace
+from agent.turn import Transcript
 from devices.fleet import DeviceFleet, running
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
@@ -86,6 +87,31 @@ async def test_a_clear_garage_command_just_runs(world: tuple[Agent, DeviceFleet]
     trace = await agent.handle_text("hey home open the garage door", device="kitchen_speaker")
     assert trace.outcome == "success"
     assert fleet["garage_door"].state["state"] in ("opening", "open")
+
+
+async def heard(agent: Agent, transcript: Transcript) -> TurnTrace:
+    """A turn from what the recognizer heard (its best hypothesis and alternatives) onward."""
+    ctx = agent.new_turn(None, "kitchen_speaker")
+    await agent.running_pipeline.run(transcript, ctx, start=Stage.REWRITE)
+    agent.end_turn(ctx)
+    return ctx.trace
+
+
+async def test_a_recognizer_alternative_that_names_a_real_device_is_acted_on(
+    world: tuple[Agent, DeviceFleet]
+) -> None:
+    agent, fleet = world
+    trace = await heard(agent, Transcript("turn on the oval", 0.7, ("turn on the oven",)))
+    assert trace.outcome == "success" and trace.devices == ["oven"] and trace.slots.get("name") == "oven"
+    assert fleet["oven"].state["state"] == "on"
+    nothing = await heard(agent, Transcript("turn on the oval", 0.7, ("turn on the opal",)))
+    assert nothing.outcome == "unresolved" and "oval" in nothing.response
+
+
+async def test_a_garage_opening_from_a_recognizer_alternative_asks_first(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = world
+    ask = await heard(agent, Transcript("open the garbage floor", 0.7, ("open the garage door",)))
+    assert ask.outcome == "confirm" and fleet["garage_door"].state["state"] == "closed"
 
 
 async def test_a_broken_stage_is_answered_logged_and_survived(world: tuple[Agent, DeviceFleet]) -> None:

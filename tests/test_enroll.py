@@ -66,15 +66,16 @@ def test_enrollment_makes_an_accented_voice_understood(home: Home, enrolled: Pat
 
 
 def test_phrasings_outside_the_grammar_are_heard_through_the_home_model(home: Home, enrolled: Path) -> None:
-    """No template says "turn on the oven" or "fire up the oven"; the trigram model of the home's commands does."""
+    """No template says "get the oven going" or "heat up the oven"; the trigram model of the home's commands
+    does, and its transcript is offered (first, or after a grammar path that resolution will find senseless)."""
     recognizer = PocketsphinxRecognizer(home, acoustic_model=enrolled)
-    for text in ("turn on the oven", "fire up the oven"):
+    for text in ("get the oven going", "heat up the oven"):
         recognizer.start()
         pcm = spoken(text)
         for i in range(0, len(pcm), FRAME_BYTES):
             recognizer.feed(pcm[i:i + FRAME_BYTES])
         transcript = recognizer.finish()
-        assert (transcript.text, transcript.engine) == (text, "pocketsphinx-domain")
+        assert text in (transcript.text, *transcript.alternatives), transcript
 
 
 def test_enrollment_prompts_are_generated_for_the_home(home: Home) -> None:

@@ -12,7 +12,8 @@ pytest.importorskip("pocketsphinx")
 if shutil.which("espeak-ng") is None:
     pytest.skip("espeak-ng is not installed", allow_module_level=True)
 
-from agent.asr.grammar import build_jsgf, compile_fsg, grammar_hash  # noqa: E402
+from agent.asr.grammar import (JOINER, WordGraph, build_jsgf, compile_fsg, grammar_hash,  # noqa: E402
+                               merge_chains, split_compounds)
 from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
 from agent.asr.pronounce import ipa_to_arpabet, pronounce  # noqa: E402
 from agent.audio.frames import FRAME_BYTES, SAMPLE_RATE  # noqa: E402
@@ -84,15 +85,40 @@ def test_demo_commands_are_recognized_word_exact_in_two_voices(recognizer: Pocke
 
 
 
-@pytest.mark.parametrize("speed", [160, 170])
-def test_a_command_the_narrow_search_loses_is_found_by_the_retry(home: Home, speed: int) -> None:
-    """The narrow grammar search loses every path on this voice (measured); the retry with pocketsphinx's own
-    pruning finds the command instead of handing it to the free-form fallbacks. (A fresh recognizer after one
-    earlier command, as in use: pocketsphinx carries its noise estimate from one utterance to the next.)"""
-    recognizer = PocketsphinxRecognizer(home)
-    recognize(recognizer, speech("what time is it", "en-us+f3", speed))
-    transcript = recognize(recognizer, speech("play hunger games", "en-us+f3", speed))
-    assert (transcript.text, transcript.engine) == ("play hunger games", "pocketsphinx")
+def sentences(graph: WordGraph) -> dict[str, float]:
+    """Every sentence of an acyclic word graph (compounds split into words) with its path probability."""
+    leaving: dict[int, list] = {}
+    for src, dst, word, p in graph.transitions:
+        leaving.setdefault(src, []).append((dst, word, p))
+    found: dict[str, float] = {}
+
+    def walk(state: int, words: tuple[str, ...], p: float) -> None:
+        if state == graph.final:
+            found[split_compounds(" ".join(words))] = p
+        for dst, word, q in leaving.get(state, ()):
+            walk(dst, words + ((word,) if word else ()), p * q)
+
+    walk(graph.start, (), 1.0)
+    return found
+
+
+def test_folding_chains_into_compound_words_keeps_the_language_with_fewer_states() -> None:
+    jsgf = ("#JSGF V1.0;\ngrammar t;\npublic <command> = [please] (turn on | switch on) the (kitchen light | "
+            "living room ceiling light) [please] | (what time is it | what's the time) [now];\n")
+    graph = compile_fsg(jsgf)
+    folded = merge_chains(graph)
+    assert folded.states < graph.states
+    assert any(JOINER in (word or "") for _, _, word, _ in folded.transitions)
+    before, after = sentences(graph), sentences(folded)
+    assert before.keys() == after.keys() and "please switch on the living room ceiling light" in after
+    assert all(after[s] == pytest.approx(p) for s, p in before.items())
+
+
+def test_the_home_grammar_folds_to_about_half_its_states(home: Home) -> None:
+    """Decoding time grows with the graph's state count (pocketsphinx visits every state every frame)."""
+    graph = compile_fsg(build_jsgf(home))
+    assert merge_chains(graph).states < 0.6 * graph.states
+
 
 def test_out_of_grammar_speech_falls_back_to_the_language_model(recognizer: PocketsphinxRecognizer) -> None:
     transcript = recognize(recognizer, speech("my cat likes to sleep on the sofa", speed=150))

@@ -6,6 +6,7 @@ import pytest
 
 from agent.home import Home, load_home
 from agent.resolve import ResolveContext, resolve
+from agent.resolve.resolver import resolve_best
 from agent.turn import Intent
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
@@ -93,3 +94,24 @@ def test_timer_duration_in_seconds(home: Home) -> None:
     result = resolve(Intent("HassStartTimer", {"hours": 1, "minutes": 30}), at(home, "tv"))
     assert result.values["duration_s"] == 5400
     assert resolve(Intent("HassStartTimer", {}), at(home, "tv")).problem == "How long should the timer be?"
+
+
+def test_the_first_alternative_that_fits_the_home_is_taken(home: Home) -> None:
+    """A recognizer's second choice that names real devices beats a first that names none or asks back."""
+    ctx = at(home, "kitchen_speaker")
+    alternatives = (Intent("HassTurnOn", {"name": "lamp"}, hypothesis=1),     # which of four lamps?
+                    Intent("HassTurnOn", {"name": "floor lamp"}, hypothesis=2),
+                    Intent("HassTurnOn", {"name": "desk lamp"}, hypothesis=3))
+    best = resolve_best(Intent("HassTurnOn", {"name": "blue camp"}, alternatives=alternatives), ctx)
+    assert best.devices == ("floor_lamp",) and best.intent.hypothesis == 2
+    unfit = Intent("HassTurnOn", {"name": "blue camp"}, alternatives=(Intent("OutOfDomain", hypothesis=1),))
+    assert resolve_best(unfit, ctx).problem == "I don't know a device called blue camp."
+
+
+@pytest.mark.parametrize("slots,expected", [
+    ({"area": "garage"}, ("garage_door",)),                      # "open the garage": its door, not its light
+    ({"name": "light", "area": "bedroom"}, ("reading_lamp", "bedside_lamp")),  # a room's light: all of it
+])
+def test_what_a_room_request_is_about(home: Home, slots: dict, expected: tuple) -> None:
+    text = "open the garage" if slots.get("area") == "garage" else "turn on the light in the bedroom"
+    assert resolve(Intent("HassTurnOn", slots, text=text), at(home, "kitchen_speaker")).devices == expected

@@ -67,11 +67,12 @@ NUMBER_RULES: dict[str, str] = {
 40-99 (thermostats), 100-595 in steps of 5 said as "three hundred [and] fifty" or "three fifty" (ovens),
 1-60 seconds, minutes or hours with an optional second unit (timers)."""
 
-SPELLINGS: dict[str, str] = {"whats": "what's"}
+SPELLINGS: dict[str, str] = {"whats": "what's", "per cent": "percent"}
 """Spellings that sound the same as another; the grammar keeps one so transcripts are stable."""
 
 Speakable = Callable[[str], bool]
 _TOKEN = re.compile(r"[a-z0-9']+")
+_SAME_SOUND = re.compile(r"\b(" + "|".join(map(re.escape, SPELLINGS)) + r")\b")
 
 
 def build_jsgf(home: Home, speakable: Speakable = lambda word: True) -> str:
@@ -98,7 +99,9 @@ def grammar_words(jsgf: str) -> set[str]:
 
 def words_of(text: str) -> tuple[str, ...]:
     """Lowercase recognizer words of `text`: punctuation dropped, digits spelled out."""
-    tokens = [SPELLINGS.get(t, t) for t in _TOKEN.findall(text.lower().replace("-", " "))]
+    spoken = text.lower().replace("-", " ").replace("%", " percent ").replace("°", " degrees ")
+    spoken = _SAME_SOUND.sub(lambda m: SPELLINGS[m[0]], spoken)
+    tokens = _TOKEN.findall(spoken)
     return tuple(w for token in tokens for w in (to_words(int(token)).split() if token.isdigit() else (token,)))
 
 
@@ -264,6 +267,9 @@ def _text_of(option: Sequence) -> str:
     return "".join(i.text for i in option.items if isinstance(i, Text))
 
 
+Transition = tuple[int, int, str | None, float]
+
+
 @dataclass(frozen=True)
 class WordGraph:
     """A grammar compiled to a minimal deterministic word graph: what a pocketsphinx FSG is built from."""
@@ -271,12 +277,12 @@ class WordGraph:
     start: int
     final: int
     """The one final state; former final states reach it by a null transition (word None)."""
-    transitions: tuple[tuple[int, int, str | None], ...]
-    """(from, to, word) triples."""
+    transitions: tuple[Transition, ...]
+    """(from, to, word, probability); every path from a state is equally likely."""
 
     @property
     def states(self) -> int:
-        return 1 + max(max(src, dst) for src, dst, _ in self.transitions)
+        return 1 + max(max(src, dst) for src, dst, _, _ in self.transitions)
 
 
 def compile_fsg(jsgf: str) -> WordGraph:
@@ -285,6 +291,58 @@ def compile_fsg(jsgf: str) -> WordGraph:
     nfa = _Nfa({name: _parse_body(body) for name, body in rules.items()})
     end = nfa.build(("ref", TOP_RULE), 0)
     return _minimize(*_determinize(nfa, end))
+
+
+JOINER = "_"
+"""Joins the words of a compound ("living_room_ceiling_light")."""
+MAX_FANOUT = 8
+"""A state entered by one word is folded into its successors when it has at most this many."""
+
+
+def merge_chains(graph: WordGraph) -> WordGraph:
+    """The same language with fewer states: a state left by one word, or entered by one word and left by a few,
+    is folded into compound words ("turn" "on" -> "turn_on").
+
+    pocketsphinx's grammar search does work for every state of the graph on every frame, whether or not a
+    path is there, so decoding time grows with the state count; compound words cost nothing extra there.
+    Null transitions, the start and the final state are kept as they are."""
+    transitions = list(graph.transitions)
+    changed = True
+    while changed:
+        changed = False
+        leaving: dict[int, list[int]] = {}
+        entering: dict[int, list[int]] = {}
+        for i, (src, dst, _, _) in enumerate(transitions):
+            leaving.setdefault(src, []).append(i)
+            entering.setdefault(dst, []).append(i)
+        gone: set[int] = set()
+        added: list[Transition] = []
+        for state, outs in leaving.items():
+            ins = entering.get(state, [])
+            if state in (graph.start, graph.final) or not ins or gone.intersection(ins + outs):
+                continue
+            if any(transitions[i][2] is None for i in ins + outs) or any(transitions[o][1] == state for o in outs):
+                continue
+            if len(outs) == 1 or (len(ins) == 1 and len(outs) <= MAX_FANOUT):
+                added += [(src, dst, f"{first}{JOINER}{second}", p * q)
+                          for src, _, first, p in map(transitions.__getitem__, ins)
+                          for _, dst, second, q in map(transitions.__getitem__, outs)]
+                gone.update(ins + outs)
+                changed = True
+        transitions = [t for i, t in enumerate(transitions) if i not in gone] + added
+    return _renumbered(graph.start, graph.final, transitions)
+
+
+def _renumbered(start: int, final: int, transitions: list[Transition]) -> WordGraph:
+    """States numbered 0..n-1, start first and final last."""
+    used = sorted(({s for s, _, _, _ in transitions} | {d for _, d, _, _ in transitions}) - {start, final})
+    number = {start: 0, **{s: i for i, s in enumerate(used, 1)}, final: len(used) + 1}
+    return WordGraph(0, number[final], tuple((number[s], number[d], w, p) for s, d, w, p in transitions))
+
+
+def split_compounds(text: str) -> str:
+    """A transcript with compound words written as their words."""
+    return text.replace(JOINER, " ")
 
 
 _Ast = tuple  # ("word", w) | ("ref", name) | ("seq", [ast]) | ("alt", [ast], optional)
@@ -402,9 +460,10 @@ def _minimize(arcs: list[dict[str, int]], finals: list[bool]) -> WordGraph:
     visit(0)
     order = {cls: i for i, cls in enumerate(sorted(set(classes.values()), key=lambda c: c != classes[0]))}
     final = len(order)
-    transitions: list[tuple[int, int, str | None]] = []
+    transitions: list[Transition] = []
     for (is_final, out), cls in signatures.items():
-        transitions += [(order[cls], order[dst], word) for word, dst in out]
+        share = 1.0 / (len(out) + is_final)
+        transitions += [(order[cls], order[dst], word, share) for word, dst in out]
         if is_final:
-            transitions.append((order[cls], final, None))
+            transitions.append((order[cls], final, None, 1.0))
     return WordGraph(0, final, tuple(transitions))

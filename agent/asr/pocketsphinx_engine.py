@@ -1,12 +1,18 @@
 """Pocketsphinx recognition with a grammar of the home's commands, falling back to a trigram model of the
 home's commands (recombinations the grammar lacks), then to the general English language model.
 
-Confidence: the grammar path's acoustic log-likelihood per frame is compared with that of an unconstrained
-phone loop over the same frames (from the first word to the last, so surrounding silence does not dilute
-it). Speech the grammar covers scores close to the phone loop (-2.6 to -3.8 nats per frame on espeak-ng
-voices, a few clear cases down to -4.9); speech it does not cover is forced through wrong words and scores
-further below (-4.1 to -5.4, out-of-domain sentences -4.9 and lower). A logistic curve centred at -4.6 maps
-the gap into [0, 1]: it favours keeping grammar results, and sends clearly foreign speech to the fallback.
+Confidence: each hypothesis is aligned to the audio once more, forced through its own words, and its acoustic
+log-likelihood per frame (first word to last, so surrounding silence does not dilute it) goes through a
+logistic curve. On espeak-ng voices of enrolled households, commands the grammar heard right score -1.8 to
+-1.0 nats per frame (5th percentile to median; -2.3 to -1.6 at 10 dB SNR), everyday talk forced through the
+grammar -7.4 to -2.4 (-5.6 to -2.5 at 10 dB); the curve is centred at -2.5. (The search's own scores cannot
+serve: pocketsphinx renormalizes them at every frame, so the best path scores about zero.)
+
+What `finish` returns: the grammar's best path; when it is not sure (under 0.9), its n-best alternatives and
+the domain model's transcript too. Only hypotheses of confidence 0.3 and up are offered (0.8 for the domain
+model, which fits speech more freely), best first; resolution then takes the first that makes sense in the
+home ("get the plug going" names no device here; "get the oven going" does). When none is offered, the
+English model's transcript is, so everyday talk is heard as what it was.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ import numpy as np
 import pocketsphinx
 
 from agent.asr.acoustic import check_model_dir
-from agent.asr.grammar import build_jsgf, compile_fsg, grammar_hash, grammar_words
+from agent.asr.grammar import (JOINER, build_jsgf, compile_fsg, grammar_hash, grammar_words, merge_chains,
+                               split_compounds, words_of)
 from agent.asr.language_model import arpa, home_sentences
 from agent.asr.pronounce import pronounce_all
 from agent.audio.levels import dither
@@ -32,45 +39,41 @@ from agent.turn import Transcript
 Segment = tuple[str, int, int, float]
 """A word of a hypothesis: word, first frame, last frame, natural-log acoustic likelihood."""
 
-GRAMMAR, PHONES, DOMAIN, LM = "home", "phones", "domain", "lm"
-"""Names of the decoder's searches."""
-GAP_CENTRE = -4.6
-"""Grammar-minus-phone-loop log-likelihood per frame at which confidence is 0.5."""
-GAP_SLOPE = 3.0
+GRAMMAR, DOMAIN, LM, FORCED = "home", "domain", "lm", "forced"
+"""Names of the decoders' searches."""
+SCORE_CENTRE = -2.5
+"""Forced-alignment log-likelihood per frame at which confidence is 0.5."""
+SCORE_SLOPE = 3.0
 """Steepness of the confidence curve, per nat per frame."""
+OFFER_BAR = 0.3
+"""Confidence a hypothesis needs to be offered at all."""
 DOMAIN_BAR = 0.8
-"""Confidence the domain model's transcript needs to be kept: it fits speech more freely than the grammar, and
-everyday talk forced onto command words ("my cat likes to sleep" -> "my cut like the study ... so loud", 0.71)
-must reach the English model instead."""
-DECODER_OPTIONS: dict[str, float | str | bool] = {"beam": 1e-30, "wbeam": 1e-20, "pbeam": 1e-30}
-"""Pruning narrower than pocketsphinx's defaults (1e-48, 7e-29, 1e-48): grammar decoding at a real-time
-factor of about 0.07 instead of 0.12 on synthesized commands, with the same words recognized."""
-RETRY_OPTIONS: dict[str, float | str | bool] = {"beam": 1e-48, "wbeam": 7e-29, "pbeam": 1e-48}
-"""pocketsphinx's own pruning, for a second grammar decode when the narrow one lost every path through the
-grammar (26 of 200 dev-set commands at 10 dB SNR, which then fell to the looser fallbacks). Through the voice
-loop the dev set scores 82.5 % at 10 dB instead of 80.0 % (clean unchanged, 94.0 %). Throughout, these beams
-scored 96.0 % / 84.0 % with the enrolled model, but their segment scores run lower, off the confidence
-calibration: without enrollment, correct grammar results fell to the fallbacks."""
-REFERENCE_OPTIONS: dict[str, float | str | bool] = {"beam": 1e-15, "wbeam": 1e-10, "pbeam": 1e-15}
-"""Pruning of the phone loop that confidence is measured against: it only supplies a reference score, which
-these beams change by a fraction of a percent while decoding at a real-time factor of 0.016 instead of 0.042."""
+"""Confidence the domain model's transcript needs: it fits speech more freely than the grammar, and everyday
+talk forced onto command words must reach the English model instead."""
+SURE = 0.9
+"""Confidence above which the grammar's best path is offered alone; under it, its n-best list (which costs a
+lattice) and the domain model's transcript are offered too."""
+DECODER_OPTIONS: dict[str, float | str | bool] = {"beam": 1e-48, "wbeam": 7e-29, "pbeam": 1e-48, "bestpath": False}
+"""pocketsphinx's own pruning, with the Viterbi path as the result instead of a lattice's best path: on 260
+dev commands (enrolled voices) 97.7 % / 89.7 % at 10 dB SNR, where narrower beams (1e-30, 1e-20, 1e-30) gave
+94.3 / 79.3 % and the lattice 97.7 / 87.4 % at a higher cost. With the grammar's chains folded into compound
+words (grammar.merge_chains) it decodes at a real-time factor of about 0.07 (0.11 unfolded)."""
+FORCED_OPTIONS: dict[str, float | str | bool] = {"bestpath": True}
+"""The forced alignment keeps its lattice: its word scores are absolute, the Viterbi path's are not."""
 
 
 class PocketsphinxRecognizer:
     """Recognizes one utterance at a time against the home's grammar, falling back to free-form decoding."""
 
-    def __init__(self, home: Home | None = None, fallback_below: float = 0.5, nbest: int = 5,
+    def __init__(self, home: Home | None = None, nbest: int = 5,
                  acoustic_model: str | os.PathLike[str] | None = None, **decoder_options: float | str | bool) -> None:
         model = pocketsphinx.get_model_path()
         hmm = str(check_model_dir(acoustic_model)) if acoustic_model else None
         chosen = {"hmm": hmm} if hmm else {}
         self.decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **chosen, **(DECODER_OPTIONS | decoder_options))
-        self.retry = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **chosen, **RETRY_OPTIONS)
-        self.reference = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **chosen, **REFERENCE_OPTIONS)
-        self.reference.add_allphone_file(PHONES, os.path.join(model, "en-us", "en-us-phone.lm.bin"))
+        self.aligner = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **chosen, **FORCED_OPTIONS)
+        """Scores one hypothesis at a time (see `_confidence`)."""
         self.lm_path = os.path.join(model, "en-us", "en-us.lm.bin")
-        self.fallback_below = fallback_below
-        """Confidence under which a hypothesis is replaced by the next search's (grammar, domain model, English)."""
         self.nbest = nbest
         self.grammar_id: str | None = None
         """Fingerprint of the loaded grammar (see grammar.grammar_hash)."""
@@ -96,7 +99,7 @@ class PocketsphinxRecognizer:
         for word, said in phones.items():
             if said:
                 self.decoder.add_word(word, said, False)
-                self.retry.add_word(word, said, False)
+                self.aligner.add_word(word, said, False)
         speakable = [s for s in sentences if all(phones.get(w, True) for w in s)]
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "home.arpa")
@@ -105,16 +108,25 @@ class PocketsphinxRecognizer:
             if self.grammar_id is not None:
                 self.decoder.remove_search(DOMAIN)
             self.decoder.add_lm_file(DOMAIN, path)
-        graph = compile_fsg(jsgf)
-        fanout: dict[int, int] = {}
-        for src, _, _ in graph.transitions:
-            fanout[src] = fanout.get(src, 0) + 1
-        transitions = [(s, d, 1.0 / fanout[s], w) if w else (s, d, 1.0) for s, d, w in graph.transitions]
-        for decoder in (self.decoder, self.retry):
-            if self.grammar_id is not None:
-                decoder.remove_search(GRAMMAR)
-            decoder.add_fsg(GRAMMAR, decoder.create_fsg(GRAMMAR, graph.start, graph.final, transitions))
+        graph = merge_chains(compile_fsg(jsgf))
+        for compound in sorted({w for _, _, w, _ in graph.transitions if w and JOINER in w}):
+            for n, said in enumerate(self._compound_phones(compound)):
+                self.decoder.add_word(compound if n == 0 else f"{compound}({n + 1})", said, False)
+        transitions = [(s, d, p, w) if w else (s, d, p) for s, d, w, p in graph.transitions]
+        if self.grammar_id is not None:
+            self.decoder.remove_search(GRAMMAR)
+        self.decoder.add_fsg(GRAMMAR, self.decoder.create_fsg(GRAMMAR, graph.start, graph.final, transitions))
         self.grammar_id = digest
+
+    def _compound_phones(self, compound: str, limit: int = 4) -> list[str]:
+        """Pronunciations of a compound word: its words' pronunciations in sequence (at most `limit` variants)."""
+        variants = [""]
+        for word in compound.split(JOINER):
+            alternates = []
+            while (said := self.decoder.lookup_word(word if not alternates else f"{word}({len(alternates) + 1})")):
+                alternates.append(said)
+            variants = [f"{v} {a}".strip() for v in variants for a in alternates][:limit]
+        return variants
 
     def start(self) -> None:
         """Begin a new utterance."""
@@ -129,27 +141,45 @@ class PocketsphinxRecognizer:
         return None
 
     def finish(self) -> Transcript:
-        """End the utterance: the grammar's transcript, or, when it fits badly, the domain model's, or English's."""
+        """End the utterance: the hypotheses worth offering, best first (see the module's docstring)."""
         began = time.perf_counter()
         audio = bytes(self._buffer)
-        text, words = self._decode(GRAMMAR, audio)
-        grammar_decoder = self.decoder
-        if not text and audio:
-            text, words = self._decode(GRAMMAR, audio, self.retry)
-            grammar_decoder = self.retry
-        alternatives = tuple(self._alternatives(text, grammar_decoder))
-        phones = self._decode(PHONES, audio, self.reference)[1]
-        confidence = _confidence(words, phones)
-        engine = "pocketsphinx"
-        if confidence < self.fallback_below and audio:
-            for search, name, bar in ((DOMAIN, "pocketsphinx-domain", DOMAIN_BAR), (LM, "pocketsphinx-lm", 0.0)):
-                found, found_words = self._decode(self._lm() if search == LM else search, audio)
-                score = _confidence(found_words, phones)
-                if found and score >= bar:
-                    text, alternatives, confidence, engine = found, (), score, name
-                    break
-        return Transcript(text, round(confidence, 3), alternatives, audio_s=len(audio) / (SAMPLE_RATE * SAMPLE_WIDTH),
+        text, _ = self._decode(GRAMMAR, audio)
+        best = self._confidence(text, audio)
+        offered: dict[str, tuple[float, str]] = {}
+        if best >= OFFER_BAR:
+            offered[text] = (best, "pocketsphinx")
+        if text and best < SURE:
+            for other in self._alternatives(text):
+                if other not in offered and (score := self._confidence(other, audio)) >= OFFER_BAR:
+                    offered[other] = (score, "pocketsphinx")
+        if audio and best < SURE:
+            found, _ = self._decode(DOMAIN, audio)
+            if found not in offered and (score := self._confidence(found, audio)) >= DOMAIN_BAR:
+                offered[found] = (score, "pocketsphinx-domain")
+        if not offered and audio:
+            found, _ = self._decode(self._lm(), audio)
+            offered[found] = (self._confidence(found, audio), "pocketsphinx-lm")
+        ranked = [t for t in offered if t] or [""]
+        confidence, engine = offered.get(ranked[0], (0.0, "pocketsphinx"))
+        return Transcript(ranked[0], round(confidence, 3), tuple(ranked[1:]),
+                          audio_s=len(audio) / (SAMPLE_RATE * SAMPLE_WIDTH),
                           final_ms=(time.perf_counter() - began) * 1000, engine=engine)
+
+    def _confidence(self, text: str, audio: bytes) -> float:
+        """How well `text` fits the audio: its forced alignment's log-likelihood per frame, mapped into [0, 1]."""
+        words = [w for w in words_of(text) if self.aligner.lookup_word(w) is not None]
+        if not words or not audio:
+            return 0.0
+        chain = [(i, i + 1, 1.0, word) for i, word in enumerate(words)]
+        self.aligner.add_fsg(FORCED, self.aligner.create_fsg(FORCED, 0, len(words), chain))  # replaces the last
+        segments = self._decode(FORCED, audio, self.aligner)[1]
+        spoken = [s for s in segments if not _filler(s[0])]
+        if not spoken:
+            return 0.0
+        start, end = spoken[0][1], spoken[-1][2]
+        per_frame = sum(s[3] for s in segments if s[1] >= start and s[2] <= end) / (end - start + 1)
+        return 1.0 / (1.0 + math.exp(-SCORE_SLOPE * (per_frame - SCORE_CENTRE)))
 
     def _lm(self) -> str:
         """The free-form search, loaded on first use."""
@@ -171,33 +201,18 @@ class PocketsphinxRecognizer:
             return "", []
         segments = [(s.word, s.start_frame, s.end_frame, math.log(max(s.ascore, 1e-300)))
                     for s in decoder.seg() or ()]
-        return hyp.hypstr, segments
+        return split_compounds(hyp.hypstr), segments
 
-    def _alternatives(self, text: str, decoder: pocketsphinx.Decoder) -> Iterator[str]:
-        """Distinct n-best hypotheses other than `text`, from the decoder that just found it."""
-        if not text:
-            return
+    def _alternatives(self, text: str) -> Iterator[str]:
+        """Distinct n-best hypotheses of the grammar search other than `text` (it must have just found it)."""
         seen = {text}
-        for hyp, _ in zip(decoder.nbest() or (), range(4 * self.nbest)):
-            if hyp is not None and hyp.hypstr not in seen:
-                seen.add(hyp.hypstr)
-                yield hyp.hypstr
+        for hyp, _ in zip(self.decoder.nbest() or (), range(4 * self.nbest)):
+            said = split_compounds(hyp.hypstr) if hyp is not None else None
+            if said is not None and said not in seen:
+                seen.add(said)
+                yield said
                 if len(seen) > self.nbest:
                     return
-
-
-def _confidence(words: list[Segment], phones: list[Segment]) -> float:
-    """Logistic map of the per-frame log-likelihood gap between a hypothesis and the phone loop, over the
-    frames from the hypothesis' first word to its last (silence around speech would dilute the gap)."""
-    spoken = [s for s in words if not _filler(s[0])]
-    if not spoken or not phones:
-        return 0.0
-    start, end = spoken[0][1], spoken[-1][2]
-    score = sum(s[3] for s in words if s[1] >= start and s[2] <= end)
-    reference = sum(p[3] * (min(end, p[2]) - max(start, p[1]) + 1) / (p[2] - p[1] + 1)
-                    for p in phones if min(end, p[2]) >= max(start, p[1]))
-    gap = (score - reference) / (end - start + 1)
-    return 1.0 / (1.0 + math.exp(-GAP_SLOPE * (gap - GAP_CENTRE)))
 
 
 def _filler(word: str) -> bool:

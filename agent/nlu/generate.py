@@ -21,7 +21,7 @@ HOME_KINDS: dict[str, str] = {
 }
 """Home device type -> vocabulary kind."""
 COMPOSITE_KINDS: dict[str, tuple[str, ...]] = {
-    "onoff": ("light", "light", "switch", "media", "climate", "coffee", "cover"),
+    "onoff": ("light", "light", "switch", "media", "climate", "coffee", "cover", "oven"),
     "appliance": ("switch", "coffee", "media"),
 }
 """Kinds that stand for several device kinds."""

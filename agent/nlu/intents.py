@@ -61,5 +61,11 @@ SLOTS_BY_INTENT: dict[str, frozenset[str]] = {spec.name: frozenset(spec.slots) f
 SLOT_NAMES: tuple[str, ...] = tuple(sorted({slot for spec in INTENTS for slot in spec.slots}))
 """Every slot name; also the NER labels."""
 
+DEVICE_KIND: dict[str, str] = {
+    "HassLightSet": "light", "HassClimateSetTemperature": "climate", "HassOvenSetTemperature": "oven",
+    "HassLockDoor": "lock", "HassUnlockDoor": "lock", "HassVacuumStart": "vacuum", "HassVacuumReturnToBase": "vacuum",
+}
+"""The one kind of device an intent acts on, for intents that act on one kind only."""
+
 NUMERIC_SLOTS = frozenset({"brightness", "temperature", "volume_level", "hours", "minutes", "seconds"})
 """Slots whose values are numbers."""

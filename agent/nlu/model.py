@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span
 
 from agent.home import Home
 from agent.nlu.generate import HOME_KINDS, placeholder
-from agent.nlu.intents import NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
+from agent.nlu.intents import DEVICE_KIND, NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
 from agent.nlu.slots import DURATION_SLOTS, closed_class, duration_parts, slot_value
 from agent.nlu.train import META_FILE, TrainConfig, ensure_trained
 from agent.nlu.wildcard import query_span
@@ -165,6 +165,12 @@ def _with_trailing_location(doc: Doc, slots: dict[str, SlotValue]) -> dict[str, 
     return slots | {"location": " ".join(place)} if place and place[0] not in ("the", "a") else slots
 
 
+def _home_kind(ent: Span) -> str | None:
+    """The device kind of one of the home's names, None for other entities."""
+    prefix = f"{HOME_ID}:"
+    return ent.ent_id_[len(prefix):] if ent.ent_id_.startswith(prefix) else None
+
+
 def _home_id(kind: str | None) -> str:
     return f"{HOME_ID}:{kind}" if kind else HOME_ID
 
@@ -174,7 +180,7 @@ def _slots(intent: str, doc: Doc) -> dict[str, SlotValue]:
     allowed = SLOTS_BY_INTENT.get(intent, frozenset())
     slots: dict[str, SlotValue] = {}
     duration: dict[str, int | float] = {}
-    for label, text in mentions(doc, allowed):
+    for label, text in mentions(doc, allowed, DEVICE_KIND.get(intent)):
         if label in DURATION_SLOTS:
             for unit, amount in duration_parts(label, text).items():
                 duration[unit] = duration.get(unit, 0) + amount
@@ -186,17 +192,22 @@ def _slots(intent: str, doc: Doc) -> dict[str, SlotValue]:
     return DEFAULT_SLOTS.get(intent, {}) | slots
 
 
-def mentions(doc: Doc, allowed: frozenset[str]) -> list[tuple[str, str]]:
+def mentions(doc: Doc, allowed: frozenset[str], kind: str | None = None) -> list[tuple[str, str]]:
     """(slot, text) pairs from the tagged entities, repaired where the tagger is known to slip.
 
     Numbers split around "and" are joined ("four hundred" "and" "twenty five"), a duration keeps a
     trailing "and a half", a closed-class word tagged with a slot the intent cannot carry is relabelled,
-    and an untagged closed-class word (a state, a color) is picked up.
+    and an untagged closed-class word (a state, a color) is picked up. When the intent acts on one `kind` of
+    device and one of the home's names said is of that kind, names of other kinds are words, not targets
+    ("heat the oven": "heat" names the thermostat too).
     """
     found: list[tuple[str, str]] = []
     covered: set[int] = set()
     previous_end = -1
-    for ent in device_names_repaired(doc):
+    ents = device_names_repaired(doc)
+    if kind is not None and any(_home_kind(ent) == kind for ent in ents):
+        ents = [ent for ent in ents if ent.label_ != "name" or _home_kind(ent) in (kind, None)]
+    for ent in ents:
         label, text, end = ent.label_, ent.text, ent.end
         if label in DURATION_SLOTS and doc[end:end + 3].text == "and a half":
             text, end = f"{text} and a half", end + 3
@@ -221,11 +232,16 @@ NAME_STOP_WORDS = frozenset({"please", "to", "in", "on", "off", "for", "and", "a
 
 
 def device_names_repaired(doc: Doc) -> list[Span]:
-    """The entities, with an `area` that runs into untagged words read as a device name.
+    """The entities, with an `area` that is not one of the home's and runs into a name or untagged words read
+    as part of a device name.
 
-    "turn on the disco ball" is tagged area "disco": with no device named, "disco ball" is the name.
+    "turn on the disco ball" may be tagged area "disco" (and name "ball"): "disco ball" is the name.
     """
     ents = list(doc.ents)
+    for i, (ent, after) in enumerate(zip(ents, ents[1:])):
+        if ent.label_ == "area" and after.label_ == "name" and ent.end == after.start and not ent.ent_id_:
+            ents[i:i + 2] = [Span(doc, ent.start, after.end, label="name")]
+            return ents
     if any(ent.label_ == "name" for ent in ents):
         return ents
     for i, ent in enumerate(ents):

@@ -12,6 +12,8 @@ DURATION_SLOTS = ("hours", "minutes", "seconds")
 DETERMINERS = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "these", "those", "all", "some"})
 """Words dropped from the front of names and areas."""
 
+BRIGHTNESS_WORDS = {"full": 100, "maximum": 100, "max": 100, "half": 50}
+"""Brightness said in words ("full brightness")."""
 _STATE_WORDS = {word: state for state, words in STATES.items() for word in words} | {"close": "closed"}
 _MEDIA_CLASSES = {word: cls for cls, words in MEDIA_CLASS_WORDS.items() for word in words} | {
     f"{word}s": cls for cls, words in MEDIA_CLASS_WORDS.items() for word in words if cls != "music"
@@ -41,6 +43,8 @@ def strip_determiners(text: str) -> str:
 def slot_value(label: str, text: str) -> SlotValue | None:
     """The value of slot `label` said as `text`, or None when it makes no sense."""
     text = " ".join(text.lower().split())
+    if label == "brightness" and text in BRIGHTNESS_WORDS:
+        return BRIGHTNESS_WORDS[text]
     if label in NUMERIC_SLOTS:
         return parse_number(text)
     if label in ("name", "area"):

@@ -30,6 +30,8 @@ TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "sensor": ("sensor",), "thermometer": ("sensor",),
 }
 PLURAL_WORDS = {"lights", "lamps", "bulbs", "speakers", "locks", "doors", "blinds", "shades", "curtains"}
+ROOM_LIGHTING = {"light", "lighting"}
+"""Words for a room's lighting as a whole: "the light in the bedroom" is every light there, as in Home Assistant."""
 ALL_WORDS = {"all", "every", "everything", "any"}
 FILLER = re.compile(r"\b(the|my|our|a|an|please|of|in|on)\b")
 
@@ -141,6 +143,8 @@ def _match_type(
     plural = wants_all or key in PLURAL_WORDS
     if area is not None:
         candidates = [d for d in candidates if d.area == area.id]
+        plural = plural or key in ROOM_LIGHTING
     elif not wants_all and default_area and any(d.area == default_area for d in candidates):
         candidates = [d for d in candidates if d.area == default_area]
+        plural = plural or key in ROOM_LIGHTING
     return Match(tuple(candidates), tuple(1.0 for _ in candidates), False, plural)

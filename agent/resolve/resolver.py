@@ -9,6 +9,7 @@ from typing import Any
 
 from agent.home import Area, Device, Home
 from agent.resolve.match import Match, find_area, find_devices, normalize
+from agent.nlu.intents import OUT_OF_DOMAIN
 from agent.turn import Intent, Resolution
 
 MEDIA_TYPES = frozenset({"media_player", "speaker"})
@@ -25,6 +26,8 @@ MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassSet
 THERMOMETERS = frozenset({"oven", "climate", "sensor"})
 OUTSIDE_WORDS = {"outside", "outdoors", "out"}
 ALL_SAID = re.compile(r"\b(all|every|everything|everywhere)\b|whole (house|home)")
+COVER_SAID = re.compile(r"\b(open|opened|close|closed|raise|lower)\b|\bshut\b(?! (off|down))", re.IGNORECASE)
+"""Words that make a request about covers ("open the garage") rather than lights."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,28 @@ class ResolveContext:
     """Area of the speaking device."""
     satellite: Device | None
     states: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def resolve_best(intent: Intent, ctx: ResolveContext) -> Resolution:
+    """Resolve `intent`; when it does not fit this home (out of domain, no such device, a question back), the
+    first of the recognizer's alternative parses that does fit, else the original's resolution.
+
+    "set the light in the bedroom to ten per cent" may have been heard where "lights" was said; an alternative
+    that names real devices is what the user more likely said (semantic n-best rescoring)."""
+    first = resolve(intent, ctx)
+    if fits(first):
+        return first
+    for alternative in intent.alternatives:
+        resolution = resolve(alternative, ctx)
+        if fits(resolution):
+            return resolution
+    return first
+
+
+def fits(resolution: Resolution) -> bool:
+    """Whether a resolution is something this home can act on or answer without asking back."""
+    return (resolution.intent.name != OUT_OF_DOMAIN and resolution.problem is None
+            and resolution.question is None)
 
 
 def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
@@ -112,7 +137,7 @@ def _targets(
     if not phrase:
         pool = [d for d in home.devices if d.type in allowed]
         if types is None:
-            pool = [d for d in pool if d.type == "light"]
+            pool = [d for d in pool if d.type == _unnamed_type(intent)]
         scope = area.id if area else ctx.area
         in_scope = [d for d in pool if d.area == scope]
         if in_scope or area is not None:
@@ -125,6 +150,17 @@ def _targets(
     wants_all = bool(ALL_SAID.search(intent.text))
     match = find_devices(home, phrase, area, ctx.area, allowed, wants_all=wants_all)
     return _from_match(intent, ctx, match, phrase, area, values)
+
+
+def _unnamed_type(intent: Intent) -> str:
+    """What a request naming only a room is about: its covers when opening or closing, its locks when asking
+    about locking, else its lights ("open the garage", "is the garage closed", "lights on in the garage")."""
+    state = intent.slots.get("state")
+    if state in ("open", "closed") or (state is None and COVER_SAID.search(intent.text)):
+        return "cover"
+    if state in ("locked", "unlocked"):
+        return "lock"
+    return "light"
 
 
 def _from_match(

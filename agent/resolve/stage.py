@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.context import TurnContext
-from agent.resolve.resolver import ResolveContext, resolve
+from agent.resolve.resolver import ResolveContext, resolve_best
 from agent.turn import Intent, Resolution
 
 
@@ -11,4 +11,4 @@ class ResolveStage:
     """Ties an intent to the home's devices using the speaker's area and device states."""
 
     async def process(self, intent: Intent, ctx: TurnContext) -> Resolution:
-        return resolve(intent, ResolveContext(ctx.home, ctx.area, ctx.satellite, ctx.states.snapshot()))
+        return resolve_best(intent, ResolveContext(ctx.home, ctx.area, ctx.satellite, ctx.states.snapshot()))

@@ -26,6 +26,7 @@ def opens_something(resolution: Resolution, home: Home) -> list[str]:
 
 
 def is_guess(resolution: Resolution, rewritten: bool) -> bool:
-    """A learned rewrite, a weak NLU parse or a fuzzy device match is a guess."""
+    """A learned rewrite, a recognizer's second choice, a weak NLU parse or a fuzzy device match is a guess."""
     weakest_match = min(resolution.scores.values(), default=1.0)
-    return rewritten or resolution.intent.confidence < CONFIDENT_NLU or weakest_match < CONFIDENT_MATCH
+    return (rewritten or resolution.intent.hypothesis > 0 or resolution.intent.confidence < CONFIDENT_NLU
+            or weakest_match < CONFIDENT_MATCH)

@@ -24,4 +24,4 @@ class RewriteStage:
             found = rewriter.rewrite(transcript.text, ctx)
             if found is not None:
                 return found
-        return Rewrite(transcript.text, transcript.text)
+        return Rewrite(transcript.text, transcript.text, alternatives=transcript.alternatives)

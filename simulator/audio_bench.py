@@ -139,7 +139,7 @@ async def command_turns(cmds: list[Command], snr_db: float | None, seed: int,
 
 def typed_accuracy(cmds: list[Command]) -> float:
     """Share of the commands whose written text (as a recognizer spells it) gets the right intent and devices."""
-    from agent.asr.grammar import words_of
+    from agent.nlu.jsgf import words_of
     from agent.nlu.model import NluModel
 
     home = load_home(DEMO_HOME)

@@ -51,6 +51,7 @@ def test_parse_number_rejects(text: str) -> None:
     ("1 hour 20 minutes", {"hours": 1, "minutes": 20}), ("ninety seconds", {"seconds": 90}),
     ("one and a half hours", {"hours": 1, "minutes": 30}), ("a minute and a half", {"minutes": 1, "seconds": 30}),
     ("2 hours and a half", {"hours": 2, "minutes": 30}), ("10 mins", {"minutes": 10}),
+    ("a couple of minutes", {"minutes": 2}),
 ])
 def test_parse_duration(text: str, parts: dict[str, int]) -> None:
     assert parse_duration(text) == parts

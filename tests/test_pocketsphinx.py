@@ -12,8 +12,9 @@ pytest.importorskip("pocketsphinx")
 if shutil.which("espeak-ng") is None:
     pytest.skip("espeak-ng is not installed", allow_module_level=True)
 
-from agent.asr.grammar import (JOINER, WordGraph, build_jsgf, compile_fsg, grammar_hash,  # noqa: E402
-                               merge_chains, split_compounds)
+from agent.asr.grammar import (JOINER, WordGraph, compile_fsg, grammar_hash, merge_chains,  # noqa: E402
+                               split_compounds)
+from agent.nlu.jsgf import build_jsgf  # noqa: E402
 from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
 from agent.asr.pronounce import ipa_to_arpabet, pronounce  # noqa: E402
 from agent.audio.frames import FRAME_BYTES, SAMPLE_RATE  # noqa: E402

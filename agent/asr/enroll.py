@@ -30,7 +30,7 @@ import pocketsphinx
 
 from agent.asr.acoustic import BASE_MODEL, MODEL_FILES, features, phone_set, read_cepstra, read_gaussians, \
     read_weights, write_gaussians, write_weights
-from agent.asr.grammar import words_of
+from agent.nlu.jsgf import words_of
 from agent.asr.pronounce import pronounce_all
 from agent.audio.levels import dither
 from agent.audio.noise import noise_sigma, with_noise

@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span
 from agent.home import Home
 from agent.nlu.generate import HOME_KINDS, placeholder
 from agent.nlu.intents import DEVICE_KIND, NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
+from agent.nlu.match import TemplateMatch, TemplateMatcher
 from agent.nlu.slots import DURATION_SLOTS, closed_class, duration_parts, slot_value
 from agent.nlu.train import META_FILE, TrainConfig, ensure_trained
 from agent.nlu.wildcard import query_span
@@ -50,6 +51,8 @@ class NluModel:
         """Confidence floor for in-domain intents."""
         self.has_home = bool(nlp.get_pipe("entity_ruler").patterns)
         """Whether the entity ruler holds a home's names."""
+        self.matcher: TemplateMatcher | None = None
+        """The templates with the home's slot lists: what they say exactly is parsed without the model."""
 
     @classmethod
     def load(cls, home: Home | None = None, cache_dir: Path | None = None,
@@ -75,6 +78,7 @@ class NluModel:
         ]
         ruler.add_patterns(patterns)
         self.has_home = bool(patterns)
+        self.matcher = TemplateMatcher(home)
 
     def parse(self, text: str) -> Intent:
         """The intent and slots of one utterance; never raises on odd input."""
@@ -85,9 +89,15 @@ class NluModel:
         texts = iter(texts)
         while batch := list(islice(texts, batch_size)):
             clean = [normalise(text) for text in batch]
-            docs = iter(self._analyse([c for c in clean if c]))
-            for text, c in zip(batch, clean):
-                yield self._intent(text, next(docs)) if c else Intent(OUT_OF_DOMAIN, {}, 1.0, text)
+            matched = [self.matcher.match(c) if self.matcher and c else [] for c in clean]
+            docs = iter(self._analyse([c for c, m in zip(clean, matched) if c and len(m) != 1]))
+            for text, c, matches in zip(batch, clean, matched):
+                if len(matches) == 1:
+                    yield Intent(matches[0].intent, _slots(matches[0].intent, matches[0].slots), 1.0, text)
+                elif matches:
+                    yield self._choose(text, matches, next(docs))
+                else:
+                    yield self._intent(text, next(docs)) if c else Intent(OUT_OF_DOMAIN, {}, 1.0, text)
 
     def _analyse(self, texts: list[str]) -> list[Doc]:
         """Run the pipeline; the intent classifier sees the home's device names as kind placeholders."""
@@ -111,13 +121,19 @@ class NluModel:
         words += [t.text for t in doc[cursor:]]
         return Doc(self.nlp.vocab, words=words)
 
+    def _choose(self, text: str, matches: list[TemplateMatch], doc: Doc) -> Intent:
+        """Several intents' templates say the text: the one the classifier prefers among them."""
+        best = max(matches, key=lambda m: doc.cats.get(m.intent, 0.0))
+        share = doc.cats.get(best.intent, 0.0) / (sum(doc.cats.get(m.intent, 0.0) for m in matches) or 1.0)
+        return Intent(best.intent, _slots(best.intent, best.slots), round(share, 4), text)
+
     def _intent(self, text: str, doc: Doc) -> Intent:
         name, score = max(doc.cats.items(), key=lambda item: item[1])
         if not self._plausible(doc):
             return Intent(OUT_OF_DOMAIN, {}, 1.0, text)
         if score < self.floor and name != OUT_OF_DOMAIN:
             return Intent(OUT_OF_DOMAIN, {}, round(1.0 - score, 4), text)
-        slots = _slots(name, doc)
+        slots = _slots(name, mentions(doc, SLOTS_BY_INTENT.get(name, frozenset()), DEVICE_KIND.get(name)))
         if name == "HassMediaSearchAndPlay":
             slots = _with_wildcard_query(doc, slots)
         if name == "HassGetWeather" and "location" not in slots:
@@ -175,13 +191,12 @@ def _home_id(kind: str | None) -> str:
     return f"{HOME_ID}:{kind}" if kind else HOME_ID
 
 
-def _slots(intent: str, doc: Doc) -> dict[str, SlotValue]:
-    """Slot values from the mentions the intent may carry; the first mention of a slot wins."""
-    allowed = SLOTS_BY_INTENT.get(intent, frozenset())
+def _slots(intent: str, said: Iterable[tuple[str, str]]) -> dict[str, SlotValue]:
+    """Slot values from (slot, text) mentions; the first mention of a slot wins, durations add up."""
     slots: dict[str, SlotValue] = {}
     duration: dict[str, int | float] = {}
-    for label, text in mentions(doc, allowed, DEVICE_KIND.get(intent)):
-        if label in DURATION_SLOTS:
+    for label, text in said:
+        if label in DURATION_SLOTS or label == "duration":
             for unit, amount in duration_parts(label, text).items():
                 duration[unit] = duration.get(unit, 0) + amount
         elif label not in slots:

@@ -104,7 +104,7 @@ def parse_number(text: str) -> int | float | None:
 
 def parse_duration(text: str) -> dict[str, int]:
     """Hours, minutes and seconds said in `text` ("an hour and a half" -> {hours: 1, minutes: 30})."""
-    words = _words(text)
+    words = ["two" if w == "couple" else w for w in _words(text)]  # "a couple of minutes"
     amounts: dict[str, float] = {}
     buffer: list[str] = []
     i = 0

@@ -1,0 +1,315 @@
+"""The NLU templates written as a JSGF grammar with a home's slot lists: what the recognizer may hear and what
+the template matcher parses exactly."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from agent.home import Home
+from agent.nlu import vocab
+from agent.nlu.expression import Alternative, Node, RuleRef, Sequence, SlotRef, Text, parse
+from agent.nlu.generate import COMPOSITE_KINDS, HOME_KINDS
+from agent.nlu.intents import SLOT_NAMES
+from agent.nlu.numbers import to_words
+from agent.nlu.templates import RULES, TEMPLATES
+
+TOP_RULE = "command"
+"""The public rule a decoder starts from."""
+SKIPPED_INTENTS = frozenset({"OutOfDomain"})
+"""Intents left to the free-form fallback: their phrasings are open-ended."""
+
+GENERIC_DEVICES: dict[str, tuple[str, ...]] = {
+    "light": ("light", "lights", "lamp", "lamps"),
+    "switch": ("switch", "plug", "fan"),
+    "cover": ("door", "garage door", "blinds", "curtains"),
+    "lock": ("door", "lock", "front door", "back door"),
+    "media": ("tv", "television", "speaker", "speakers"),
+    "climate": ("thermostat", "heat", "heating", "ac", "air conditioning"),
+    "oven": ("oven", "stove"),
+    "vacuum": ("vacuum", "robot", "robot vacuum"),
+    "coffee": ("coffee maker", "coffee machine"),
+}
+"""Type words that name any device of a kind."""
+GENRES = ("jazz", "rock", "classical music", "pop", "country", "blues", "relaxing music", "the news")
+"""Generic things to play beyond the catalog."""
+CITIES = ("new york", "san francisco", "london", "paris", "chicago", "boston", "seattle", "los angeles",
+          "miami", "denver", "austin", "toronto", "berlin", "tokyo", "sydney")
+"""Weather locations besides the home's own."""
+SEARCH_CLASSES: dict[str, tuple[str, ...]] = {
+    "movie": ("movie",), "audiobook": ("audiobook",), "song": ("soundtrack", "music"),
+    "song_by": ("soundtrack", "music"), "artist": ("music",), "genre": ("music",), "album": ("music",),
+    "podcast": ("podcast",), "radio": ("radio",),
+}
+"""Search query kind -> catalog media classes (every class for other kinds)."""
+NUMBER_RULES: dict[str, str] = {
+    "digit": "(one | two | three | four | five | six | seven | eight | nine)",
+    "teen": "(ten | eleven | twelve | thirteen | fourteen | fifteen | sixteen | seventeen | eighteen | nineteen)",
+    "upto60": "(<digit> | <teen> | (twenty | thirty | forty | fifty) [<digit>] | sixty)",
+    "upto99": "(<digit> | <teen> | (twenty | thirty | forty | fifty | sixty | seventy | eighty | ninety) [<digit>])",
+    "by5": "(ten | fifteen | (twenty | thirty | forty | fifty | sixty | seventy | eighty | ninety) [five])",
+    "unit": "(second | seconds | minute | minutes | hour | hours)",
+    "brightness": "(zero | <upto99> | (one | a) hundred)",
+    "volume_level": "(zero | <upto99> | (one | a) hundred)",
+    "temperature_climate": "(forty | fifty | sixty | seventy | eighty | ninety) [<digit>]",
+    "temperature_oven": "(one | two | three | four | five) (hundred [[and] (five | <by5>)] | <by5>)",
+    "duration": "((<upto60> | a | an) <unit> [[and] ((<upto60> | a | an) <unit> | a half)]"
+                " | half (an hour | a minute) | a couple of minutes | a quarter of an hour)",
+    "duration_adjective": "(a | an) <upto60> (second | minute | hour)",
+}
+"""Number and duration rules, written compositionally to keep the grammar small: 0-100 (brightness, volume),
+40-99 (thermostats), 100-595 in steps of 5 said as "three hundred [and] fifty" or "three fifty" (ovens),
+1-60 seconds, minutes or hours with an optional second unit (timers)."""
+NUMBER_PARTS = frozenset({"digit", "teen", "upto60", "upto99", "by5", "unit"})
+"""Number rules that are pieces of a slot, not slots."""
+SLOT_RULE_LABELS = tuple(sorted((*SLOT_NAMES, "duration"), key=len, reverse=True))
+"""Slot labels that rule names start with (longest first: "search_query_movie" is a search_query)."""
+
+SPELLINGS: dict[str, str] = {"whats": "what's", "per cent": "percent"}
+"""Spellings that sound the same as another; the grammar keeps one so transcripts are stable."""
+
+Speakable = Callable[[str], bool]
+_TOKEN = re.compile(r"[a-z0-9']+")
+_SAME_SOUND = re.compile(r"\b(" + "|".join(map(re.escape, SPELLINGS)) + r")\b")
+
+
+def build_jsgf(home: Home, speakable: Speakable = lambda word: True) -> str:
+    """The grammar of every command phrasing for `home`; phrasings with unspeakable words are dropped."""
+    templates, rules = template_grammar(home, speakable)
+    lines = ["#JSGF V1.0;", "grammar ambient;", f"public <{TOP_RULE}> = {_factor(t.items for t in templates)};"]
+    lines += [f"<{name}> = {body};" for name, body in rules.items()]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class TemplateGrammar:
+    """One template written as JSGF."""
+
+    intent: str
+    items: tuple[str, ...]
+    """JSGF items, one per word or group; slots are rule references (`<name_light>`, `<name_is_coffee>`)."""
+
+
+def template_grammar(home: Home, speakable: Speakable = lambda word: True
+                     ) -> tuple[list[TemplateGrammar], dict[str, str]]:
+    """Every template of every intent (but the open-ended ones) as JSGF, and the rules they reference."""
+    writer = _Writer(slot_phrases(home), speakable)
+    templates = [TemplateGrammar(intent, parts) for intent, phrasings in TEMPLATES.items()
+                 if intent not in SKIPPED_INTENTS for template in phrasings if (parts := writer.parts(template))]
+    return templates, dict(sorted(writer.rules.items())) | NUMBER_RULES
+
+
+def slot_of(rule: str) -> str | None:
+    """The slot a rule of `template_grammar` stands for ("name_light", "name_is_coffee" -> "name"), or None."""
+    if rule in RULES or rule in NUMBER_PARTS:
+        return None
+    return next((label for label in SLOT_RULE_LABELS if rule == label or rule.startswith(f"{label}_")), None)
+
+
+def words_of(text: str) -> tuple[str, ...]:
+    """Lowercase recognizer words of `text`: punctuation dropped, digits spelled out."""
+    spoken = text.lower().replace("-", " ").replace("%", " percent ").replace("°", " degrees ")
+    spoken = _SAME_SOUND.sub(lambda m: SPELLINGS[m[0]], spoken)
+    tokens = _TOKEN.findall(spoken)
+    return tuple(w for token in tokens for w in (to_words(int(token)).split() if token.isdigit() else (token,)))
+
+
+def slot_phrases(home: Home) -> dict[str, tuple[str, ...]]:
+    """Phrases for every slot rule (`name_light`, `area`, `brightness`, ...) in this home."""
+    devices: dict[str, list[str]] = {kind: list(words) for kind, words in GENERIC_DEVICES.items()}
+    for device in home.devices:
+        kind = HOME_KINDS.get(device.type)
+        if kind:
+            devices[kind] += [device.name, *device.aliases]
+    for kind, parts in COMPOSITE_KINDS.items():
+        devices[kind] = [name for part in dict.fromkeys(parts) for name in devices[part]]
+    catalog = _catalog()
+    slots: dict[str, Iterable[str]] = {f"name_{kind}": names for kind, names in devices.items()}
+    slots |= {
+        "name_timer": vocab.TIMER_NAMES,
+        "area": [name for area in home.areas for name in (area.name, *area.aliases)],
+        "color": vocab.COLORS,
+        "location": (*CITIES, home.location),
+        "day": vocab.DAYS,
+        **{f"state_{kind}": [w for state in states for w in vocab.STATES[state]]
+           for kind, states in (("onoff", ("on", "off")), ("cover", ("open", "closed")),
+                                ("lock", ("locked", "unlocked")))},
+        **{f"media_class_{kind}": words for kind, words in vocab.MEDIA_CLASS_WORDS.items()},
+        **{f"search_query_{kind}": [t for c in classes for t in catalog.get(c, ())]
+           for kind, classes in SEARCH_CLASSES.items()},
+        "search_query_any": [t for titles in catalog.values() for t in titles],
+    }
+    slots["search_query_genre"] = [*slots["search_query_genre"], *GENRES]
+    return {name: tuple(dict.fromkeys(" ".join(words_of(p)) for p in phrases if words_of(p)))
+            for name, phrases in slots.items()}
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> dict[str, tuple[str, ...]]:
+    """Media titles and aliases from the skills' catalog, by media class."""
+    raw = yaml.safe_load(resources.files("skills.data").joinpath("media.yaml").read_text(encoding="utf-8"))
+    titles: dict[str, list[str]] = {}
+    for item in raw["items"]:
+        titles.setdefault(str(item["media_class"]), []).extend(
+            str(t) for t in (item["title"], *(item.get("aliases") or ())))
+    return {cls: tuple(dict.fromkeys(t)) for cls, t in titles.items()}
+
+
+class _Writer:
+    """Turns template expression trees into JSGF bodies, collecting the rules they reference."""
+
+    def __init__(self, slots: Mapping[str, tuple[str, ...]], speakable: Speakable) -> None:
+        self.slots = slots
+        self.speakable = speakable
+        self.rules: dict[str, str] = {}
+
+    def parts(self, template: str) -> tuple[str, ...] | None:
+        """The JSGF items of one template, one per word or group, or None when it cannot be said."""
+        items: list[str] = []
+        for item in _glued(parse(template).items):
+            part = self.node(item)
+            if part is None:
+                return None
+            items += part.split() if isinstance(item, Text) else [part] if part else []
+        return tuple(items) or None
+
+    def node(self, node: Node) -> str | None:
+        """JSGF for `node`; "" for nothing said, None when it cannot be said."""
+        if isinstance(node, Text):
+            return self.words(node.text)
+        if isinstance(node, SlotRef):
+            return self.slot(node)
+        if isinstance(node, RuleRef):
+            return self.rule(node.name, lambda: self.node(parse(RULES[node.name])))
+        if isinstance(node, Sequence):
+            return self.sequence(_glued(node.items))
+        options = [o for o in (self.node(option) for option in node.options) if o is not None]
+        said = list(dict.fromkeys(o for o in options if o))
+        if not said:
+            return "" if options or node.optional else None
+        group = " | ".join(said)
+        return f"[{group}]" if node.optional or len(said) < len(options) else f"({group})"
+
+    def sequence(self, items: Iterable[Node]) -> str | None:
+        parts: list[str] = []
+        for item in items:
+            part = self.node(item)
+            if part is None:
+                return None
+            if part:
+                parts.append(part)
+        return " ".join(parts)
+
+    def words(self, text: str) -> str | None:
+        said = words_of(text)
+        return " ".join(said) if all(self.speakable(w) for w in said) else None
+
+    def slot(self, slot: SlotRef) -> str | None:
+        if slot.literal is not None:
+            literal = slot.literal
+            return self.rule(f"{slot.label}_is_{'_'.join(words_of(literal))}", lambda: self.words(literal))
+        if slot.label == "_":
+            return None
+        name = f"{slot.label}_{slot.kind}" if slot.kind else slot.label
+        if slot.label in ("hours", "minutes", "seconds"):
+            name = "duration"
+        if name in NUMBER_RULES:
+            return f"<{name}>"
+        return self.rule(name, lambda: self.alternatives(self.slots.get(name, ())))
+
+    def alternatives(self, phrases: Iterable[str]) -> str | None:
+        said = [p for p in phrases if all(self.speakable(w) for w in p.split())]
+        return f"({' | '.join(said)})" if said else None
+
+    def rule(self, name: str, body: Callable[[], str | None]) -> str | None:
+        """A reference to rule `name`, writing its body on first use."""
+        if name not in self.rules:
+            self.rules[name] = ""  # placeholder against recursion
+            written = body()
+            if not written:
+                del self.rules[name]
+                return written
+            self.rules[name] = written
+        return f"<{name}>"
+
+
+def _factor(sequences: Iterable[tuple[str, ...]]) -> str:
+    """Alternatives of item sequences with shared beginnings said once: "a (b | c)" for "a b | a c"."""
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    ends = False
+    for sequence in sequences:
+        if sequence:
+            groups.setdefault(sequence[0], []).append(sequence[1:])
+        else:
+            ends = True
+    options = []
+    for head, rests in groups.items():
+        tail = _factor(rests)
+        options.append(f"{head} {tail}" if tail else head)
+    if not options:
+        return ""
+    group = " | ".join(options)
+    return f"[{group}]" if ends else f"({group})" if len(options) > 1 else group
+
+
+def _glued(items: tuple[Node, ...]) -> list[Node]:
+    """Resolve word pieces glued across nodes ("how('s| is)", "{day=today}'s") into whole words."""
+    out: list[Node] = []
+    for item in items:
+        prev = out[-1] if out else None
+        if isinstance(item, Text) and item.text[:1] == "'" and isinstance(prev, SlotRef) and prev.literal:
+            out[-1] = Text(prev.literal + item.text)
+        elif isinstance(item, Alternative) and isinstance(prev, Text) and prev.text[-1:].isalpha():
+            head, _, stem = prev.text.rpartition(" ")
+            options = tuple(Sequence((Text(stem + _text_of(o)),)) for o in item.options)
+            if item.optional:
+                options += (Sequence((Text(stem),)),)
+            out[-1:] = [Text(head + " ") if head else Text(""), Alternative(options)]
+        else:
+            out.append(item)
+    return out
+
+
+def _text_of(option: Sequence) -> str:
+    """The literal text of a plain-text alternative option."""
+    if not all(isinstance(i, Text) for i in option.items):
+        raise ValueError(f"cannot glue a word onto {option!r}")
+    return "".join(i.text for i in option.items if isinstance(i, Text))
+
+
+Ast = tuple
+"""A parsed JSGF body: ("word", w) | ("ref", rule) | ("seq", [ast]) | ("alt", [ast], optional)."""
+
+
+def parse_body(body: str) -> Ast:
+    """Parse a JSGF rule body made of words, <refs>, ( | ) and [ | ]."""
+    tokens = re.findall(r"<\w+>|[()\[\]|]|[^\s()\[\]|<>]+", body)
+    ast, pos = _parse_alt(tokens, 0, optional=False)
+    if pos != len(tokens):
+        raise ValueError(f"unexpected {tokens[pos]!r} in JSGF body")
+    return ast
+
+
+def _parse_alt(tokens: list[str], pos: int, optional: bool) -> tuple[Ast, int]:
+    options: list[Ast] = []
+    while True:
+        items: list[Ast] = []
+        while pos < len(tokens) and tokens[pos] not in "|)]":
+            token = tokens[pos]
+            if token in "([":
+                item, pos = _parse_alt(tokens, pos + 1, optional=token == "[")
+                pos += 1  # the closer
+            else:
+                item, pos = (("ref", token[1:-1]) if token[0] == "<" else ("word", token)), pos + 1
+            items.append(item)
+        options.append(("seq", items))
+        if pos >= len(tokens) or tokens[pos] != "|":
+            return ("alt", options, optional), pos
+        pos += 1
+
+

@@ -1,0 +1,77 @@
+"""Exact template matching, as Home Assistant's hassil does: text that a template says, with slot values from the
+home's slot lists, gets that template's intent and slots without any guessing.
+
+Every transcript the recognizer's grammar produces is such a text (the grammar is the same templates), so a
+grammar transcript is parsed exactly; typed text and free-form transcripts that no template says are left to
+the trained model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agent.home import Home
+from agent.nlu.jsgf import Ast, parse_body, slot_of, template_grammar, words_of
+
+
+@dataclass(frozen=True)
+class TemplateMatch:
+    """An intent whose template says the text, with the text of each slot it fills."""
+
+    intent: str
+    slots: tuple[tuple[str, str], ...]
+    """(slot label, words) in the order said."""
+
+
+class TemplateMatcher:
+    """Matches whole utterances against every template of every intent, with one home's slot lists."""
+
+    def __init__(self, home: Home) -> None:
+        templates, rules = template_grammar(home)
+        self._rules = {name: parse_body(body) for name, body in rules.items()}
+        self._bodies: dict[str, str] = {}
+        self._patterns: list[tuple[str, re.Pattern[str], dict[str, str]]] = []
+        self._groups: dict[str, str] = {}
+        """Group name -> slot label, for the pattern being written."""
+        for intent in dict.fromkeys(t.intent for t in templates):
+            self._groups = {}
+            alternatives = ["".join(self._regex(parse_body(item)) for item in t.items)
+                            for t in templates if t.intent == intent]
+            self._patterns.append((intent, re.compile("|".join(f"(?:{a})" for a in alternatives)), self._groups))
+
+    def match(self, text: str) -> list[TemplateMatch]:
+        """Every intent one of whose templates says `text` exactly (after spelling it as spoken words)."""
+        spoken = " ".join(words_of(text)) + " "
+        found = []
+        for intent, pattern, groups in self._patterns:
+            hit = pattern.fullmatch(spoken)
+            if hit is not None:
+                slots = sorted((hit.start(g), groups[g], value.strip()) for g, value in hit.groupdict().items()
+                               if value is not None)
+                found.append(TemplateMatch(intent, tuple((label, value) for _, label, value in slots)))
+        return found
+
+    def _regex(self, ast: Ast) -> str:
+        """A regular expression for `ast` over words each followed by one space; slots are named groups."""
+        kind = ast[0]
+        if kind == "word":
+            return re.escape(ast[1]) + " "
+        if kind == "seq":
+            return "".join(self._regex(item) for item in ast[1])
+        if kind == "alt":
+            body = "|".join(self._regex(option) for option in ast[1])
+            return f"(?:{body})" + ("?" if ast[2] else "")
+        name = ast[1]
+        body = self._bodies.get(name)
+        if body is None:
+            before = len(self._groups)
+            body = self._regex(self._rules[name])
+            if len(self._groups) == before:  # a rule with slots inside needs fresh group names at each use
+                self._bodies[name] = body
+        label = slot_of(name)
+        if label is None:
+            return f"(?:{body})"
+        group = f"g{len(self._groups)}"
+        self._groups[group] = label
+        return f"(?P<{group}>{body})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import random
 import shutil
@@ -22,6 +23,7 @@ from agent.home import Home
 from agent.nlu.generate import Example, generate
 from agent.nlu.intents import INTENT_NAMES, SLOT_NAMES
 
+log = logging.getLogger(__name__)
 _SOURCES = ("intents.py", "templates.py", "vocab.py", "numbers.py", "expression.py", "generate.py", "train.py")
 META_FILE = "ambient_nlu.json"
 """Extra data saved next to the spaCy pipeline."""
@@ -138,6 +140,7 @@ def ensure_trained(config: TrainConfig, cache_dir: Path | None = None, home: Hom
     if (target / META_FILE).exists():
         return target
     root.mkdir(parents=True, exist_ok=True)
+    log.warning("training the NLU model: about a minute, once; it is kept in %s", target)
     nlp, known = train(config, home)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
     try:

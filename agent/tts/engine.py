@@ -63,6 +63,9 @@ class Pyttsx3Tts:
             importlib.import_module("pyttsx3.drivers._espeak").Synchronize()
             engine.save_to_file(text, str(path))
             engine.runAndWait()
+            if not path.is_file() or path.stat().st_size == 0:  # seen now and then after many renders
+                log.warning("pyttsx3 wrote no audio for %r; rendering with the espeak-ng command", text[:40])
+                _espeak_command(text, path, self.voice, self.rate)
         return wav_duration(path)
 
 

@@ -212,16 +212,19 @@ def mentions(doc: Doc, allowed: frozenset[str], kind: str | None = None) -> list
 
     Numbers split around "and" are joined ("four hundred" "and" "twenty five"), a duration keeps a
     trailing "and a half", a closed-class word tagged with a slot the intent cannot carry is relabelled,
-    and an untagged closed-class word (a state, a color) is picked up. When the intent acts on one `kind` of
-    device and one of the home's names said is of that kind, names of other kinds are words, not targets
+    and an untagged closed-class word (a state, a color) is picked up. When one of the home's devices is named,
+    names the tagger guessed are dropped ("did the kids leave the tv on"); when the intent acts on one `kind`
+    of device and one of the home's names said is of that kind, names of other kinds are words, not targets
     ("heat the oven": "heat" names the thermostat too).
     """
     found: list[tuple[str, str]] = []
     covered: set[int] = set()
     previous_end = -1
     ents = device_names_repaired(doc)
+    if any(_home_kind(ent) for ent in ents):  # one of the home's devices is named: other "names" are guesses
+        ents = [ent for ent in ents if ent.label_ != "name" or _home_kind(ent)]
     if kind is not None and any(_home_kind(ent) == kind for ent in ents):
-        ents = [ent for ent in ents if ent.label_ != "name" or _home_kind(ent) in (kind, None)]
+        ents = [ent for ent in ents if ent.label_ != "name" or _home_kind(ent) == kind]
     for ent in ents:
         label, text, end = ent.label_, ent.text, ent.end
         if label in DURATION_SLOTS and doc[end:end + 3].text == "and a half":
@@ -260,6 +263,8 @@ def device_names_repaired(doc: Doc) -> list[Span]:
     if any(ent.label_ == "name" for ent in ents):
         return ents
     for i, ent in enumerate(ents):
+        if ent.ent_id_:  # one of the home's rooms: the words after it are not a device's name
+            continue
         end = ent.end
         while end < len(doc) and doc[end].is_alpha and doc[end].lower_ not in NAME_STOP_WORDS and (
             i + 1 == len(ents) or end < ents[i + 1].start

@@ -59,6 +59,7 @@ async def test_without_the_wake_phrase_nothing_happens(world: tuple[Agent, Devic
     ("hey home asdf qwer zxcv", "can't help"),
     ("hey home make me a sandwich", "can't help"),
     ("hey home turn on the disco ball", "I don't know a device called disco ball"),
+    ("hey home turn on the oboe", "I don't know a device called oboe"),
 ])
 async def test_nonsense_and_unknown_devices_get_a_clear_answer(
     world: tuple[Agent, DeviceFleet], text: str, answer: str

@@ -209,3 +209,26 @@ def test_parse_many_matches_parse(nlu) -> None:
     texts = [d["text"] for d in DEV] + ["", "asdf qwer zxcv"]
     assert list(nlu.parse_many(texts, batch_size=16)) == [nlu.parse(t) for t in texts]
 
+
+
+@pytest.mark.parametrize(("text", "intent", "name"), [
+    ("turn the tv off nobody's watching it", "HassTurnOff", "tv"),
+    ("we're going away for the week drop the heating to fifty five", "HassClimateSetTemperature", None),
+    ("call mom and turn the kitchen light on", "HassTurnOn", "kitchen light"),
+])
+def test_a_command_wrapped_in_chatter_is_still_the_command(nlu, text: str, intent: str, name: str | None) -> None:
+    result = nlu.parse(text)
+    assert (result.name, result.slots.get("name")) == (intent, name)
+    assert result.confidence < 1.0  # a partial match is not sure: a security-sensitive one asks first
+
+
+def test_a_negation_around_a_command_is_not_ignored(nlu) -> None:
+    assert nlu.matcher.match_part("don't turn the tv off i'm watching it") == []
+    assert nlu.parse("turn off the kitchen light").confidence == 1.0
+
+
+def test_a_bare_device_name_is_not_a_command(nlu) -> None:
+    """Templates repeat a phrase to weight it ("(timer|timer|countdown)"); that must not make the group optional."""
+    assert nlu.matcher.match("kitchen light") == []
+    assert nlu.matcher.match("set a for five minutes") == []
+    assert [m.intent for m in nlu.matcher.match("set a timer for five minutes")] == ["HassStartTimer"]

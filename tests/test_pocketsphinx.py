@@ -145,6 +145,14 @@ def test_pronunciations_come_from_espeak() -> None:
     assert ipa_to_arpabet("ʘ") is None
 
 
+def test_british_pronunciations_join_the_us_dictionary(recognizer: PocketsphinxRecognizer) -> None:
+    """The bundled dictionary only says "garage" the American way; a British household says G AE R IH JH."""
+    said = {recognizer.decoder.lookup_word(w) for w in ("garage", "garage(2)", "garage(3)")}
+    assert {"G ER AA ZH", "G AE R IH JH"} <= said
+    assert recognizer.aligner.lookup_word("garage(2)") == recognizer.decoder.lookup_word("garage(2)")
+    assert recognizer.decoder.lookup_word("light(2)") is None  # no variant where the accents agree
+
+
 @pytest.mark.parametrize("pcm", [with_noise(np.zeros(SAMPLE_RATE * 2)), with_noise(np.zeros(SAMPLE_RATE * 2), 3000)],
                          ids=["silence", "white-noise"])
 def test_silence_and_noise_give_no_confident_transcript(recognizer: PocketsphinxRecognizer, pcm: bytes) -> None:

@@ -50,6 +50,10 @@ OFFER_BAR = 0.3
 DOMAIN_BAR = 0.8
 """Confidence the domain model's transcript needs: it fits speech more freely than the grammar, and everyday
 talk forced onto command words must reach the English model instead."""
+ACCENTS = ("en-gb",)
+"""Accents whose pronunciations (espeak-ng's) of the home's own names join the US dictionary's: "garage" as
+G AE R IH JH too. Only the names: variants of everyday words ("what" as W AA T) blur the confidence of
+American speech more than they help British."""
 SURE = 0.9
 """Confidence above which the grammar's best path is offered alone; under it, its n-best list (which costs a
 lattice) and the domain model's transcript are offered too."""
@@ -104,6 +108,7 @@ class PocketsphinxRecognizer:
             if said:
                 self.decoder.add_word(word, said, False)
                 self.aligner.add_word(word, said, False)
+        self._add_accents(home_words(home))
         speakable = [s for s in sentences if all(phones.get(w, True) for w in s)]
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "home.arpa")
@@ -122,14 +127,28 @@ class PocketsphinxRecognizer:
         self.decoder.add_fsg(GRAMMAR, self.decoder.create_fsg(GRAMMAR, graph.start, graph.final, transitions))
         self.grammar_id = digest
 
+    def _add_accents(self, words: set[str]) -> None:
+        """Add each accent's pronunciation of `words` (espeak-ng's) where the dictionary lacks it."""
+        for accent in ACCENTS:
+            for word, said in pronounce_all(sorted(words), accent).items():
+                known = self._pronunciations(word)
+                if said and known and said not in known:
+                    variant = f"{word}({len(known) + 1})"
+                    self.decoder.add_word(variant, said, False)
+                    self.aligner.add_word(variant, said, False)
+
+    def _pronunciations(self, word: str) -> list[str]:
+        """Every pronunciation the dictionary has for `word`, the main one first."""
+        found: list[str] = []
+        while (said := self.decoder.lookup_word(word if not found else f"{word}({len(found) + 1})")):
+            found.append(said)
+        return found
+
     def _compound_phones(self, compound: str, limit: int = 4) -> list[str]:
         """Pronunciations of a compound word: its words' pronunciations in sequence (at most `limit` variants)."""
         variants = [""]
         for word in compound.split(JOINER):
-            alternates = []
-            while (said := self.decoder.lookup_word(word if not alternates else f"{word}({len(alternates) + 1})")):
-                alternates.append(said)
-            variants = [f"{v} {a}".strip() for v in variants for a in alternates][:limit]
+            variants = [f"{v} {a}".strip() for v in variants for a in self._pronunciations(word)][:limit]
         return variants
 
     def start(self) -> None:
@@ -210,6 +229,12 @@ class PocketsphinxRecognizer:
                 yield said
                 if len(seen) > self.nbest:
                     return
+
+
+def home_words(home: Home) -> set[str]:
+    """The words of the home's room and device names and aliases."""
+    names = [n for thing in (*home.areas, *home.devices) for n in (thing.name, *thing.aliases)]
+    return {w for name in names for w in words_of(name)}
 
 
 def _filler(word: str) -> bool:

@@ -32,14 +32,16 @@ GENERIC_DEVICES: dict[str, tuple[str, ...]] = {
     "media": ("tv", "television", "speaker", "speakers"),
     "climate": ("thermostat", "heat", "heating", "ac", "air conditioning"),
     "oven": ("oven", "stove"),
-    "vacuum": ("vacuum", "robot", "robot vacuum"),
+    "vacuum": ("vacuum", "robot", "robot vacuum", "hoover"),
     "coffee": ("coffee maker", "coffee machine"),
 }
 """Type words that name any device of a kind."""
 GENRES = ("jazz", "rock", "classical music", "pop", "country", "blues", "relaxing music", "the news")
 """Generic things to play beyond the catalog."""
 CITIES = ("new york", "san francisco", "london", "paris", "chicago", "boston", "seattle", "los angeles",
-          "miami", "denver", "austin", "toronto", "berlin", "tokyo", "sydney")
+          "miami", "denver", "austin", "toronto", "berlin", "tokyo", "sydney", "washington", "philadelphia",
+          "houston", "dallas", "atlanta", "phoenix", "portland", "vancouver", "montreal", "dublin", "edinburgh",
+          "glasgow", "manchester", "madrid", "rome")
 """Weather locations besides the home's own."""
 SEARCH_CLASSES: dict[str, tuple[str, ...]] = {
     "movie": ("movie",), "audiobook": ("audiobook",), "song": ("soundtrack", "music"),
@@ -193,7 +195,7 @@ class _Writer:
         if not said:
             return "" if options or node.optional else None
         group = " | ".join(said)
-        return f"[{group}]" if node.optional or len(said) < len(options) else f"({group})"
+        return f"[{group}]" if node.optional or "" in options else f"({group})"
 
     def sequence(self, items: Iterable[Node]) -> str | None:
         parts: list[str] = []

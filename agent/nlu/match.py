@@ -2,26 +2,37 @@
 home's slot lists, gets that template's intent and slots without any guessing.
 
 Every transcript the recognizer's grammar produces is such a text (the grammar is the same templates), so a
-grammar transcript is parsed exactly; typed text and free-form transcripts that no template says are left to
-the trained model.
+grammar transcript is parsed exactly. Free-form text often wraps a command in words no template has ("turn the
+tv off nobody's watching it", "we're going away drop the heating to fifty five"): the longest run of words a
+template says, if it is most of the text and the words left over hold no negation, is the command. Text no
+template says even in part is left to the trained model.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.home import Home
 from agent.nlu.jsgf import Ast, parse_body, slot_of, template_grammar, words_of
 
 
+PART_SHARE = 0.5
+"""Share of the words a template must say for the rest to count as chatter around the command."""
+NEGATIONS = frozenset({"don't", "dont", "not", "never", "shouldn't", "mustn't"})
+"""Left-over words that may turn the command around ("don't turn the tv off"): no partial match then."""
+
+
 @dataclass(frozen=True)
 class TemplateMatch:
-    """An intent whose template says the text, with the text of each slot it fills."""
+    """An intent whose template says the text (or `share` of its words), with the text of each slot it fills."""
 
     intent: str
     slots: tuple[tuple[str, str], ...]
     """(slot label, words) in the order said."""
+    share: float = 1.0
 
 
 class TemplateMatcher:
@@ -42,7 +53,24 @@ class TemplateMatcher:
 
     def match(self, text: str) -> list[TemplateMatch]:
         """Every intent one of whose templates says `text` exactly (after spelling it as spoken words)."""
-        spoken = " ".join(words_of(text)) + " "
+        return self._match_words(words_of(text))
+
+    def match_part(self, text: str) -> list[TemplateMatch]:
+        """The intents whose templates say the longest run of `text`'s words that any says, if it is at least
+        `PART_SHARE` of them and no negation is left over; the exact matches when the whole text is said."""
+        words = words_of(text)
+        if (found := self._match_words(words)) or len(words) < 3:
+            return found
+        for size in range(len(words) - 1, max(2, math.ceil(PART_SHARE * len(words))) - 1, -1):
+            for start in range(len(words) - size + 1):
+                rest = words[:start] + words[start + size:]
+                if NEGATIONS.isdisjoint(rest) and (found := self._match_words(words[start:start + size])):
+                    share = round(size / len(words), 4)
+                    return [TemplateMatch(m.intent, m.slots, share) for m in found]
+        return []
+
+    def _match_words(self, words: Sequence[str]) -> list[TemplateMatch]:
+        spoken = " ".join(words) + " "
         found = []
         for intent, pattern, groups in self._patterns:
             hit = pattern.fullmatch(spoken)

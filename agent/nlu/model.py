@@ -89,11 +89,12 @@ class NluModel:
         texts = iter(texts)
         while batch := list(islice(texts, batch_size)):
             clean = [normalise(text) for text in batch]
-            matched = [self.matcher.match(c) if self.matcher and c else [] for c in clean]
+            matched = [self.matcher.match_part(c) if self.matcher and c else [] for c in clean]
             docs = iter(self._analyse([c for c, m in zip(clean, matched) if c and len(m) != 1]))
             for text, c, matches in zip(batch, clean, matched):
                 if len(matches) == 1:
-                    yield Intent(matches[0].intent, _slots(matches[0].intent, matches[0].slots), 1.0, text)
+                    match = matches[0]
+                    yield Intent(match.intent, _slots(match.intent, match.slots), match.share, text)
                 elif matches:
                     yield self._choose(text, matches, next(docs))
                 else:
@@ -125,7 +126,7 @@ class NluModel:
         """Several intents' templates say the text: the one the classifier prefers among them."""
         best = max(matches, key=lambda m: doc.cats.get(m.intent, 0.0))
         share = doc.cats.get(best.intent, 0.0) / (sum(doc.cats.get(m.intent, 0.0) for m in matches) or 1.0)
-        return Intent(best.intent, _slots(best.intent, best.slots), round(share, 4), text)
+        return Intent(best.intent, _slots(best.intent, best.slots), round(share * best.share, 4), text)
 
     def _intent(self, text: str, doc: Doc) -> Intent:
         name, score = max(doc.cats.items(), key=lambda item: item[1])
@@ -138,6 +139,8 @@ class NluModel:
             slots = _with_wildcard_query(doc, slots)
         if name == "HassGetWeather" and "location" not in slots:
             slots = _with_trailing_location(doc, slots)
+        if name in NAMED_TARGET and not slots.keys() & {"name", "area"}:
+            slots = _with_object_name(doc, slots)
         return Intent(name, slots, round(score, 4), text)
 
     def _plausible(self, doc: Doc) -> bool:
@@ -160,6 +163,23 @@ def _with_wildcard_query(doc: Doc, slots: dict[str, SlotValue]) -> dict[str, Slo
         return slots
     inside = lambda value: f" {value} " in f" {query} "  # noqa: E731 - a device or area name inside the title
     return {k: v for k, v in slots.items() if k not in ("name", "area") or not inside(v)} | {"search_query": query}
+
+
+NAMED_TARGET = frozenset({"HassTurnOn", "HassTurnOff", "HassLockDoor", "HassUnlockDoor"})
+"""Intents whose object is a device: without one, the words after "the" name it."""
+
+
+def _with_object_name(doc: Doc, slots: dict[str, SlotValue]) -> dict[str, SlotValue]:
+    """"turn on the oboe": the words after the first "the" (up to a stop word) name a device the tagger
+    missed, so an unknown device is reported as unknown instead of the room's lights being switched."""
+    words = [t.lower_ for t in doc if not t.is_punct]
+    start = next((i + 1 for i, w in enumerate(words) if w in ("the", "my", "our")), None)
+    if start is None:
+        return slots
+    end = start
+    while end < len(words) and words[end] not in NAME_STOP_WORDS:
+        end += 1
+    return slots | {"name": " ".join(words[start:end])} if end > start else slots
 
 
 WHEN_WORDS = frozenset({"today", "tomorrow", "tonight", "now", "this", "next", "week", "weekend", "morning",
@@ -220,7 +240,7 @@ def mentions(doc: Doc, allowed: frozenset[str], kind: str | None = None) -> list
     found: list[tuple[str, str]] = []
     covered: set[int] = set()
     previous_end = -1
-    ents = device_names_repaired(doc)
+    ents = device_names_repaired(doc, allowed)
     if any(_home_kind(ent) for ent in ents):  # one of the home's devices is named: other "names" are guesses
         ents = [ent for ent in ents if ent.label_ != "name" or _home_kind(ent)]
     if kind is not None and any(_home_kind(ent) == kind for ent in ents):
@@ -249,15 +269,16 @@ def mentions(doc: Doc, allowed: frozenset[str], kind: str | None = None) -> list
 NAME_STOP_WORDS = frozenset({"please", "to", "in", "on", "off", "for", "and", "at", "now", "up", "down", "too"})
 
 
-def device_names_repaired(doc: Doc) -> list[Span]:
-    """The entities, with an `area` that is not one of the home's and runs into a name or untagged words read
-    as part of a device name.
+def device_names_repaired(doc: Doc, allowed: frozenset[str]) -> list[Span]:
+    """The entities, with an `area` that is not one of the home's and runs into a name, untagged words or an
+    entity the intent cannot carry ("disco" "ball" tagged a title) read as part of a device name.
 
     "turn on the disco ball" may be tagged area "disco" (and name "ball"): "disco ball" is the name.
     """
     ents = list(doc.ents)
     for i, (ent, after) in enumerate(zip(ents, ents[1:])):
-        if ent.label_ == "area" and after.label_ == "name" and ent.end == after.start and not ent.ent_id_:
+        if (ent.label_ == "area" and (after.label_ == "name" or after.label_ not in allowed)
+                and ent.end == after.start and not ent.ent_id_ and not after.ent_id_):
             ents[i:i + 2] = [Span(doc, ent.start, after.end, label="name")]
             return ents
     if any(ent.label_ == "name" for ent in ents):

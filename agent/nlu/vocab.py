@@ -154,7 +154,7 @@ CITIES: tuple[str, ...] = (
     "stockholm", "helsinki", "vienna", "prague", "lisbon", "nashville", "sacramento", "reno",
     "fresno", "tucson", "albuquerque", "omaha", "boise", "anchorage", "honolulu", "santa fe",
     "mountain view", "santa cruz", "lake tahoe", "ann arbor", "grand rapids", "little rock",
-    "napa", "sonoma", "berkeley", "oakland", "brooklyn",
+    "napa", "sonoma", "berkeley", "oakland", "brooklyn", "glasgow", "manchester", "washington", "philadelphia",
 )
 """Places people ask the weather for."""
 

@@ -11,9 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from agent.audio.frames import SAMPLE_RATE
+from agent.audio.resample import resample
 
 VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-scotland", "en-us+m7", "en-gb-x-rp")
 SPEEDS = (145, 165, 185)
@@ -45,10 +45,7 @@ def synthesize(text: str, voice: Voice) -> np.ndarray:
         with wave.open(str(path)) as wav:
             rate = wav.getframerate()
             samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16).astype(np.float64)
-    if rate != SAMPLE_RATE:
-        divisor = np.gcd(rate, SAMPLE_RATE)
-        samples = resample_poly(samples, SAMPLE_RATE // divisor, rate // divisor)
-    return np.clip(samples, -32768, 32767).astype(np.int16)
+    return np.clip(resample(samples, rate, SAMPLE_RATE), -32768, 32767).astype(np.int16)
 
 
 def silence(seconds: float) -> np.ndarray:

@@ -6,7 +6,6 @@ import math
 from typing import overload
 
 import numpy as np
-from scipy.signal import resample_poly
 
 
 def _ratio(from_rate: int, to_rate: int) -> tuple[int, int]:
@@ -15,6 +14,14 @@ def _ratio(from_rate: int, to_rate: int) -> tuple[int, int]:
         raise ValueError(f"sample rates must be positive, got {from_rate} -> {to_rate}")
     divisor = math.gcd(int(from_rate), int(to_rate))
     return int(to_rate) // divisor, int(from_rate) // divisor
+
+
+def _polyphase(samples: np.ndarray, up: int, down: int) -> np.ndarray:
+    """scipy's polyphase resampling along the first axis, imported on first use: scipy.signal takes about a
+    second to import and text turns never resample."""
+    from scipy.signal import resample_poly
+
+    return resample_poly(samples, up, down, axis=0)
 
 
 def _to_int16(samples: np.ndarray) -> np.ndarray:
@@ -32,7 +39,7 @@ def resample(pcm: bytes | np.ndarray, from_rate: int, to_rate: int) -> bytes | n
     up, down = _ratio(from_rate, to_rate)
     if up == down or len(pcm) == 0:
         return pcm.copy()
-    converted = resample_poly(pcm.astype(np.float64), up, down, axis=0)
+    converted = _polyphase(pcm.astype(np.float64), up, down)
     return _to_int16(converted) if pcm.dtype.kind in "iu" else converted.astype(pcm.dtype)
 
 
@@ -58,7 +65,7 @@ class StreamResampler:
         if usable <= 0:
             return np.zeros(0, dtype=np.int16)
         window = self._pending[: usable + 2 * self._context]
-        converted = resample_poly(window, self.up, self.down)
+        converted = _polyphase(window, self.up, self.down)
         first = self._context * self.up // self.down
         out = converted[first : first + usable * self.up // self.down]
         self._pending = self._pending[usable:]

@@ -13,6 +13,7 @@ from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
 from agent.context import TurnContext
 from agent.dialogue import Dialogue
+from agent.feedback.signals import rephrases
 from agent.home import Home, load_home
 from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
@@ -21,6 +22,7 @@ from agent.pipeline import Pipeline, Stages
 from agent.resolve.stage import ResolveStage
 from agent.result.stage import ResultStage
 from agent.rewrite.stage import RewriteStage
+from agent.rewrite.table import PrecomputedRewriter
 from agent.states import DeviceStates
 from agent.trace import Stage, TurnTrace
 from agent.tts.engine import NullTts, Pyttsx3Tts, TtsStage
@@ -64,7 +66,7 @@ class Agent:
                              confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
             wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=TextAsr(),
-            rewrite=RewriteStage(), nlu=NluStage(nlu), resolve=ResolveStage(), result=result,
+            rewrite=RewriteStage([PrecomputedRewriter(self.config.rewrites)]), nlu=NluStage(nlu), resolve=ResolveStage(), result=result,
             tts=TtsStage(tts_engine, self.config.speech_dir if self.config.tts != "null" else None),
         )
         self.pipeline = Pipeline(stages, events=self.bus)
@@ -111,8 +113,10 @@ class Agent:
         return TurnContext(self.home, trace.user, satellite, trace.area, self.states, dialogue, trace)
 
     def end_turn(self, ctx: TurnContext) -> None:
-        """Close the trace, remember it in the dialogue and log it."""
+        """Close the trace, note whether it rephrases the satellite's last turn, remember it and log it."""
         ctx.trace.ended_at = self.clock.now()
+        if ctx.dialogue.last_turn is not None and rephrases(ctx.dialogue.last_turn, ctx.trace):
+            ctx.trace.rephrase_of = ctx.dialogue.last_turn.turn_id
         ctx.dialogue.end(ctx.trace, ctx.trace.started_at)
         self.log_turn(ctx.trace)
 

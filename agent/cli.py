@@ -284,6 +284,28 @@ def bench(
 
 
 @app.command()
+def learn(
+    db: DbOpt = DEFAULT_DB,
+    out: Annotated[Path, typer.Option("--out", help="The rewrite table to write (a running agent reloads it).")] = Path("rewrites.json"),
+    min_support: Annotated[float, typer.Option(help="Turns a request must have been said in.")] = 3.0,
+    min_probability: Annotated[float, typer.Option(help="Probability the rewrite ends in success.")] = 0.6,
+) -> None:
+    """Mine the turn log's rephrases into precomputed rewrites (an absorbing Markov chain across users)."""
+    import time
+
+    from agent.learn.mine import mine, read_turns
+    from agent.rewrite.table import save_rules
+
+    began = time.perf_counter()
+    rules = _or_fail(lambda: mine(read_turns(db), min_support, min_probability))
+    _or_fail(lambda: save_rules(out, rules))
+    console.print(f"{len(rules)} rewrites in {time.perf_counter() - began:.1f} s -> {out}")
+    for rule in rules[:10]:
+        console.print(f"  {escape(rule.source)} -> {escape(rule.target)}  (p {rule.probability:.2f}, "
+                      f"as said {rule.baseline:.2f}, support {rule.support:g})")
+
+
+@app.command()
 def enroll(
     out: Annotated[Optional[Path], typer.Argument(help="Where to write the adapted model directory.")] = None,
     recordings: Annotated[Optional[Path], typer.Option(help="A folder of NAME.wav files, each with NAME.txt holding what was read.")] = None,

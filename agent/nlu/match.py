@@ -21,6 +21,8 @@ from agent.nlu.jsgf import Ast, parse_body, slot_of, template_grammar, words_of
 
 PART_SHARE = 0.5
 """Share of the words a template must say for the rest to count as chatter around the command."""
+PART_MIN_WORDS = 3
+"""A partial match says at least this many words ("switch on" alone is a device called switch)."""
 NEGATIONS = frozenset({"don't", "dont", "not", "never", "shouldn't", "mustn't"})
 """Left-over words that may turn the command around ("don't turn the tv off"): no partial match then."""
 
@@ -59,9 +61,9 @@ class TemplateMatcher:
         """The intents whose templates say the longest run of `text`'s words that any says, if it is at least
         `PART_SHARE` of them and no negation is left over; the exact matches when the whole text is said."""
         words = words_of(text)
-        if (found := self._match_words(words)) or len(words) < 3:
+        if (found := self._match_words(words)) or len(words) <= PART_MIN_WORDS:
             return found
-        for size in range(len(words) - 1, max(2, math.ceil(PART_SHARE * len(words))) - 1, -1):
+        for size in range(len(words) - 1, max(PART_MIN_WORDS, math.ceil(PART_SHARE * len(words))) - 1, -1):
             for start in range(len(words) - size + 1):
                 rest = words[:start] + words[start + size:]
                 if NEGATIONS.isdisjoint(rest) and (found := self._match_words(words[start:start + size])):

@@ -247,6 +247,8 @@ def mentions(doc: Doc, allowed: frozenset[str], kind: str | None = None) -> list
         ents = [ent for ent in ents if ent.label_ != "name" or _home_kind(ent) == kind]
     for ent in ents:
         label, text, end = ent.label_, ent.text, ent.end
+        if label == "name" and _verb_switch(ent):
+            continue
         if label in DURATION_SLOTS and doc[end:end + 3].text == "and a half":
             text, end = f"{text} and a half", end + 3
         if label not in allowed:
@@ -267,6 +269,16 @@ def mentions(doc: Doc, allowed: frozenset[str], kind: str | None = None) -> list
 
 
 NAME_STOP_WORDS = frozenset({"please", "to", "in", "on", "off", "for", "and", "at", "now", "up", "down", "too"})
+
+
+def _verb_switch(ent: Span) -> bool:
+    """"switch on the telly": the verb, not a device called switch ("turn the switch on" is one)."""
+    doc = ent.doc
+    return (ent.text.lower() == "switch" and doc[ent.end:ent.end + 1].text.lower() in ("on", "off")
+            and (ent.start == 0 or doc[ent.start - 1].lower_ not in DETERMINERS))
+
+
+DETERMINERS = frozenset({"the", "my", "our", "a", "that", "this", "your"})
 
 
 def device_names_repaired(doc: Doc, allowed: frozenset[str]) -> list[Span]:

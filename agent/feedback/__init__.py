@@ -1,0 +1,1 @@
+"""Implicit and explicit feedback on turns."""

@@ -1,0 +1,1 @@
+"""Learning rewrites from the turn log."""

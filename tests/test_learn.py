@@ -1,0 +1,137 @@
+"""Precomputed rewrites: the absorbing Markov chain on hand-checked chains, mining a real turn log with
+`ambient learn`, and a running agent picking the table up without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.agent import Agent
+from agent.cli import app
+from agent.clock import SystemClock
+from agent.config import AgentConfig
+from agent.feedback.rephrase import TurnView
+from agent.home import load_home
+from agent.learn.markov import Chain, RewriteRule
+from agent.learn.mine import REWRITTEN_WEIGHT, LoggedTurn, fill
+from agent.nlu.model import NluModel
+from agent.rewrite.table import PrecomputedRewriter, load_rules, save_rules
+from devices.fleet import DeviceFleet, running
+
+DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
+
+
+def test_absorption_probabilities_of_a_small_chain() -> None:
+    """a -> b twice, a fails once, a works once; b works 3 times, goes to c once; c always works.
+    By hand: B(a, b) = 2/4 * 3/4, B(a, c) = 2/4 * 1/4, B(a, a) = 1/4, B(b, b) = 3/4, B(b, c) = 1/4."""
+    chain = Chain()
+    chain.rephrase("a", "b", 2)
+    chain.fail("a")
+    chain.succeed("a", "a")
+    chain.succeed("b", "b", 3)
+    chain.rephrase("b", "c")
+    chain.succeed("c", "c")
+    assert chain.absorption("a") == pytest.approx({"a": 0.25, "b": 0.375, "c": 0.125})
+    assert chain.absorption("b") == pytest.approx({"b": 0.75, "c": 0.25})
+    rules = chain.solve(min_support=1, min_probability=0.3, min_gain=0.1)
+    assert rules == [RewriteRule("a", "b", 0.375, 0.25, 4.0)]
+
+
+def test_a_cycle_is_solved_through_the_fundamental_matrix() -> None:
+    """x and y rephrase into each other half the time: B(x, x) = 1/2 + 1/2 B(y, x), B(y, x) = 1/2 B(x, x),
+    so B(x, x) = 2/3 and B(x, y) = 1/3; x works best as said, so there is no rule."""
+    chain = Chain()
+    for a, b in (("x", "y"), ("y", "x")):
+        chain.rephrase(a, b)
+        chain.succeed(a, a)
+    assert chain.absorption("x") == pytest.approx({"x": 2 / 3, "y": 1 / 3})
+    assert chain.solve(min_support=1, min_probability=0.0, min_gain=0.0) == []
+
+
+def test_rare_or_already_working_requests_get_no_rule() -> None:
+    chain = Chain()
+    chain.rephrase("play hunger games", "play the hunger games movie", 2)  # too rare
+    chain.succeed("play the hunger games movie", "play the hunger games movie")
+    chain.succeed("play jazz", "play jazz", 20)  # works as said, rephrased once
+    chain.rephrase("play jazz", "play some jazz")
+    chain.succeed("play some jazz", "play some jazz")
+    assert chain.solve(min_support=3) == []
+
+
+def view(text: str, at: float, outcome: str = "success") -> TurnView:
+    return TurnView(text, at, at + 1.0, outcome, "HassTurnOn", False, "ann", "kitchen_speaker")
+
+
+def test_the_learner_does_not_reinforce_its_own_rewrites() -> None:
+    """A rewritten turn that works counts a quarter; one that fails counts fully against the rewrite."""
+    chain = Chain()
+    fill(chain, [LoggedTurn(view("turn on the big light", 0.0), "turn on the ceiling light")])
+    fill(chain, [LoggedTurn(view("turn on the big light", 100.0, "unresolved"), "turn on the ceiling light")])
+    assert chain.absorption("turn on the big light") == pytest.approx(
+        {"turn on the ceiling light": REWRITTEN_WEIGHT / (1 + REWRITTEN_WEIGHT)})
+
+
+@pytest.fixture
+async def home_world(amqtt_url: str, tmp_path: Path, nlu: NluModel) -> AsyncIterator[tuple[Agent, DeviceFleet]]:
+    clock = SystemClock()
+    async with running(load_home(DEMO), amqtt_url, clock) as fleet:
+        config = AgentConfig(home=DEMO, broker=amqtt_url, db=f"sqlite:///{tmp_path / 'turns.db'}",
+                             rewrites=tmp_path / "rewrites.json")
+        async with Agent(config, clock=clock, nlu=nlu) as agent:
+            yield agent, fleet
+
+
+async def test_rephrases_across_users_become_a_rewrite_the_running_agent_uses(
+    home_world: tuple[Agent, DeviceFleet]
+) -> None:
+    agent, fleet = home_world
+    for user in ("ann", "bob", "cat", "dan"):  # each calls it "the big light", then says what the home calls it
+        failed = await agent.handle_text("hey home turn on the big light", user=user, device="tv")
+        worked = await agent.handle_text("hey home turn on the living room ceiling light", user=user, device="tv")
+        assert failed.outcome == "unresolved" and worked.outcome == "success"
+        assert worked.rephrase_of == failed.turn_id
+        await agent.handle_text("hey home turn off the living room ceiling light", user=user, device="tv")
+    agent.turn_log.flush(5)
+
+    table = agent.config.rewrites
+    done = await asyncio.to_thread(CliRunner().invoke, app, ["learn", "--db", agent.config.db, "--out", str(table)])
+    assert done.exit_code == 0, done.output
+    assert "turn on the big light -> turn on the living room ceiling light" in done.output
+    rules = load_rules(table)
+    assert [(r.source, r.target, r.support) for r in rules] == [
+        ("turn on the big light", "turn on the living room ceiling light", 4.0)]
+
+    await asyncio.sleep(1.1)  # the rewriter looks at the file once a second
+    trace = await agent.handle_text("hey home turn on the big light", user="eve", device="tv")
+    assert trace.outcome == "success" and trace.devices == ["ceiling_light"]
+    assert trace.rewrite == "precomputed:turn on the big light"
+    assert fleet["ceiling_light"].state["state"] == "on"
+
+
+async def test_a_learned_rewrite_to_open_the_garage_asks_first(home_world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = home_world
+    save_rules(agent.config.rewrites, [RewriteRule("open the barn", "open the garage door", 0.9, 0.0, 10.0)])
+    await asyncio.sleep(1.1)
+    trace = await agent.handle_text("hey home open the barn", user="ann", device="tv")
+    assert trace.rewrite == "precomputed:open the barn"
+    assert trace.outcome == "confirm" and "garage door" in trace.response
+    assert fleet["garage_door"].state["state"] == "closed"
+
+
+def test_a_broken_table_keeps_the_rules_loaded_before(tmp_path: Path) -> None:
+    table = tmp_path / "rewrites.json"
+    save_rules(table, [RewriteRule("turn on the big light", "turn on the ceiling light", 0.8, 0.0, 5.0)])
+    rewriter = PrecomputedRewriter(table)
+    assert rewriter.rewrite("turn on the big light").text == "turn on the ceiling light"
+    table.write_text("{not json")
+    rewriter.reload()
+    assert rewriter.rewrite("turn on the big light").text == "turn on the ceiling light"
+    assert rewriter.rewrite("turn on the kitchen light") is None
+    table.write_text(json.dumps({"format": 1, "generated_at": 0, "rules": []}))
+    rewriter.reload()
+    assert rewriter.rewrite("turn on the big light") is None

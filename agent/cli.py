@@ -252,13 +252,23 @@ def bench(
     audio: Annotated[bool, typer.Option(help="Run the audio benchmark (synthesized speech) instead.")] = False,
     commands: Annotated[int, typer.Option(help="With --audio: spoken commands per condition.")] = 200,
     hours: Annotated[float, typer.Option(help="With --audio: hours of non-wake speech for false wakes.")] = 1.0,
+    learning: Annotated[bool, typer.Option("--learn", help="Time `ambient learn` on a synthetic turn log instead.")] = False,
+    log_turns: Annotated[int, typer.Option(help="With --learn: turns in the synthetic log.")] = 1_000_000,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Text: turn latency, parse throughput, held-out intent accuracy. --audio: the voice front-end."""
+    """Text: turn latency, parse throughput, held-out intent accuracy. --audio: the voice front-end.
+    --learn: mining a million logged turns into rewrites."""
+    from dataclasses import asdict
+
     from rich.table import Table
 
     _setup_logging(False)
-    if audio:
+    if learning:
+        from simulator import learn_bench
+
+        figures = asdict(learn_bench.run(log_turns))
+        targets = {"learn_s": "<= 60"}
+    elif audio:
         from simulator import audio_bench
 
         figures = audio_bench.as_dict(audio_bench.run(commands, hours, progress=lambda m: err.print(f"[dim]{m}[/dim]")))
@@ -274,7 +284,7 @@ def bench(
     if as_json:
         print(json.dumps(figures))
         return
-    table = Table(title="ambient bench" + (" --audio" if audio else ""))
+    table = Table(title="ambient bench" + (" --audio" if audio else " --learn" if learning else ""))
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_column("target", style="dim")

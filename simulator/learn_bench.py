@@ -79,11 +79,11 @@ def write_log(url: str, turns: int, seed: int = 0) -> dict[str, str]:
                 sequence = sequence[:1]
             if wrong:
                 said_wrong[wrong] = said_wrong.get(wrong, 0) + 1
-            for text, outcome in sequence:
-                start = clocks[user] = clocks[user] + rng.uniform(2.0, 4.0)
-                rows.append(_row(n, f"user{user}", text, start, outcome))
-                clocks[user] += rng.uniform(60, 3600)
+            for text, outcome in sequence:  # a rephrase follows within seconds
+                rows.append(_row(n, f"user{user}", text, clocks[user], outcome))
+                clocks[user] += rng.uniform(2.0, 4.0)
                 n += 1
+            clocks[user] += rng.uniform(60, 3600)
             if len(rows) >= INSERT_BATCH:
                 db.execute(insert(Turn), rows)
                 rows = []

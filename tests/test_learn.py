@@ -135,3 +135,14 @@ def test_a_broken_table_keeps_the_rules_loaded_before(tmp_path: Path) -> None:
     table.write_text(json.dumps({"format": 1, "generated_at": 0, "rules": []}))
     rewriter.reload()
     assert rewriter.rewrite("turn on the big light") is None
+
+
+def test_mining_a_synthetic_log_finds_the_planted_rewrites_and_only_those(tmp_path: Path) -> None:
+    from agent.learn.mine import mine, read_turns
+    from simulator.learn_bench import write_log
+
+    url = f"sqlite:///{tmp_path / 'turns.db'}"
+    planted = write_log(url, 30_000, seed=3)
+    rules = mine(read_turns(url))
+    assert rules and all(planted.get(rule.source) == rule.target for rule in rules)
+    assert len(rules) >= 0.5 * len(planted)

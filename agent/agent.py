@@ -13,7 +13,7 @@ from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
 from agent.context import TurnContext
 from agent.dialogue import Dialogue
-from agent.feedback.signals import rephrases
+from agent.feedback.signals import rejects, rephrases
 from agent.home import Home, load_home
 from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
@@ -49,6 +49,7 @@ class Agent:
         self.bus = MqttBus(address.host, address.port, self.home, self.states, self.clock,
                            username=address.username, password=address.password)
         self._nlu = nlu
+        self.rewriter = PrecomputedRewriter(config.rewrites)
         self.pipeline: Pipeline | None = None
 
     async def start(self) -> None:
@@ -66,7 +67,7 @@ class Agent:
                              confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
             wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=TextAsr(),
-            rewrite=RewriteStage([PrecomputedRewriter(self.config.rewrites)]), nlu=NluStage(nlu), resolve=ResolveStage(), result=result,
+            rewrite=RewriteStage([self.rewriter]), nlu=NluStage(nlu), resolve=ResolveStage(), result=result,
             tts=TtsStage(tts_engine, self.config.speech_dir if self.config.tts != "null" else None),
         )
         self.pipeline = Pipeline(stages, events=self.bus)
@@ -115,8 +116,11 @@ class Agent:
     def end_turn(self, ctx: TurnContext) -> None:
         """Close the trace, note whether it rephrases the satellite's last turn, remember it and log it."""
         ctx.trace.ended_at = self.clock.now()
-        if ctx.dialogue.last_turn is not None and rephrases(ctx.dialogue.last_turn, ctx.trace):
-            ctx.trace.rephrase_of = ctx.dialogue.last_turn.turn_id
+        last = ctx.dialogue.last_turn
+        if last is not None and rephrases(last, ctx.trace):
+            ctx.trace.rephrase_of = last.turn_id
+        if last is not None and last.rewrite:
+            self.rewriter.score(last.rewrite, won=not rejects(last, ctx.trace))
         ctx.dialogue.end(ctx.trace, ctx.trace.started_at)
         self.log_turn(ctx.trace)
 

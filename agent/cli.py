@@ -304,15 +304,78 @@ def learn(
     import time
 
     from agent.learn.mine import mine, read_turns
-    from agent.rewrite.table import save_rules
+    from agent.rewrite.table import RewriteTable, load_table, retirements, save_table
 
     began = time.perf_counter()
-    rules = _or_fail(lambda: mine(read_turns(db), min_support, min_probability))
-    _or_fail(lambda: save_rules(out, rules))
-    console.print(f"{len(rules)} rewrites in {time.perf_counter() - began:.1f} s -> {out}")
-    for rule in rules[:10]:
+    before = _or_fail(lambda: load_table(out, missing_ok=True))
+    mined = _or_fail(lambda: mine(read_turns(db), min_support, min_probability))
+    retired = {s: why for s, why in retirements(mined.record).items() if s not in before.disabled}
+    disabled = before.disabled | retired
+    learned = {rule.source for rule in mined.rules}
+    kept = [rule for rule in before.rules if rule.source in disabled and rule.source not in learned]
+    table = RewriteTable(mined.rules + kept, disabled)  # rules out of service stay listed, with why
+    _or_fail(lambda: save_table(out, table))
+    console.print(f"{len(table.active())} rewrites in service ({len(table.disabled)} out of service, "
+                  f"{len(retired)} newly retired) in {time.perf_counter() - began:.1f} s -> {out}")
+    for source, why in retired.items():
+        console.print(f"  retired {escape(source)}: {escape(why)}")
+    for rule in list(table.active().values())[:10]:
         console.print(f"  {escape(rule.source)} -> {escape(rule.target)}  (p {rule.probability:.2f}, "
                       f"as said {rule.baseline:.2f}, support {rule.support:g})")
+
+
+rewrites_app = typer.Typer(help="The precomputed rewrites: what they are, and taking one out of service.",
+                          no_args_is_help=True)
+app.add_typer(rewrites_app, name="rewrites")
+TableOpt = Annotated[Path, typer.Option("--table", help="The rewrite table (`ambient learn --out`).")]
+
+
+@rewrites_app.command("list")
+def rewrites_list(table: TableOpt = Path("rewrites.json")) -> None:
+    """Every rewrite, in service or not."""
+    from rich.table import Table
+
+    from agent.rewrite.table import load_table
+
+    found = _or_fail(lambda: load_table(table))
+    shown = Table(title=f"{len(found.active())} rewrites in service, {len(found.disabled)} out of service")
+    for column in ("said", "becomes", "p", "as said", "support", "status"):
+        shown.add_column(column)
+    for rule in found.rules:
+        shown.add_row(rule.source, rule.target, f"{rule.probability:.2f}", f"{rule.baseline:.2f}",
+                      f"{rule.support:g}", found.disabled.get(rule.source, "in service"))
+    console.print(shown)
+
+
+@rewrites_app.command("show")
+def rewrites_show(source: str, table: TableOpt = Path("rewrites.json"), db: DbOpt = DEFAULT_DB) -> None:
+    """One rewrite, and how the turns it rewrote went (from the turn log)."""
+    from agent.learn.mine import mine, read_turns, spoken
+    from agent.rewrite.table import load_table
+
+    found = _or_fail(lambda: load_table(table))
+    rule = next((r for r in found.rules if r.source == spoken(source)), None)
+    if rule is None:
+        _fail(ValueError(f"no rewrite for {source!r} in {table}"))
+    wins, losses = _or_fail(lambda: mine(read_turns(db), min_support=float("inf")).record).get(rule.source, (0, 0))
+    console.print(f"{escape(rule.source)} -> {escape(rule.target)}\n"
+                  f"  succeeds with p {rule.probability:.2f} (as said {rule.baseline:.2f}), support {rule.support:g}\n"
+                  f"  applied {wins + losses} times: {wins} won, {losses} lost\n"
+                  f"  {escape(found.disabled.get(rule.source, 'in service'))}")
+
+
+@rewrites_app.command("disable")
+def rewrites_disable(source: str, table: TableOpt = Path("rewrites.json")) -> None:
+    """Take a rewrite out of service (a running agent stops using it within a second; relearning keeps it out)."""
+    from agent.learn.mine import spoken
+    from agent.rewrite.table import load_table, save_table
+
+    found = _or_fail(lambda: load_table(table))
+    if spoken(source) not in {r.source for r in found.rules}:
+        _fail(ValueError(f"no rewrite for {source!r} in {table}"))
+    found.disabled[spoken(source)] = "disabled by a person"
+    _or_fail(lambda: save_table(table, found))
+    console.print(f"disabled: {escape(spoken(source))}")
 
 
 @app.command()

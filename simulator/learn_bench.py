@@ -114,8 +114,8 @@ def run(turns: int = 1_000_000, seed: int = 0) -> LearnFigures:
                        capture_output=True)
         learn_s = time.perf_counter() - began
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        from agent.rewrite.table import load_rules
+        from agent.rewrite.table import load_table
 
-        rules = load_rules(out)
+        rules = load_table(out).rules
     right = sum(planted.get(rule.source) == rule.target for rule in rules)
     return LearnFigures(turns, round(learn_s, 2), round(peak_kb / 1024, 1), len(rules), len(planted), right)

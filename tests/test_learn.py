@@ -20,7 +20,7 @@ from agent.home import load_home
 from agent.learn.markov import Chain, RewriteRule
 from agent.learn.mine import REWRITTEN_WEIGHT, LoggedTurn, fill
 from agent.nlu.model import NluModel
-from agent.rewrite.table import PrecomputedRewriter, load_rules, save_rules
+from agent.rewrite.table import RULE_PREFIX, PrecomputedRewriter, RewriteTable, load_table, save_table
 from devices.fleet import DeviceFleet, running
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
@@ -102,7 +102,7 @@ async def test_rephrases_across_users_become_a_rewrite_the_running_agent_uses(
     done = await asyncio.to_thread(CliRunner().invoke, app, ["learn", "--db", agent.config.db, "--out", str(table)])
     assert done.exit_code == 0, done.output
     assert "turn on the big light -> turn on the living room ceiling light" in done.output
-    rules = load_rules(table)
+    rules = load_table(table).rules
     assert [(r.source, r.target, r.support) for r in rules] == [
         ("turn on the big light", "turn on the living room ceiling light", 4.0)]
 
@@ -115,7 +115,7 @@ async def test_rephrases_across_users_become_a_rewrite_the_running_agent_uses(
 
 async def test_a_learned_rewrite_to_open_the_garage_asks_first(home_world: tuple[Agent, DeviceFleet]) -> None:
     agent, fleet = home_world
-    save_rules(agent.config.rewrites, [RewriteRule("open the barn", "open the garage door", 0.9, 0.0, 10.0)])
+    save_table(agent.config.rewrites, RewriteTable([RewriteRule("open the barn", "open the garage door", 0.9, 0.0, 10.0)]))
     await asyncio.sleep(1.1)
     trace = await agent.handle_text("hey home open the barn", user="ann", device="tv")
     assert trace.rewrite == "precomputed:open the barn"
@@ -125,7 +125,7 @@ async def test_a_learned_rewrite_to_open_the_garage_asks_first(home_world: tuple
 
 def test_a_broken_table_keeps_the_rules_loaded_before(tmp_path: Path) -> None:
     table = tmp_path / "rewrites.json"
-    save_rules(table, [RewriteRule("turn on the big light", "turn on the ceiling light", 0.8, 0.0, 5.0)])
+    save_table(table, RewriteTable([RewriteRule("turn on the big light", "turn on the ceiling light", 0.8, 0.0, 5.0)]))
     rewriter = PrecomputedRewriter(table)
     assert rewriter.rewrite("turn on the big light").text == "turn on the ceiling light"
     table.write_text("{not json")
@@ -143,6 +143,57 @@ def test_mining_a_synthetic_log_finds_the_planted_rewrites_and_only_those(tmp_pa
 
     url = f"sqlite:///{tmp_path / 'turns.db'}"
     planted = write_log(url, 30_000, seed=3)
-    rules = mine(read_turns(url))
+    rules = mine(read_turns(url)).rules
     assert rules and all(planted.get(rule.source) == rule.target for rule in rules)
     assert len(rules) >= 0.5 * len(planted)
+
+
+BIG_LIGHT = RewriteRule("turn on the big light", "turn on the living room ceiling light", 0.8, 0.0, 5.0)
+
+
+def test_a_rewrite_users_keep_rejecting_is_retired_while_the_agent_runs(tmp_path: Path) -> None:
+    table = tmp_path / "rewrites.json"
+    save_table(table, RewriteTable([BIG_LIGHT]))
+    rewriter = PrecomputedRewriter(table)
+    rule = rewriter.rewrite("turn on the big light").rule
+    for won in (True, True, False, True, False, True):
+        rewriter.score(rule, won)
+    assert rewriter.rewrite("turn on the big light") is not None  # 2 losses of 6: still in service
+    rewriter.score(rule, False)
+    assert rewriter.rewrite("turn on the big light") is None  # 3 of 7
+    rewriter.reload()
+    assert rewriter.rewrite("turn on the big light") is None
+
+
+async def test_rejected_rewrites_are_retired_by_the_next_learn_and_people_can_disable_them(
+    home_world: tuple[Agent, DeviceFleet]
+) -> None:
+    """Everyone who says "the big light" means the floor lamp: each rewritten turn gets a "no"."""
+    agent, fleet = home_world
+    table = agent.config.rewrites
+    save_table(table, RewriteTable([BIG_LIGHT]))
+    await asyncio.sleep(1.1)
+    for user in ("ann", "bob", "cat"):
+        wrong = await agent.handle_text("hey home turn on the big light", user=user, device="tv")
+        assert wrong.rewrite == RULE_PREFIX + BIG_LIGHT.source
+        no = await agent.handle_text("hey home no", user=user, device="tv")
+        assert no.intent == "HassDeny"
+        await agent.handle_text("hey home turn on the floor lamp", user=user, device="tv")
+    agent.turn_log.flush(5)
+    runner = CliRunner()
+    done = await asyncio.to_thread(runner.invoke, app, ["learn", "--db", agent.config.db, "--out", str(table)])
+    assert done.exit_code == 0 and "retired turn on the big light: retired: lost 3 of 3 times" in done.output
+    assert load_table(table).active() == {}
+    shown = await asyncio.to_thread(runner.invoke, app, ["rewrites", "show", "turn on the big light", "--table",
+                                                         str(table), "--db", agent.config.db])
+    assert "applied 3 times: 0 won, 3 lost" in shown.output
+
+    save_table(table, RewriteTable([BIG_LIGHT]))
+    done = runner.invoke(app, ["rewrites", "disable", "Turn on the BIG light", "--table", str(table)])
+    assert done.exit_code == 0
+    listed = runner.invoke(app, ["rewrites", "list", "--table", str(table)])
+    assert "0 rewrites in service, 1 out of service" in listed.output and "disabled" in listed.output
+    assert load_table(table).disabled == {BIG_LIGHT.source: "disabled by a person"}
+    await asyncio.sleep(1.1)
+    trace = await agent.handle_text("hey home turn on the big light", user="dan", device="tv")
+    assert trace.rewrite is None and trace.outcome == "unresolved"

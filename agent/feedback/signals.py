@@ -39,6 +39,9 @@ class Feedback:
     """The next turn is an explicit negative."""
     fallback: bool = False
     error: bool = False
+    declined: bool = False
+    """The agent asked to confirm and the user said no: not a defect (asking was right), but a rewrite that
+    led there was wrong."""
 
     @property
     def defect(self) -> bool:
@@ -48,7 +51,7 @@ class Feedback:
     @property
     def signals(self) -> tuple[str, ...]:
         """The names of the signals present, for the trace and for people."""
-        return tuple(name for name in ("barge_in", "rephrased", "negative", "fallback", "error")
+        return tuple(name for name in ("barge_in", "rephrased", "negative", "fallback", "error", "declined")
                      if getattr(self, name))
 
 
@@ -57,14 +60,15 @@ def label(turns: Sequence[TurnView]) -> list[Feedback]:
     found = []
     for i, turn in enumerate(turns):
         after = turns[i + 1] if i + 1 < len(turns) else None
+        said_no = after is not None and after.intent in NEGATIVE_INTENTS and (
+            after.started_at - turn.ended_at <= NEGATIVE_WINDOW_S)
         found.append(Feedback(
             barge_in=turn.barged_in,
             rephrased=after is not None and after.intent not in NEGATIVE_INTENTS and is_rephrase(turn, after),
-            negative=after is not None and after.intent in NEGATIVE_INTENTS
-            and after.started_at - turn.ended_at <= NEGATIVE_WINDOW_S and turn.intent not in NEGATIVE_INTENTS
-            and turn.outcome != "confirm",
+            negative=said_no and turn.intent not in NEGATIVE_INTENTS and turn.outcome != "confirm",
             fallback=turn.outcome in FALLBACK_OUTCOMES,
             error=turn.outcome == "error",
+            declined=said_no and turn.outcome == "confirm",
         ))
     return found
 
@@ -84,3 +88,10 @@ def rephrases(previous: TurnTrace, current: TurnTrace) -> bool:
     before, after = view_of(previous), view_of(current)
     return before is not None and after is not None and after.intent not in NEGATIVE_INTENTS and is_rephrase(
         before, after)
+
+
+def rejects(previous: TurnTrace, current: TurnTrace) -> bool:
+    """Whether `current` shows `previous` went wrong: it was interrupted, said again, or answered with a no."""
+    return previous.barged_in or current.rephrase_of == previous.turn_id or (
+        current.intent in NEGATIVE_INTENTS and current.started_at - (previous.ended_at or previous.started_at)
+        <= NEGATIVE_WINDOW_S)

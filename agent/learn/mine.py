@@ -21,6 +21,8 @@ from agent.nlu.jsgf import words_of
 
 REWRITTEN_WEIGHT = 0.25
 """Weight of a rewritten turn's success: evidence the learner produced itself."""
+PRECOMPUTED = "precomputed:"
+"""Prefix of the precomputed rewriter's rule ids (see agent.rewrite.table)."""
 READ_BATCH = 20_000
 """Rows fetched from the database at a time."""
 
@@ -32,6 +34,17 @@ class LoggedTurn:
     view: TurnView
     rewritten: str | None = None
     """The text NLU saw, when a rewrite changed it."""
+    rule: str | None = None
+    """The rewrite rule that changed it."""
+
+
+@dataclass
+class Mined:
+    """What the log taught: the rules, and how each rewrite already in service did."""
+
+    rules: list[RewriteRule]
+    record: dict[str, tuple[int, int]]
+    """Rewrite source -> (wins, losses) of the turns it rewrote."""
 
 
 def read_turns(url: str) -> Iterator[LoggedTurn]:
@@ -47,7 +60,8 @@ def read_turns(url: str) -> Iterator[LoggedTurn]:
                     continue
                 view = TurnView(row.transcript, row.started_at, row.ended_at or row.started_at, row.outcome,
                                 row.intent, bool(row.barged_in), row.user, row.device)
-                yield LoggedTurn(view, row.rewritten_text if row.rewrite_rule else None)
+                rule = row.rewrite_rule if row.rewrite_rule and row.rewrite_rule.startswith(PRECOMPUTED) else None
+                yield LoggedTurn(view, row.rewritten_text if rule else None, rule)
     finally:
         engine.dispose()
 
@@ -64,11 +78,15 @@ def conversations(turns: Iterable[LoggedTurn]) -> Iterator[list[LoggedTurn]]:
     yield from by_device.values()
 
 
-def fill(chain: Chain, conversation: list[LoggedTurn]) -> None:
-    """Add one conversation's turns to the chain."""
+def fill(chain: Chain, conversation: list[LoggedTurn], record: dict[str, tuple[int, int]] | None = None) -> None:
+    """Add one conversation's turns to the chain, and each rewritten turn's win or loss to `record`."""
     feedback = label([t.view for t in conversation])
     for i, (turn, said) in enumerate(zip(conversation, feedback)):
         source = spoken(turn.view.text)
+        if turn.rule is not None and record is not None:
+            wins, losses = record.get(turn.rule.removeprefix(PRECOMPUTED), (0, 0))
+            lost = said.defect or said.declined or turn.view.failed
+            record[turn.rule.removeprefix(PRECOMPUTED)] = (wins + (not lost), losses + lost)
         if said.rephrased:
             chain.rephrase(source, spoken(conversation[i + 1].view.text))
         elif said.defect or said.fallback or turn.view.failed:
@@ -79,13 +97,13 @@ def fill(chain: Chain, conversation: list[LoggedTurn]) -> None:
             chain.succeed(source, source)
 
 
-def mine(turns: Iterable[LoggedTurn], min_support: float = 3.0, min_probability: float = 0.6
-         ) -> list[RewriteRule]:
-    """Precomputed rewrites from logged turns."""
+def mine(turns: Iterable[LoggedTurn], min_support: float = 3.0, min_probability: float = 0.6) -> Mined:
+    """Precomputed rewrites from logged turns, and the record of those already applied."""
     chain = Chain()
+    record: dict[str, tuple[int, int]] = {}
     for conversation in conversations(turns):
-        fill(chain, conversation)
-    return chain.solve(min_support, min_probability)
+        fill(chain, conversation, record)
+    return Mined(chain.solve(min_support, min_probability), record)
 
 
 def spoken(text: str) -> str:

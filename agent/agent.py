@@ -13,7 +13,7 @@ from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
 from agent.context import TurnContext
 from agent.dialogue import Dialogue
-from agent.feedback.signals import rejects, rephrases
+from agent.feedback.signals import rejects, rephrases, view_of
 from agent.home import Home, load_home
 from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
@@ -22,6 +22,7 @@ from agent.pipeline import Pipeline, Stages
 from agent.resolve.stage import ResolveStage
 from agent.result.stage import ResultStage
 from agent.rewrite.stage import RewriteStage
+from agent.rewrite.online import STARTUP_TURNS, OnlineRewriter
 from agent.rewrite.table import PrecomputedRewriter
 from agent.states import DeviceStates
 from agent.trace import Stage, TurnTrace
@@ -50,6 +51,7 @@ class Agent:
                            username=address.username, password=address.password)
         self._nlu = nlu
         self.rewriter = PrecomputedRewriter(config.rewrites)
+        self.online = OnlineRewriter()
         self.pipeline: Pipeline | None = None
 
     async def start(self) -> None:
@@ -57,6 +59,7 @@ class Agent:
         if self.turn_log:
             await asyncio.to_thread(self.turn_log.start)
             self.states.on_change(self._log_state)
+            await asyncio.to_thread(self._learn_habits)
         nlu_task = asyncio.create_task(asyncio.to_thread(self._load_nlu))
         await self.bus.start()
         await self._settle_states()
@@ -67,7 +70,7 @@ class Agent:
                              confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
             wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=TextAsr(),
-            rewrite=RewriteStage([self.rewriter]), nlu=NluStage(nlu), resolve=ResolveStage(), result=result,
+            rewrite=RewriteStage([self.rewriter, self.online] if self.config.learning else []), nlu=NluStage(nlu), resolve=ResolveStage(), result=result,
             tts=TtsStage(tts_engine, self.config.speech_dir if self.config.tts != "null" else None),
         )
         self.pipeline = Pipeline(stages, events=self.bus)
@@ -121,6 +124,11 @@ class Agent:
             ctx.trace.rephrase_of = last.turn_id
         if last is not None and last.rewrite:
             self.rewriter.score(last.rewrite, won=not rejects(last, ctx.trace))
+        said = view_of(ctx.trace)
+        if last is not None and not last.rewrite and rejects(last, ctx.trace) and (before := view_of(last)):
+            self.online.forget(last.user, last.device, before.text)
+        if said is not None and ctx.trace.outcome == "success" and not ctx.trace.rewrite:
+            self.online.observe(said.user, said.device, said.text)
         ctx.dialogue.end(ctx.trace, ctx.trace.started_at)
         self.log_turn(ctx.trace)
 
@@ -133,6 +141,17 @@ class Agent:
         """Say something unprompted (a timer finishing) on a satellite."""
         await self.bus.event(satellite, "announce", {"text": text})
         log.info("[%s] %s", satellite, text)
+
+    def _learn_habits(self) -> None:
+        """The online rewriter starts from the latest logged turns; a log it cannot read only costs habits."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from agent.log.reader import read_turns
+
+        try:
+            self.online.learn(read_turns(self.config.db, recent=STARTUP_TURNS))
+        except SQLAlchemyError as exc:
+            log.warning("could not read past turns for the online rewriter: %s", exc)
 
     def _load_nlu(self) -> NluModel:
         if self._nlu is None:

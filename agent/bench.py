@@ -32,6 +32,8 @@ class Figures:
     turn_p50_ms: float
     turn_p99_ms: float
     nlu_p50_ms: float
+    rewrite_p99_ms: float
+    """The rewrite stage (precomputed table and online layers, learning from the turns as they come)."""
     parse_lines: int
     parse_per_s: float
     parse_cli_per_s: float
@@ -61,15 +63,16 @@ def accuracy(model: NluModel, cases: list[dict[str, Any]]) -> tuple[float, float
     return right / len(cases), slots_right / len(cases)
 
 
-async def turn_latencies(model: NluModel, utterances: list[str], count: int) -> tuple[list[float], list[float]]:
-    """Per-turn ms (wake..result: rewrite, NLU, resolve, skill with MQTT round trip; no TTS), and NLU ms."""
+async def turn_latencies(model: NluModel, utterances: list[str], count: int
+                         ) -> tuple[list[float], list[float], list[float]]:
+    """Per-turn ms (wake..result: rewrite, NLU, resolve, skill with MQTT round trip; no TTS), NLU and rewrite ms."""
     from agent.agent import Agent
     from agent.broker import embedded_broker, parse_broker_url
     from agent.clock import SystemClock
     from agent.config import AgentConfig
     from devices.fleet import running as running_fleet
 
-    turns, nlu = [], []
+    turns, nlu, rewrite = [], [], []
     async with embedded_broker() as url:
         clock = SystemClock()
         async with running_fleet(load_home(DEMO_HOME), parse_broker_url(url), clock, None):
@@ -79,7 +82,8 @@ async def turn_latencies(model: NluModel, utterances: list[str], count: int) -> 
                     trace = await agent.handle_text(text, user="bench", device="kitchen_speaker", end=Stage.RESULT)
                     turns.append(sum(r.latency_ms for r in trace.stages))
                     nlu.append(trace.latency_ms(Stage.NLU) or 0.0)
-    return turns, nlu
+                    rewrite.append(trace.latency_ms(Stage.REWRITE) or 0.0)
+    return turns, nlu, rewrite
 
 
 def parse_cli_rate(lines: list[str]) -> float:
@@ -109,14 +113,14 @@ def run(turn_count: int = 1000, parse_count: int = 5000) -> Figures:
     cases = held_out()
     intent_acc, slot_acc = accuracy(model, cases)
     utterances = [c["text"] for c in cases if c["intent"] not in ("HassUnlockDoor",)]
-    turns, nlu = asyncio.run(turn_latencies(model, utterances, turn_count))
+    turns, nlu, rewrite = asyncio.run(turn_latencies(model, utterances, turn_count))
     lines = list(itertools.islice(itertools.cycle(c["text"] for c in cases), parse_count))
     began = time.perf_counter()
     parsed = sum(1 for _ in model.parse_many(lines))
     parse_rate = parsed / (time.perf_counter() - began)
     return Figures(
         turns=len(turns), turn_p50_ms=statistics.median(turns), turn_p99_ms=percentile(turns, 0.99),
-        nlu_p50_ms=statistics.median(nlu), parse_lines=parse_count, parse_per_s=parse_rate,
+        nlu_p50_ms=statistics.median(nlu), rewrite_p99_ms=percentile(rewrite, 0.99), parse_lines=parse_count, parse_per_s=parse_rate,
         parse_cli_per_s=parse_cli_rate(lines), say_cold_start_s=say_cold_start(), accuracy_n=len(cases), intent_accuracy=intent_acc,
         slot_exact=slot_acc,
     )

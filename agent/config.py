@@ -19,6 +19,8 @@ class AgentConfig(BaseModel):
     """MQTT broker URL, `mqtt://[user:pass@]host:port`."""
     db: str | None = "sqlite:///ambient.db"
     """Turn log URL (any SQLAlchemy URL); None disables logging."""
+    learning: bool = True
+    """Apply and learn rewrites (the precomputed table and the online layers); off for an A/B baseline."""
     rewrites: Path = Path("rewrites.json")
     """The precomputed rewrite table `ambient learn` writes; reloaded when it changes; none when missing."""
     wake_phrase: str = "hey home"

@@ -17,10 +17,12 @@ from agent.clock import SystemClock
 from agent.config import AgentConfig
 from agent.feedback.rephrase import TurnView
 from agent.home import load_home
-from agent.learn.markov import Chain, RewriteRule
-from agent.learn.mine import REWRITTEN_WEIGHT, LoggedTurn, fill
+from agent.learn.markov import Chain
+from agent.learn.mine import REWRITTEN_WEIGHT, fill
+from agent.log.reader import LoggedTurn
 from agent.nlu.model import NluModel
-from agent.rewrite.table import RULE_PREFIX, PrecomputedRewriter, RewriteTable, load_table, save_table
+from agent.trace import Stage
+from agent.rewrite.table import RULE_PREFIX, PrecomputedRewriter, RewriteRule, RewriteTable, load_table, save_table
 from devices.fleet import DeviceFleet, running
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
@@ -138,7 +140,8 @@ def test_a_broken_table_keeps_the_rules_loaded_before(tmp_path: Path) -> None:
 
 
 def test_mining_a_synthetic_log_finds_the_planted_rewrites_and_only_those(tmp_path: Path) -> None:
-    from agent.learn.mine import mine, read_turns
+    from agent.learn.mine import mine
+    from agent.log.reader import read_turns
     from simulator.learn_bench import write_log
 
     url = f"sqlite:///{tmp_path / 'turns.db'}"
@@ -197,3 +200,20 @@ async def test_rejected_rewrites_are_retired_by_the_next_learn_and_people_can_di
     await asyncio.sleep(1.1)
     trace = await agent.handle_text("hey home turn on the big light", user="dan", device="tv")
     assert trace.rewrite is None and trace.outcome == "unresolved"
+
+
+async def test_the_agent_learns_a_users_habit_and_completes_their_short_request(
+    home_world: tuple[Agent, DeviceFleet]
+) -> None:
+    agent, _ = home_world
+    for _ in range(3):  # on other days, in between other requests
+        habit = await agent.handle_text("hey home what's the weather in wilkerson california", user="ann",
+                                        device="kitchen_speaker")
+        assert habit.outcome == "success" and habit.rewrite is None and habit.rephrase_of is None
+        await agent.handle_text("hey home what time is it", user="ann", device="kitchen_speaker")
+    short = await agent.handle_text("hey home what's the weather in wilkerson", user="ann", device="kitchen_speaker")
+    assert short.rewrite == "online:personal"
+    assert short.record(Stage.REWRITE).output["text"] == "what's the weather in wilkerson california"
+    assert "california" in short.response.lower()
+    other = await agent.handle_text("hey home what's the weather in wilkerson", user="bob", device="kitchen_speaker")
+    assert other.rewrite is None  # one user's habit is not everyone's

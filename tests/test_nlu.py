@@ -213,7 +213,7 @@ def test_parse_many_matches_parse(nlu) -> None:
 
 @pytest.mark.parametrize(("text", "intent", "name"), [
     ("turn the tv off nobody's watching it", "HassTurnOff", "tv"),
-    ("we're going away for the week drop the heating to fifty five", "HassClimateSetTemperature", None),
+    ("we're going away for the week drop the heating to fifty five", "HassClimateSetTemperature", "heating"),
     ("call mom and turn the kitchen light on", "HassTurnOn", "kitchen light"),
 ])
 def test_a_command_wrapped_in_chatter_is_still_the_command(nlu, text: str, intent: str, name: str | None) -> None:

@@ -16,31 +16,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix, identity
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import splu
 
+from agent.rewrite.table import RewriteRule
+
 FAILURE = -1
 """Target of an edge into the absorbing failure state."""
 BATCH = 256
 """Source utterances solved together (columns of one dense right-hand side)."""
-
-
-@dataclass(frozen=True)
-class RewriteRule:
-    """A precomputed rewrite: say `target` when the user says `source`."""
-
-    source: str
-    target: str
-    probability: float
-    """Absorption probability of the session into `target` succeeding, starting from `source`."""
-    baseline: float
-    """Absorption probability into `source` itself succeeding (what happens without the rewrite)."""
-    support: float
-    """Weight of the turns that said `source`."""
 
 
 class Chain:

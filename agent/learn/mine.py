@@ -8,34 +8,18 @@ are weighed down when they succeed (`REWRITTEN_WEIGHT`): the learner must not re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, select
-
-from agent.feedback.rephrase import TurnView
 from agent.feedback.signals import label
-from agent.learn.markov import Chain, RewriteRule
-from agent.log.schema import Turn
-from agent.nlu.jsgf import words_of
+from agent.learn.markov import Chain
+from agent.log.reader import LoggedTurn, conversations
+from agent.nlu.jsgf import spoken
+from agent.rewrite.table import RULE_PREFIX as PRECOMPUTED
+from agent.rewrite.table import RewriteRule
 
 REWRITTEN_WEIGHT = 0.25
 """Weight of a rewritten turn's success: evidence the learner produced itself."""
-PRECOMPUTED = "precomputed:"
-"""Prefix of the precomputed rewriter's rule ids (see agent.rewrite.table)."""
-READ_BATCH = 20_000
-"""Rows fetched from the database at a time."""
-
-
-@dataclass(frozen=True)
-class LoggedTurn:
-    """A turn as the miner reads it: what was said, what it became, and how it went."""
-
-    view: TurnView
-    rewritten: str | None = None
-    """The text NLU saw, when a rewrite changed it."""
-    rule: str | None = None
-    """The rewrite rule that changed it."""
 
 
 @dataclass
@@ -45,37 +29,6 @@ class Mined:
     rules: list[RewriteRule]
     record: dict[str, tuple[int, int]]
     """Rewrite source -> (wins, losses) of the turns it rewrote."""
-
-
-def read_turns(url: str) -> Iterator[LoggedTurn]:
-    """Every logged turn with a transcript, user by user, in time order."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as db:
-            query = select(Turn.user, Turn.device, Turn.started_at, Turn.ended_at, Turn.transcript,
-                           Turn.rewritten_text, Turn.rewrite_rule, Turn.intent, Turn.outcome, Turn.barged_in
-                           ).order_by(Turn.user, Turn.started_at)
-            for row in db.execution_options(yield_per=READ_BATCH).execute(query):
-                if not row.transcript:
-                    continue
-                view = TurnView(row.transcript, row.started_at, row.ended_at or row.started_at, row.outcome,
-                                row.intent, bool(row.barged_in), row.user, row.device)
-                rule = row.rewrite_rule if row.rewrite_rule and row.rewrite_rule.startswith(PRECOMPUTED) else None
-                yield LoggedTurn(view, row.rewritten_text if rule else None, rule)
-    finally:
-        engine.dispose()
-
-
-def conversations(turns: Iterable[LoggedTurn]) -> Iterator[list[LoggedTurn]]:
-    """Each user's turns on each satellite, in time order (input ordered by user, then time)."""
-    user: str | None = None
-    by_device: dict[str, list[LoggedTurn]] = {}
-    for turn in turns:
-        if turn.view.user != user:
-            yield from by_device.values()
-            user, by_device = turn.view.user, {}
-        by_device.setdefault(turn.view.device, []).append(turn)
-    yield from by_device.values()
 
 
 def fill(chain: Chain, conversation: list[LoggedTurn], record: dict[str, tuple[int, int]] | None = None) -> None:
@@ -104,8 +57,3 @@ def mine(turns: Iterable[LoggedTurn], min_support: float = 3.0, min_probability:
     for conversation in conversations(turns):
         fill(chain, conversation, record)
     return Mined(chain.solve(min_support, min_probability), record)
-
-
-def spoken(text: str) -> str:
-    """An utterance as the chain's state: its spoken words."""
-    return " ".join(words_of(text))

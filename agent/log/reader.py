@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, func, select
 
+from agent.feedback.rephrase import TurnView
 from agent.log.schema import Turn
+from agent.rewrite.table import RULE_PREFIX
 from agent.trace import TurnTrace
+
+READ_BATCH = 20_000
+"""Rows fetched from the database at a time."""
 
 
 @contextmanager
@@ -32,3 +38,48 @@ def count_turns(url: str) -> int:
     """How many turns the log holds."""
     with _engine(url) as engine, engine.connect() as db:
         return db.scalar(select(func.count()).select_from(Turn)) or 0
+
+
+@dataclass(frozen=True)
+class LoggedTurn:
+    """A turn as the miner reads it: what was said, what it became, and how it went."""
+
+    view: TurnView
+    rewritten: str | None = None
+    """The text NLU saw, when a rewrite changed it."""
+    rule: str | None = None
+    """The rewrite rule that changed it."""
+
+
+def read_turns(url: str, recent: int | None = None) -> Iterator[LoggedTurn]:
+    """Every logged turn with a transcript (or the `recent` latest), user by user, in time order."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as db:
+            query = select(Turn.user, Turn.device, Turn.started_at, Turn.ended_at, Turn.transcript,
+                           Turn.rewritten_text, Turn.rewrite_rule, Turn.intent, Turn.outcome, Turn.barged_in
+                           ).order_by(Turn.user, Turn.started_at)
+            if recent is not None:
+                latest = select(Turn.turn_id).order_by(Turn.started_at.desc()).limit(recent)
+                query = query.where(Turn.turn_id.in_(latest.scalar_subquery()))
+            for row in db.execution_options(yield_per=READ_BATCH).execute(query):
+                if not row.transcript:
+                    continue
+                view = TurnView(row.transcript, row.started_at, row.ended_at or row.started_at, row.outcome,
+                                row.intent, bool(row.barged_in), row.user, row.device)
+                rule = row.rewrite_rule if row.rewrite_rule and row.rewrite_rule.startswith(RULE_PREFIX) else None
+                yield LoggedTurn(view, row.rewritten_text if rule else None, rule)
+    finally:
+        engine.dispose()
+
+
+def conversations(turns: Iterable[LoggedTurn]) -> Iterator[list[LoggedTurn]]:
+    """Each user's turns on each satellite, in time order (input ordered by user, then time)."""
+    user: str | None = None
+    by_device: dict[str, list[LoggedTurn]] = {}
+    for turn in turns:
+        if turn.view.user != user:
+            yield from by_device.values()
+            user, by_device = turn.view.user, {}
+        by_device.setdefault(turn.view.device, []).append(turn)
+    yield from by_device.values()

@@ -113,6 +113,11 @@ def slot_of(rule: str) -> str | None:
     return next((label for label in SLOT_RULE_LABELS if rule == label or rule.startswith(f"{label}_")), None)
 
 
+def spoken(text: str) -> str:
+    """Text as the words one says, space-separated (see `words_of`)."""
+    return " ".join(words_of(text))
+
+
 def words_of(text: str) -> tuple[str, ...]:
     """Lowercase recognizer words of `text`: punctuation dropped, digits spelled out."""
     spoken = text.lower().replace("-", " ").replace("%", " percent ").replace("°", " degrees ")

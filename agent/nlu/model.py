@@ -90,11 +90,13 @@ class NluModel:
         while batch := list(islice(texts, batch_size)):
             clean = [normalise(text) for text in batch]
             matched = [self.matcher.match_part(c) if self.matcher and c else [] for c in clean]
-            docs = iter(self._analyse([c for c, m in zip(clean, matched) if c and len(m) != 1]))
-            for text, c, matches in zip(batch, clean, matched):
-                if len(matches) == 1:
-                    match = matches[0]
-                    yield Intent(match.intent, _slots(match.intent, match.slots), match.share, text)
+            exact = [len(m) == 1 and m[0].share == 1.0 for m in matched]
+            docs = iter(self._analyse([c for c, sure in zip(clean, exact) if c and not sure]))
+            for text, c, matches, sure in zip(batch, clean, matched, exact):
+                if sure:
+                    yield Intent(matches[0].intent, _slots(matches[0].intent, matches[0].slots), 1.0, text)
+                elif len(matches) == 1:
+                    yield self._partial(text, matches[0], next(docs))
                 elif matches:
                     yield self._choose(text, matches, next(docs))
                 else:
@@ -121,6 +123,18 @@ class NluModel:
                 cursor = ent.end
         words += [t.text for t in doc[cursor:]]
         return Doc(self.nlp.vocab, words=words)
+
+    def _partial(self, text: str, match: TemplateMatch, doc: Doc) -> Intent:
+        """A template says part of the text: its intent and slots, each slot extended where the trained model
+        reads it on into the words left over ("weather in wilkerson" + "california"), and slots the model
+        found there added, when the model agrees on the intent."""
+        slots = _slots(match.intent, match.slots)
+        model = self._intent(text, doc)
+        if model.name == match.intent:
+            for key, value in model.slots.items():
+                if key not in slots or f" {slots[key]} " in f" {value} ":
+                    slots[key] = value
+        return Intent(match.intent, slots, match.share, text)
 
     def _choose(self, text: str, matches: list[TemplateMatch], doc: Doc) -> Intent:
         """Several intents' templates say the text: the one the classifier prefers among them."""

@@ -16,18 +16,23 @@ on words, so a rewrite costs well under a millisecond whatever the log's size.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz
 
 from agent.feedback.rephrase import sound_key
-from agent.learn.mine import spoken
+from agent.feedback.signals import label
+from agent.log.reader import LoggedTurn, conversations
+from agent.nlu.jsgf import spoken
 from agent.turn import Rewrite
 
 PERSONAL, GLOBAL = "personal", "global"
 MIN_SHARE = 0.6
 """The candidate's share of the uses of every candidate that passes the similarity bar."""
+STARTUP_TURNS = 100_000
+"""The latest logged turns the agent learns habits from when it starts."""
 MAX_CANDIDATES = 200
 """Requests scored per rewrite (those sharing the query's rarest known word)."""
 
@@ -95,18 +100,28 @@ class OnlineRewriter:
     def __init__(self) -> None:
         self.personal: defaultdict[tuple[str, str], Layer] = defaultdict(Layer)
         self.everyone = Layer()
+        self.learning = True
+        """False freezes the layers (the A/B's test days): requests are still rewritten, nothing is learned."""
 
     def observe(self, user: str, device: str, text: str) -> None:
         """A request that worked."""
         utterance = spoken(text)
-        if utterance:
+        if utterance and self.learning:
             self.personal[user, device].add(utterance, user)
             self.everyone.add(utterance, user)
+
+    def learn(self, turns: Iterable[LoggedTurn]) -> None:
+        """Observe the logged turns that worked: succeeded as said, and the user did not reject them."""
+        for conversation in conversations(turns):
+            for turn, said in zip(conversation, label([t.view for t in conversation])):
+                view = turn.view
+                if view.outcome == "success" and turn.rule is None and not said.defect:
+                    self.observe(view.user, view.device, view.text)
 
     def forget(self, user: str, device: str, text: str) -> None:
         """A request observed as working was rejected by the next turn."""
         utterance = spoken(text)
-        if utterance in self.personal[user, device].uses:
+        if self.learning and utterance in self.personal[user, device].uses:
             self.personal[user, device].remove(utterance)
             self.everyone.remove(utterance)
 

@@ -15,8 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.learn.markov import RewriteRule
-from agent.learn.mine import PRECOMPUTED, spoken
+from agent.nlu.jsgf import spoken
 from agent.turn import Rewrite
 
 log = logging.getLogger(__name__)
@@ -24,12 +23,26 @@ FORMAT = 1
 """Version of the file format."""
 CHECK_EVERY_S = 1.0
 """How often the rewriter looks whether the file changed (one `stat`)."""
-RULE_PREFIX = PRECOMPUTED
+RULE_PREFIX = "precomputed:"
 """Rule identifiers in traces are `precomputed:<source utterance>`."""
 RETIRE_MIN_LOSSES = 3
 """A rewrite is retired once it has lost at least this many times ..."""
 RETIRE_LOSS_SHARE = 0.25
 """... and more than this share of the times it was applied."""
+
+
+@dataclass(frozen=True)
+class RewriteRule:
+    """A precomputed rewrite: say `target` when the user says `source`."""
+
+    source: str
+    target: str
+    probability: float
+    """Absorption probability of the session into `target` succeeding, starting from `source`."""
+    baseline: float
+    """Absorption probability into `source` itself succeeding (what happens without the rewrite)."""
+    support: float
+    """Weight of the turns that said `source`."""
 
 
 @dataclass

@@ -62,6 +62,16 @@ class VirtualClock:
         self._now = target
         await _settle()
 
+    async def jump(self, seconds: float) -> None:
+        """Move time forward at once: every sleeper due by then wakes once, at the new time. For long idle
+        stretches (a simulated day between requests), where `advance` would step through every tick."""
+        self._now += max(0.0, seconds)
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+        await _settle()
+
 
 async def _settle(rounds: int = 5) -> None:
     """Give woken tasks a few loop iterations to do their work (publish, react)."""

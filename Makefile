@@ -33,6 +33,8 @@ test: setup
 bench: setup
 	$(VENV)/bin/ambient bench
 	$(VENV)/bin/ambient bench --audio
+	$(VENV)/bin/ambient bench --learn
+	$(VENV)/bin/ambient ab
 
 clean:
 	rm -rf $(VENV) .cache out ambient.db

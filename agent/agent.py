@@ -126,9 +126,9 @@ class Agent:
             self.rewriter.score(last.rewrite, won=not rejects(last, ctx.trace))
         said = view_of(ctx.trace)
         if last is not None and not last.rewrite and rejects(last, ctx.trace) and (before := view_of(last)):
-            self.online.forget(last.user, last.device, before.text)
+            self.online.forget(last.user, last.device, before.text, before.started_at)
         if said is not None and ctx.trace.outcome == "success" and not ctx.trace.rewrite:
-            self.online.observe(said.user, said.device, said.text)
+            self.online.observe(said.user, said.device, said.text, said.started_at)
         ctx.dialogue.end(ctx.trace, ctx.trace.started_at)
         self.log_turn(ctx.trace)
 
@@ -144,13 +144,11 @@ class Agent:
 
     def _learn_habits(self) -> None:
         """The online rewriter starts from the latest logged turns; a log it cannot read only costs habits."""
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from agent.log.reader import read_turns
+        from agent.log.reader import LogUnreadable, read_turns
 
         try:
             self.online.learn(read_turns(self.config.db, recent=STARTUP_TURNS))
-        except SQLAlchemyError as exc:
+        except LogUnreadable as exc:
             log.warning("could not read past turns for the online rewriter: %s", exc)
 
     def _load_nlu(self) -> NluModel:

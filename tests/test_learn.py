@@ -217,3 +217,11 @@ async def test_the_agent_learns_a_users_habit_and_completes_their_short_request(
     assert "california" in short.response.lower()
     other = await agent.handle_text("hey home what's the weather in wilkerson", user="bob", device="kitchen_speaker")
     assert other.rewrite is None  # one user's habit is not everyone's
+
+
+def test_learning_from_a_log_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
+    done = CliRunner().invoke(app, ["learn", "--db", f"sqlite:///{tmp_path / 'none' / 'turns.db'}",
+                                    "--out", str(tmp_path / "rewrites.json")])
+    assert done.exit_code == 2
+    assert "cannot read the turn log" in done.output and "unable to open database file" in done.output
+    assert not (tmp_path / "rewrites.json").exists()

@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 from agent.rewrite.online import OnlineRewriter
 
+MORNING = time.mktime((2026, 3, 2, 8, 0, 0, 0, 0, -1))
+EVENING = time.mktime((2026, 3, 2, 20, 0, 0, 0, 0, -1))
 CALIFORNIA = "what's the weather in wilkerson california"
 WASHINGTON = "what's the weather in wilkerson washington"
 
 
-def ctx(user: str, device: str = "kitchen_speaker") -> SimpleNamespace:
-    """The parts of a turn context the rewriter reads (who speaks, to which satellite)."""
-    return SimpleNamespace(user=user, trace=SimpleNamespace(device=device))
+def ctx(user: str, device: str = "kitchen_speaker", at: float = MORNING) -> SimpleNamespace:
+    """The parts of a turn context the rewriter reads (who speaks, to which satellite, when)."""
+    return SimpleNamespace(user=user, trace=SimpleNamespace(device=device, started_at=at))
 
 
 def town() -> OnlineRewriter:
     rewriter = OnlineRewriter()
     for _ in range(4):
-        rewriter.observe("ann", "kitchen_speaker", CALIFORNIA)
+        rewriter.observe("ann", "kitchen_speaker", CALIFORNIA, MORNING)
     for user in ("bob", "cat", "dan", "eve"):
         for _ in range(3):
-            rewriter.observe(user, "kitchen_speaker", WASHINGTON)
+            rewriter.observe(user, "kitchen_speaker", WASHINGTON, MORNING)
     for _ in range(5):
-        rewriter.observe("ann", "kitchen_speaker", "turn on the kitchen light")
+        rewriter.observe("ann", "kitchen_speaker", "turn on the kitchen light", MORNING)
     for _ in range(20):
-        rewriter.observe("bob", "kitchen_speaker", "play jazz in the kitchen")
+        rewriter.observe("bob", "kitchen_speaker", "play jazz in the kitchen", MORNING)
     return rewriter
 
 
@@ -54,6 +57,17 @@ def test_working_requests_and_other_peoples_private_habits_are_left_alone() -> N
 def test_a_rejected_request_is_forgotten() -> None:
     rewriter = OnlineRewriter()
     for _ in range(3):
-        rewriter.observe("ann", "kitchen_speaker", "turn on the big light")
-    rewriter.forget("ann", "kitchen_speaker", "turn on the big light")
+        rewriter.observe("ann", "kitchen_speaker", "turn on the big light", MORNING)
+    rewriter.forget("ann", "kitchen_speaker", "turn on the big light", MORNING)
     assert rewriter.rewrite("turn on the big lights", ctx("ann")) is None  # two uses are not a habit yet
+
+
+def test_the_time_of_day_decides_between_two_habits() -> None:
+    rewriter = OnlineRewriter()
+    for _ in range(4):
+        rewriter.observe("ann", "hall_speaker", "turn on the light in the kitchen", MORNING)
+        rewriter.observe("ann", "hall_speaker", "turn on the light in the bedroom", EVENING)
+    assert rewriter.rewrite("turn on the light", ctx("ann", "hall_speaker", MORNING)).text == (
+        "turn on the light in the kitchen")
+    assert rewriter.rewrite("turn on the light", ctx("ann", "hall_speaker", EVENING)).text == (
+        "turn on the light in the bedroom")

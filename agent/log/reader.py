@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from agent.feedback.rephrase import TurnView
 from agent.log.schema import Turn
@@ -51,8 +52,19 @@ class LoggedTurn:
     """The rewrite rule that changed it."""
 
 
+class LogUnreadable(ValueError):
+    """The turn log cannot be read (no such database, no turns table, no connection)."""
+
+
 def read_turns(url: str, recent: int | None = None) -> Iterator[LoggedTurn]:
     """Every logged turn with a transcript (or the `recent` latest), user by user, in time order."""
+    try:
+        yield from _read_turns(url, recent)
+    except SQLAlchemyError as exc:
+        raise LogUnreadable(f"cannot read the turn log at {url}: {getattr(exc, 'orig', None) or exc}") from exc
+
+
+def _read_turns(url: str, recent: int | None) -> Iterator[LoggedTurn]:
     engine = create_engine(url)
     try:
         with engine.connect() as db:

@@ -9,12 +9,15 @@ Two layers of retrieval over requests that worked, ranked by how alike they soun
 
 A request is only rewritten if it never worked as said in that layer (a working request is never
 rewritten), the candidate contains all its words or sounds like it (Metaphone keys), and the
-candidate dominates the alternatives (`MIN_SHARE` of their uses). Candidates come from an inverted index
+candidate dominates the alternatives (`MIN_SHARE` of their uses). Context weighs the uses: the satellite
+chooses the personal layer, and a use at the same time of day (night, morning, afternoon, evening) counts
+double, so "turn on the light" can mean the kitchen's in the morning and the bedroom's at night. Candidates come from an inverted index
 on words, so a rewrite costs well under a millisecond whatever the log's size.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,23 +53,33 @@ class LayerBar:
 BARS = {PERSONAL: LayerBar(3, 1, 85.0), GLOBAL: LayerBar(10, 3, 90.0)}
 
 
+def part_of_day(at: float) -> int:
+    """0 night, 1 morning, 2 afternoon, 3 evening (local time)."""
+    return time.localtime(at).tm_hour // 6
+
+
 class Layer:
-    """Successful requests, with how often and by how many users, and an inverted index on their words."""
+    """Successful requests, with how often, when and by how many users, and an inverted index on their words."""
 
     def __init__(self) -> None:
         self.uses: Counter[str] = Counter()
+        self.uses_at: Counter[tuple[str, int]] = Counter()
+        """(utterance, part of day) -> uses."""
         self.users: defaultdict[str, set[str]] = defaultdict(set)
         self.index: defaultdict[str, set[str]] = defaultdict(set)
 
-    def add(self, utterance: str, user: str) -> None:
+    def add(self, utterance: str, user: str, part: int) -> None:
         if utterance not in self.uses:
             for word in set(utterance.split()):
                 self.index[word].add(utterance)
         self.uses[utterance] += 1
+        self.uses_at[utterance, part] += 1
         self.users[utterance].add(user)
 
-    def remove(self, utterance: str) -> None:
+    def remove(self, utterance: str, part: int) -> None:
         """Take back one use (the user rejected the answer after all)."""
+        if self.uses_at[utterance, part] > 0:
+            self.uses_at[utterance, part] -= 1
         if self.uses[utterance] <= 1:
             self.uses.pop(utterance, None)
             for word in set(utterance.split()):
@@ -74,8 +87,9 @@ class Layer:
         else:
             self.uses[utterance] -= 1
 
-    def best(self, query: str, bar: LayerBar) -> tuple[str, float] | None:
-        """The dominant habit that says `query` more completely or more rightly, with its share of uses."""
+    def best(self, query: str, bar: LayerBar, part: int) -> tuple[str, float] | None:
+        """The dominant habit that says `query` more completely or more rightly, with its share of the
+        (time-weighted) uses."""
         if self.uses[query] > 0:
             return None
         known = [w for w in set(query.split()) if w in self.index]
@@ -87,8 +101,9 @@ class Layer:
         passing = [u for u in pool if words <= set(u.split()) or fuzz.ratio(said, sound_key(u)) >= bar.min_similarity]
         if not passing:
             return None
-        top = max(passing, key=lambda u: self.uses[u])
-        share = self.uses[top] / sum(self.uses[u] for u in passing)
+        weight = {u: self.uses[u] + self.uses_at[u, part] for u in passing}
+        top = max(passing, key=weight.__getitem__)
+        share = weight[top] / sum(weight.values())
         if self.uses[top] < bar.min_uses or len(self.users[top]) < bar.min_users or share < MIN_SHARE:
             return None
         return top, share
@@ -103,12 +118,12 @@ class OnlineRewriter:
         self.learning = True
         """False freezes the layers (the A/B's test days): requests are still rewritten, nothing is learned."""
 
-    def observe(self, user: str, device: str, text: str) -> None:
-        """A request that worked."""
+    def observe(self, user: str, device: str, text: str, at: float) -> None:
+        """A request that worked, said at epoch seconds `at`."""
         utterance = spoken(text)
         if utterance and self.learning:
-            self.personal[user, device].add(utterance, user)
-            self.everyone.add(utterance, user)
+            self.personal[user, device].add(utterance, user, part_of_day(at))
+            self.everyone.add(utterance, user, part_of_day(at))
 
     def learn(self, turns: Iterable[LoggedTurn]) -> None:
         """Observe the logged turns that worked: succeeded as said, and the user did not reject them."""
@@ -116,22 +131,23 @@ class OnlineRewriter:
             for turn, said in zip(conversation, label([t.view for t in conversation])):
                 view = turn.view
                 if view.outcome == "success" and turn.rule is None and not said.defect:
-                    self.observe(view.user, view.device, view.text)
+                    self.observe(view.user, view.device, view.text, view.started_at)
 
-    def forget(self, user: str, device: str, text: str) -> None:
-        """A request observed as working was rejected by the next turn."""
+    def forget(self, user: str, device: str, text: str, at: float) -> None:
+        """A request observed as working (said at `at`) was rejected by the next turn."""
         utterance = spoken(text)
         if self.learning and utterance in self.personal[user, device].uses:
-            self.personal[user, device].remove(utterance)
-            self.everyone.remove(utterance)
+            self.personal[user, device].remove(utterance, part_of_day(at))
+            self.everyone.remove(utterance, part_of_day(at))
 
     def rewrite(self, text: str, ctx: Any = None) -> Rewrite | None:
         query = spoken(text)
         if not query or ctx is None:
             return None
         mine = self.personal.get((ctx.user, ctx.trace.device))
-        for layer, found in ((PERSONAL, mine.best(query, BARS[PERSONAL]) if mine else None),
-                             (GLOBAL, self.everyone.best(query, BARS[GLOBAL]))):
+        part = part_of_day(ctx.trace.started_at)
+        for layer, found in ((PERSONAL, mine.best(query, BARS[PERSONAL], part) if mine else None),
+                             (GLOBAL, self.everyone.best(query, BARS[GLOBAL], part))):
             if found is not None:
                 target, share = found
                 return Rewrite(target, text, f"online:{layer}", round(share, 4))

@@ -303,19 +303,10 @@ def learn(
     """Mine the turn log's rephrases into precomputed rewrites (an absorbing Markov chain across users)."""
     import time
 
-    from agent.learn.mine import mine
-    from agent.log.reader import read_turns
-    from agent.rewrite.table import RewriteTable, load_table, retirements, save_table
+    from agent.learn.mine import relearn
 
     began = time.perf_counter()
-    before = _or_fail(lambda: load_table(out, missing_ok=True))
-    mined = _or_fail(lambda: mine(read_turns(db), min_support, min_probability))
-    retired = {s: why for s, why in retirements(mined.record).items() if s not in before.disabled}
-    disabled = before.disabled | retired
-    learned = {rule.source for rule in mined.rules}
-    kept = [rule for rule in before.rules if rule.source in disabled and rule.source not in learned]
-    table = RewriteTable(mined.rules + kept, disabled)  # rules out of service stay listed, with why
-    _or_fail(lambda: save_table(out, table))
+    table, retired = _or_fail(lambda: relearn(db, out, min_support, min_probability))
     console.print(f"{len(table.active())} rewrites in service ({len(table.disabled)} out of service, "
                   f"{len(retired)} newly retired) in {time.perf_counter() - began:.1f} s -> {out}")
     for source, why in retired.items():

@@ -24,12 +24,10 @@ from agent.broker import embedded_broker, parse_broker_url
 from agent.clock import VirtualClock
 from agent.config import AgentConfig
 from agent.home import Home, load_home
-from agent.learn.mine import mine
-from agent.log.reader import read_turns
+from agent.learn.mine import relearn
 from agent.nlu.model import NluModel
 from agent.resolve import ResolveContext, resolve
 from agent.result.safety import opens_something
-from agent.rewrite.table import RewriteTable, load_table, retirements, save_table
 from agent.trace import Stage, TurnTrace
 from agent.turn import Intent, Resolution
 from devices.fleet import running as running_fleet
@@ -155,13 +153,7 @@ async def _learn(agent: Agent) -> None:
     """End of a training day: `ambient learn` on the log so far; the agent picks the table up."""
     assert agent.turn_log is not None and agent.config.db is not None
     agent.turn_log.flush(30)
-    path = agent.config.rewrites
-    before = load_table(path, missing_ok=True)
-    mined = mine(read_turns(agent.config.db))
-    disabled = before.disabled | retirements(mined.record)
-    learned = {rule.source for rule in mined.rules}
-    save_table(path, RewriteTable(mined.rules + [r for r in before.rules if r.source in disabled
-                                                 and r.source not in learned], disabled))
+    relearn(agent.config.db, agent.config.rewrites)
     agent.rewriter.reload()
 
 

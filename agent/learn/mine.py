@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from agent.feedback.signals import label
 from agent.learn.markov import Chain
-from agent.log.reader import LoggedTurn, conversations
+from agent.log.reader import LoggedTurn, conversations, read_turns
 from agent.nlu.jsgf import spoken
 from agent.rewrite.table import RULE_PREFIX as PRECOMPUTED
-from agent.rewrite.table import RewriteRule
+from agent.rewrite.table import RewriteRule, RewriteTable, load_table, retirements, save_table
 
 REWRITTEN_WEIGHT = 0.25
 """Weight of a rewritten turn's success: evidence the learner produced itself."""
@@ -57,3 +58,18 @@ def mine(turns: Iterable[LoggedTurn], min_support: float = 3.0, min_probability:
     for conversation in conversations(turns):
         fill(chain, conversation, record)
     return Mined(chain.solve(min_support, min_probability), record)
+
+
+def relearn(url: str, path: Path, min_support: float = 3.0, min_probability: float = 0.6
+            ) -> tuple[RewriteTable, dict[str, str]]:
+    """`ambient learn`: mine the log into a new table at `path`, retiring rewrites that lost and keeping out
+    the ones people disabled (listed, with why); returns the table and the newly retired (source -> why)."""
+    before = load_table(path, missing_ok=True)
+    mined = mine(read_turns(url), min_support, min_probability)
+    retired = {s: why for s, why in retirements(mined.record).items() if s not in before.disabled}
+    disabled = before.disabled | retired
+    learned = {rule.source for rule in mined.rules}
+    kept = [rule for rule in before.rules if rule.source in disabled and rule.source not in learned]
+    table = RewriteTable(mined.rules + kept, disabled)
+    save_table(path, table)
+    return table, retired

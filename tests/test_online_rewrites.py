@@ -71,3 +71,12 @@ def test_the_time_of_day_decides_between_two_habits() -> None:
         "turn on the light in the kitchen")
     assert rewriter.rewrite("turn on the light", ctx("ann", "hall_speaker", EVENING)).text == (
         "turn on the light in the bedroom")
+
+
+def test_a_request_is_never_turned_into_its_opposite() -> None:
+    """A user who has only ever switched the lamp off asks to switch it on: that is not a mishearing."""
+    rewriter = OnlineRewriter()
+    for _ in range(5):
+        rewriter.observe("ann", "kitchen_speaker", "turn off the floor lamp", MORNING)
+    assert rewriter.rewrite("turn on the floor lamp", ctx("ann")) is None
+    assert rewriter.rewrite("turn off the flour lamp", ctx("ann")).text == "turn off the floor lamp"

@@ -8,8 +8,9 @@ Two layers of retrieval over requests that worked, ranked by how alike they soun
   (more uses, several users), so one household's habit never leaks into another's requests.
 
 A request is only rewritten if it never worked as said in that layer (a working request is never
-rewritten), the candidate contains all its words or sounds like it (Metaphone keys), and the
-candidate dominates the alternatives (`MIN_SHARE` of their uses). Context weighs the uses: the satellite
+rewritten), the candidate contains all its words, or sounds like it where the request has words that never
+worked for anyone ("chicken"; never "on" for "off": opposites are never swapped), and the candidate
+dominates the alternatives (`MIN_SHARE` of their uses). Context weighs the uses: the satellite
 chooses the personal layer, and a use at the same time of day (night, morning, afternoon, evening) counts
 double, so "turn on the light" can mean the kitchen's in the morning and the bedroom's at night. Candidates come from an inverted index
 on words, so a rewrite costs well under a millisecond whatever the log's size.
@@ -36,6 +37,10 @@ MIN_SHARE = 0.6
 """The candidate's share of the uses of every candidate that passes the similarity bar."""
 STARTUP_TURNS = 100_000
 """The latest logged turns the agent learns habits from when it starts."""
+OPPOSITES = frozenset(map(frozenset, (("on", "off"), ("up", "down"), ("open", "close"), ("lock", "unlock"),
+                                     ("start", "stop"), ("pause", "resume"), ("louder", "quieter"),
+                                     ("brighter", "dimmer"), ("warmer", "cooler"))))
+"""Words a rewrite must never trade for each other, however alike they sound."""
 MAX_CANDIDATES = 200
 """Requests scored per rewrite (those sharing the query's rarest known word)."""
 
@@ -87,9 +92,9 @@ class Layer:
         else:
             self.uses[utterance] -= 1
 
-    def best(self, query: str, bar: LayerBar, part: int) -> tuple[str, float] | None:
+    def best(self, query: str, bar: LayerBar, part: int, vocabulary: Layer) -> tuple[str, float] | None:
         """The dominant habit that says `query` more completely or more rightly, with its share of the
-        (time-weighted) uses."""
+        (time-weighted) uses; `vocabulary` says which words ever worked."""
         if self.uses[query] > 0:
             return None
         known = [w for w in set(query.split()) if w in self.index]
@@ -98,7 +103,10 @@ class Layer:
         rarest = min(known, key=lambda w: len(self.index[w]))
         pool = sorted(self.index[rarest], key=lambda u: -self.uses[u])[:MAX_CANDIDATES]
         words, said = set(query.split()), sound_key(query)
-        passing = [u for u in pool if words <= set(u.split()) or fuzz.ratio(said, sound_key(u)) >= bar.min_similarity]
+        unheard = {w for w in words if w not in vocabulary.index}
+        passing = [u for u in pool if words <= set(u.split()) or (
+            unheard and words - unheard <= set(u.split()) and not _opposed(words, set(u.split()))
+            and fuzz.ratio(said, sound_key(u)) >= bar.min_similarity)]
         if not passing:
             return None
         weight = {u: self.uses[u] + self.uses_at[u, part] for u in passing}
@@ -146,11 +154,16 @@ class OnlineRewriter:
             return None
         mine = self.personal.get((ctx.user, ctx.trace.device))
         part = part_of_day(ctx.trace.started_at)
-        for layer, found in ((PERSONAL, mine.best(query, BARS[PERSONAL], part) if mine else None),
-                             (GLOBAL, self.everyone.best(query, BARS[GLOBAL], part))):
+        for layer, found in ((PERSONAL, mine.best(query, BARS[PERSONAL], part, self.everyone) if mine else None),
+                             (GLOBAL, self.everyone.best(query, BARS[GLOBAL], part, self.everyone))):
             if found is not None:
                 target, share = found
                 return Rewrite(target, text, f"online:{layer}", round(share, 4))
             if layer == PERSONAL and mine is not None and mine.uses[query] > 0:
                 return None  # it works for this user as said
         return None
+
+
+def _opposed(said: set[str], candidate: set[str]) -> bool:
+    """Whether the candidate trades a word of the request for its opposite ("on" for "off")."""
+    return any(frozenset((a, b)) in OPPOSITES for a in said - candidate for b in candidate - said)

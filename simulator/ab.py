@@ -71,6 +71,7 @@ class ABFigures:
     rewrite_wins: int
     rewrite_losses: int
     win_loss: float
+    """Wins per loss; the wins themselves when nothing was lost."""
     unconfirmed_security_from_rewrites: int
     rewrite_p99_ms: float
 

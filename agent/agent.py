@@ -70,7 +70,8 @@ class Agent:
                              confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
             wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=TextAsr(),
-            rewrite=RewriteStage([self.rewriter, self.online] if self.config.learning else []), nlu=NluStage(nlu), resolve=ResolveStage(), result=result,
+            rewrite=RewriteStage([self.rewriter, self.online] if self.config.learning else []),
+            nlu=NluStage(nlu), resolve=ResolveStage(), result=result,
             tts=TtsStage(tts_engine, self.config.speech_dir if self.config.tts != "null" else None),
         )
         self.pipeline = Pipeline(stages, events=self.bus)
@@ -120,13 +121,15 @@ class Agent:
         """Close the trace, note whether it rephrases the satellite's last turn, remember it and log it."""
         ctx.trace.ended_at = self.clock.now()
         last = ctx.dialogue.last_turn
-        if last is not None and rephrases(last, ctx.trace):
-            ctx.trace.rephrase_of = last.turn_id
-        if last is not None and last.rewrite:
-            self.rewriter.score(last.rewrite, won=not rejects(last, ctx.trace))
+        if last is not None:
+            if rephrases(last, ctx.trace):
+                ctx.trace.rephrase_of = last.turn_id
+            rejected = rejects(last, ctx.trace)
+            if last.rewrite:
+                self.rewriter.score(last.rewrite, won=not rejected)
+            elif rejected and (before := view_of(last)):
+                self.online.forget(last.user, last.device, before.text, before.started_at)
         said = view_of(ctx.trace)
-        if last is not None and not last.rewrite and rejects(last, ctx.trace) and (before := view_of(last)):
-            self.online.forget(last.user, last.device, before.text, before.started_at)
         if said is not None and ctx.trace.outcome == "success" and not ctx.trace.rewrite:
             self.online.observe(said.user, said.device, said.text, said.started_at)
         ctx.dialogue.end(ctx.trace, ctx.trace.started_at)

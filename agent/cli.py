@@ -374,7 +374,7 @@ def rewrites_list(table: TableOpt = Path("rewrites.json")) -> None:
 @rewrites_app.command("show")
 def rewrites_show(source: str, table: TableOpt = Path("rewrites.json"), db: DbOpt = DEFAULT_DB) -> None:
     """One rewrite, and how the turns it rewrote went (from the turn log)."""
-    from agent.learn.mine import mine
+    from agent.learn.mine import applied
     from agent.log.reader import read_turns
     from agent.nlu.jsgf import spoken
     from agent.rewrite.table import load_table
@@ -383,7 +383,7 @@ def rewrites_show(source: str, table: TableOpt = Path("rewrites.json"), db: DbOp
     rule = next((r for r in found.rules if r.source == spoken(source)), None)
     if rule is None:
         _fail(ValueError(f"no rewrite for {source!r} in {table}"))
-    wins, losses = _or_fail(lambda: mine(read_turns(db), min_support=float("inf")).record).get(rule.source, (0, 0))
+    wins, losses = _or_fail(lambda: applied(read_turns(db))).get(rule.source, (0, 0))
     console.print(f"{escape(rule.source)} -> {escape(rule.target)}\n"
                   f"  succeeds with p {rule.probability:.2f} (as said {rule.baseline:.2f}), support {rule.support:g}\n"
                   f"  applied {wins + losses} times: {wins} won, {losses} lost\n"
@@ -397,11 +397,12 @@ def rewrites_disable(source: str, table: TableOpt = Path("rewrites.json")) -> No
     from agent.rewrite.table import load_table, save_table
 
     found = _or_fail(lambda: load_table(table))
-    if spoken(source) not in {r.source for r in found.rules}:
+    said = spoken(source)
+    if said not in {r.source for r in found.rules}:
         _fail(ValueError(f"no rewrite for {source!r} in {table}"))
-    found.disabled[spoken(source)] = "disabled by a person"
+    found.disabled[said] = "disabled by a person"
     _or_fail(lambda: save_table(table, found))
-    console.print(f"disabled: {escape(spoken(source))}")
+    console.print(f"disabled: {escape(said)}")
 
 
 @app.command()

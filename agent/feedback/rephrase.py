@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import jellyfish
 from rapidfuzz import fuzz
 
-from agent.nlu.jsgf import words_of
+from agent.nlu.jsgf import spoken
 
 WINDOW_S = 45.0
 """A later request is a rephrase only if it starts within this many seconds of the previous one's end."""
@@ -88,7 +88,7 @@ def features(previous: TurnView, current: TurnView) -> RephraseFeatures | None:
     if previous.user != current.user or previous.device != current.device or not 0 <= gap <= WINDOW_S:
         return None
     soon = 1.0 if gap <= SOON_S else 1.0 - (gap - SOON_S) / (WINDOW_S - SOON_S)
-    before, after = " ".join(words_of(previous.text)), " ".join(words_of(current.text))
+    before, after = spoken(previous.text), spoken(current.text)
     return RephraseFeatures(
         soon=soon,
         words=fuzz.token_set_ratio(before, after) / 100.0,

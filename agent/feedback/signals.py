@@ -60,11 +60,10 @@ def label(turns: Sequence[TurnView]) -> list[Feedback]:
     found = []
     for i, turn in enumerate(turns):
         after = turns[i + 1] if i + 1 < len(turns) else None
-        said_no = after is not None and after.intent in NEGATIVE_INTENTS and (
-            after.started_at - turn.ended_at <= NEGATIVE_WINDOW_S)
+        said_no = after is not None and _says_no(after.intent, after.started_at - turn.ended_at)
         found.append(Feedback(
             barge_in=turn.barged_in,
-            rephrased=after is not None and after.intent not in NEGATIVE_INTENTS and is_rephrase(turn, after),
+            rephrased=after is not None and _says_again(turn, after),
             negative=said_no and turn.intent not in NEGATIVE_INTENTS and turn.outcome != "confirm",
             fallback=turn.outcome in FALLBACK_OUTCOMES,
             error=turn.outcome == "error",
@@ -86,12 +85,20 @@ def view_of(trace: TurnTrace) -> TurnView | None:
 def rephrases(previous: TurnTrace, current: TurnTrace) -> bool:
     """Whether `current` says `previous` again (the live check behind `TurnTrace.rephrase_of`)."""
     before, after = view_of(previous), view_of(current)
-    return before is not None and after is not None and after.intent not in NEGATIVE_INTENTS and is_rephrase(
-        before, after)
+    return before is not None and after is not None and _says_again(before, after)
 
 
 def rejects(previous: TurnTrace, current: TurnTrace) -> bool:
     """Whether `current` shows `previous` went wrong: it was interrupted, said again, or answered with a no."""
-    return previous.barged_in or current.rephrase_of == previous.turn_id or (
-        current.intent in NEGATIVE_INTENTS and current.started_at - (previous.ended_at or previous.started_at)
-        <= NEGATIVE_WINDOW_S)
+    return previous.barged_in or current.rephrase_of == previous.turn_id or _says_no(
+        current.intent, current.started_at - (previous.ended_at or previous.started_at))
+
+
+def _says_again(turn: TurnView, after: TurnView) -> bool:
+    """`after` rephrases `turn` (a "no" is a negative, never a rephrase)."""
+    return after.intent not in NEGATIVE_INTENTS and is_rephrase(turn, after)
+
+
+def _says_no(intent: str | None, gap_s: float) -> bool:
+    """A negative intent soon enough after a turn to be about it."""
+    return intent in NEGATIVE_INTENTS and gap_s <= NEGATIVE_WINDOW_S

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.feedback.signals import label
+from agent.feedback.signals import Feedback, label
 from agent.learn.markov import Chain
 from agent.log.reader import LoggedTurn, conversations, read_turns
 from agent.nlu.jsgf import spoken
@@ -37,10 +37,8 @@ def fill(chain: Chain, conversation: list[LoggedTurn], record: dict[str, tuple[i
     feedback = label([t.view for t in conversation])
     for i, (turn, said) in enumerate(zip(conversation, feedback)):
         source = spoken(turn.view.text)
-        if turn.rule is not None and record is not None:
-            wins, losses = record.get(turn.rule.removeprefix(PRECOMPUTED), (0, 0))
-            lost = said.defect or said.declined or turn.view.failed
-            record[turn.rule.removeprefix(PRECOMPUTED)] = (wins + (not lost), losses + lost)
+        if record is not None:
+            _tally(record, turn, said)
         if said.rephrased:
             chain.rephrase(source, spoken(conversation[i + 1].view.text))
         elif said.defect or said.fallback or turn.view.failed:
@@ -49,6 +47,25 @@ def fill(chain: Chain, conversation: list[LoggedTurn], record: dict[str, tuple[i
             chain.succeed(source, spoken(turn.rewritten), REWRITTEN_WEIGHT)
         else:
             chain.succeed(source, source)
+
+
+def applied(turns: Iterable[LoggedTurn]) -> dict[str, tuple[int, int]]:
+    """How the rewrites already in service did: source -> (wins, losses), without building the chain."""
+    record: dict[str, tuple[int, int]] = {}
+    for conversation in conversations(turns):
+        for turn, said in zip(conversation, label([t.view for t in conversation])):
+            _tally(record, turn, said)
+    return record
+
+
+def _tally(record: dict[str, tuple[int, int]], turn: LoggedTurn, said: Feedback) -> None:
+    """Count a rewritten turn as a win or a loss of its rewrite."""
+    if turn.rule is None:
+        return
+    source = turn.rule.removeprefix(PRECOMPUTED)
+    wins, losses = record.get(source, (0, 0))
+    lost = said.defect or said.declined or turn.view.failed
+    record[source] = (wins + (not lost), losses + lost)
 
 
 def mine(turns: Iterable[LoggedTurn], min_support: float = 3.0, min_probability: float = 0.6) -> Mined:

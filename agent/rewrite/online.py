@@ -10,10 +10,10 @@ Two layers of retrieval over requests that worked, ranked by how alike they soun
 A request is only rewritten if it never worked as said in that layer (a working request is never
 rewritten), the candidate contains all its words, or sounds like it where the request has words that never
 worked for anyone ("chicken"; never "on" for "off": opposites are never swapped), and the candidate
-dominates the alternatives (`MIN_SHARE` of their uses). Context weighs the uses: the satellite
-chooses the personal layer, and a use at the same time of day (night, morning, afternoon, evening) counts
-double, so "turn on the light" can mean the kitchen's in the morning and the bedroom's at night. Candidates come from an inverted index
-on words, so a rewrite costs well under a millisecond whatever the log's size.
+dominates the alternatives (`MIN_SHARE` of their uses). Context weighs the uses: the satellite chooses the
+personal layer, and a use at the same time of day (night, morning, afternoon, evening) counts double, so
+"turn on the light" can mean the kitchen's in the morning and the bedroom's at night. Candidates come from
+an inverted index on words, so a rewrite costs well under a millisecond whatever the log's size.
 """
 
 from __future__ import annotations
@@ -97,16 +97,22 @@ class Layer:
         (time-weighted) uses; `vocabulary` says which words ever worked."""
         if self.uses[query] > 0:
             return None
-        known = [w for w in set(query.split()) if w in self.index]
+        words = set(query.split())
+        known = [w for w in words if w in self.index]
         if not known:
             return None
         rarest = min(known, key=lambda w: len(self.index[w]))
         pool = sorted(self.index[rarest], key=lambda u: -self.uses[u])[:MAX_CANDIDATES]
-        words, said = set(query.split()), sound_key(query)
-        unheard = {w for w in words if w not in vocabulary.index}
-        passing = [u for u in pool if words <= set(u.split()) or (
-            unheard and words - unheard <= set(u.split()) and not _opposed(words, set(u.split()))
-            and fuzz.ratio(said, sound_key(u)) >= bar.min_similarity)]
+        said, unheard = sound_key(query), {w for w in words if w not in vocabulary.index}
+
+        def fits(candidate: str) -> bool:
+            theirs = set(candidate.split())
+            if words <= theirs:  # says it more completely
+                return True
+            return (bool(unheard) and words - unheard <= theirs and not _opposed(words, theirs)
+                    and fuzz.ratio(said, sound_key(candidate)) >= bar.min_similarity)  # says it more rightly
+
+        passing = [u for u in pool if fits(u)]
         if not passing:
             return None
         weight = {u: self.uses[u] + self.uses_at[u, part] for u in passing}
@@ -154,13 +160,12 @@ class OnlineRewriter:
             return None
         mine = self.personal.get((ctx.user, ctx.trace.device))
         part = part_of_day(ctx.trace.started_at)
+        # the global layer holds every personal use, so a request that works for this user passes both by
         for layer, found in ((PERSONAL, mine.best(query, BARS[PERSONAL], part, self.everyone) if mine else None),
                              (GLOBAL, self.everyone.best(query, BARS[GLOBAL], part, self.everyone))):
             if found is not None:
                 target, share = found
                 return Rewrite(target, text, f"online:{layer}", round(share, 4))
-            if layer == PERSONAL and mine is not None and mine.uses[query] > 0:
-                return None  # it works for this user as said
         return None
 
 

@@ -117,10 +117,10 @@ class PrecomputedRewriter:
             return
         wins, losses = self.record.get(source, (0, 0))
         self.record[source] = (wins + won, losses + (not won))
-        if source in retirements({source: self.record[source]}):
+        why = retirements({source: self.record[source]}).get(source)
+        if why is not None:
             rule = self.rules.pop(source)
-            log.warning("retired the rewrite %r -> %r: %s", source, rule.target,
-                        retirements({source: self.record[source]})[source])
+            log.warning("retired the rewrite %r -> %r: %s", source, rule.target, why)
 
     def reload(self) -> None:
         """Load the table if the file changed since last time; keep the old one if the new one is unreadable."""

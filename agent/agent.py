@@ -131,7 +131,8 @@ class Agent:
                 self.online.forget(last.user, last.device, before.text, before.started_at)
         said = view_of(ctx.trace)
         if said is not None and ctx.trace.outcome == "success" and not ctx.trace.rewrite:
-            self.online.observe(said.user, said.device, said.text, said.started_at)
+            self.online.observe(said.user, said.device, said.text, said.started_at,
+                                (ctx.trace.intent, tuple(ctx.trace.devices)))
         ctx.dialogue.end(ctx.trace, ctx.trace.started_at)
         self.log_turn(ctx.trace)
 

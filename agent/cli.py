@@ -456,7 +456,7 @@ async def _record_phrases(texts: list[str], folder: Path, mic: str | None, patie
     folder.mkdir(parents=True, exist_ok=True)
     console.print(f"Read each phrase aloud when it appears ({len(texts)} phrases).")
     done, silent = 0, 0
-    console.print(f"[bold]{done + 1}/{len(texts)}[/bold]  {texts[done]}")
+    console.print(f"[bold]{done + 1}/{len(texts)}[/bold]  {texts[done]}", soft_wrap=True)
     async for pcm in utterances(MicSource(mic)):
         if pcm is None:
             silent += 1
@@ -470,7 +470,7 @@ async def _record_phrases(texts: list[str], folder: Path, mic: str | None, patie
         done, silent = done + 1, 0
         if done == len(texts):
             return
-        console.print(f"[bold]{done + 1}/{len(texts)}[/bold]  {texts[done]}")
+        console.print(f"[bold]{done + 1}/{len(texts)}[/bold]  {texts[done]}", soft_wrap=True)
 
 
 @app.command()

@@ -1,8 +1,10 @@
-"""The self-learning A/B: the same seeded traffic through two agents, learning off and on, judged on later days.
+"""The self-learning A/B: the same seeded traffic through two fleets, learning off and on, judged on later days.
 
-Both arms hear exactly the same requests (drawn, mishearings included, before either runs); only what follows
-a failure differs. During the training days the "on" arm learns as in production (online layers from every
-turn, `ambient learn` at the end of each day); on the test days it learns nothing more. A request is right
+Each household is a home with its own broker, devices and agent; a fleet's agents share one turn log and one
+rewrite table. Both arms hear exactly the same requests (drawn, mishearings included, before either runs);
+only what follows a failure differs. During the training days the "on" arm learns as in production (each
+home's online layers from its turns, `ambient learn` over the whole fleet's log at the end of each day); on
+the test days it learns nothing more. A request is right
 when the agent did what the user meant: the intent and devices that the user's words, put in the home's
 terms, resolve to (a security action that asks first counts as right: the user says yes).
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import random
 import tempfile
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +65,7 @@ class Outcome:
 @dataclass(frozen=True)
 class ABFigures:
     users: int
+    households: int
     train_days: int
     test_days: int
     test_requests: int
@@ -91,32 +95,39 @@ def traffic(population: Population, days: int, seed: int) -> list[Request]:
 
 async def run_arm(population: Population, requests: list[Request], train_days: int, learning: bool, nlu: NluModel,
                   workdir: Path) -> tuple[list[Outcome], list[float]]:
-    """Play the traffic through one agent; the first try's outcome of each request, and rewrite-stage ms."""
+    """Play the traffic through one fleet (an agent per household); the first try's outcome of each request, and
+    rewrite-stage ms."""
     home = load_home(population.home)
     clock = VirtualClock(START)
     outcomes, rewrite_ms = [], []
-    async with embedded_broker() as url, running_fleet(home, parse_broker_url(url), clock, None):
-        config = AgentConfig(home=population.home, broker=url, db=f"sqlite:///{workdir / 'turns.db'}",
-                             require_wake=False, rewrites=workdir / "rewrites.json", learning=learning)
-        async with Agent(config, clock=clock, nlu=nlu) as agent:
-            expected: dict[tuple[str, str], Resolution] = {}
-            day = 0
-            for request in requests:
-                if request.day != day:
-                    if learning and day < train_days:
-                        await _learn(agent)
-                    day = request.day
+    async with AsyncExitStack() as stack:
+        agents = []
+        for _ in range(population.households):
+            url = await stack.enter_async_context(embedded_broker())
+            await stack.enter_async_context(running_fleet(home, parse_broker_url(url), clock, None))
+            config = AgentConfig(home=population.home, broker=url, db=f"sqlite:///{workdir / 'turns.db'}",
+                                 require_wake=False, rewrites=workdir / "rewrites.json", learning=learning)
+            agents.append(await stack.enter_async_context(Agent(config, clock=clock, nlu=nlu)))
+        expected: dict[tuple[str, str], Resolution] = {}
+        day = 0
+        for request in requests:
+            if request.day != day:
+                if learning and day < train_days:
+                    await _learn(agents)
+                day = request.day
+                for agent in agents:
                     agent.online.learning = day < train_days
-                await clock.jump(max(0.0, request.at - clock.now()))
-                user = request.user
-                want = expected.get((user.id, request.habit)) or expected.setdefault(
-                    (user.id, request.habit), _meant(nlu, home, user, request.habit))
-                trace = await agent.handle_text(request.said, user=user.id, device=user.kind.device)
-                right = _right(trace, want)
-                outcomes.append(Outcome(right, trace.rewrite is not None, _unconfirmed(trace, home)))
-                rewrite_ms.append(trace.latency_ms(Stage.REWRITE) or 0.0)
-                if not right:
-                    await _react(agent, clock, request, trace)
+            await clock.jump(max(0.0, request.at - clock.now()))
+            user = request.user
+            agent = agents[user.household]
+            want = expected.get((user.id, request.habit)) or expected.setdefault(
+                (user.id, request.habit), _meant(nlu, home, user, request.habit))
+            trace = await agent.handle_text(request.said, user=user.id, device=user.kind.device)
+            right = _right(trace, want)
+            outcomes.append(Outcome(right, trace.rewrite is not None, _unconfirmed(trace, home)))
+            rewrite_ms.append(trace.latency_ms(Stage.REWRITE) or 0.0)
+            if not right:
+                await _react(agent, clock, request, trace)
     return outcomes, rewrite_ms
 
 
@@ -150,12 +161,16 @@ async def _react(agent: Agent, clock: VirtualClock, request: Request, trace: Tur
         await agent.handle_text(request.user.meant(request.habit), user=request.user.id, device=kind.device)
 
 
-async def _learn(agent: Agent) -> None:
-    """End of a training day: `ambient learn` on the log so far; the agent picks the table up."""
-    assert agent.turn_log is not None and agent.config.db is not None
-    agent.turn_log.flush(30)
-    relearn(agent.config.db, agent.config.rewrites)
-    agent.rewriter.reload()
+async def _learn(agents: list[Agent]) -> None:
+    """End of a training day: `ambient learn` on the fleet's log so far; every agent picks the table up."""
+    for agent in agents:
+        assert agent.turn_log is not None
+        agent.turn_log.flush(30)
+    config = agents[0].config
+    assert config.db is not None
+    relearn(config.db, config.rewrites)
+    for agent in agents:
+        agent.rewriter.reload()
 
 
 async def run(population: Population, train_days: int = 7, test_days: int = 3, seed: int = 0,
@@ -172,7 +187,7 @@ async def run(population: Population, train_days: int = 7, test_days: int = 3, s
     wins = sum(on[i].rewritten and on[i].right and not off[i].right for i in test)
     losses = sum(on[i].rewritten and not on[i].right and off[i].right for i in test)
     return ABFigures(
-        users=len(population.users), train_days=train_days, test_days=test_days, test_requests=len(test),
+        users=len(population.users), households=population.households, train_days=train_days, test_days=test_days, test_requests=len(test),
         defect_rate_off=round(defect_off, 4), defect_rate_on=round(defect_on, 4),
         relative_reduction=round((defect_off - defect_on) / defect_off, 4) if defect_off else 0.0,
         rewrite_wins=wins, rewrite_losses=losses, win_loss=round(wins / losses, 2) if losses else float(wins),

@@ -1,7 +1,8 @@
-"""A simulated population, as data: who lives in the home, what they habitually ask, and how they get it wrong.
+"""A simulated population, as data: who lives in which home, what they habitually ask, and how they get it wrong.
 
-A population file names the home and lists archetypes; each archetype becomes `count` users (seeded), who
-share its habits and error sources:
+A population file names the home plan, how many `households` live in homes built to it (each its own devices
+and agent, one shared log, like a fleet), and lists archetypes; each archetype becomes `count` users, dealt
+out to the households in turn, who share its habits and error sources:
 
 - `habits`: requests as this kind of user says them ("turn on the big light");
 - `fixes`: their words -> the home's words, what they say when they rephrase after a failure
@@ -49,6 +50,8 @@ class PopulationFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     home: Path
     """The home file, relative to the population file."""
+    households: int = Field(1, ge=1)
+    """Homes built to that plan; users are spread over them."""
     archetypes: list[Archetype] = Field(min_length=1)
 
 
@@ -58,6 +61,7 @@ class SimUser:
 
     id: str
     kind: Archetype
+    household: int = 0
 
     def say(self, habit: str, rng: random.Random) -> str:
         """The habit as it reaches the agent: the recognizer mishears some words."""
@@ -77,6 +81,7 @@ class SimUser:
 @dataclass(frozen=True)
 class Population:
     home: Path
+    households: int
     users: list[SimUser]
 
 
@@ -84,5 +89,6 @@ def load_population(path: Path | str) -> Population:
     """Read and validate a population file (errors name the file, line and field)."""
     path = Path(path)
     spec = load_model(path, PopulationFile)
-    users = [SimUser(f"{kind.name.replace(' ', '-')}-{i}", kind) for kind in spec.archetypes for i in range(kind.count)]
-    return Population((path.parent / spec.home).resolve(), users)
+    users = [SimUser(f"{kind.name.replace(' ', '-')}-{i}", kind, i % spec.households)
+             for kind in spec.archetypes for i in range(kind.count)]
+    return Population((path.parent / spec.home).resolve(), spec.households, users)

@@ -59,26 +59,32 @@ ENROLL_PROMPTS = 25
 
 def read_aloud(home: Home, speakers: Sequence[Sequence[Voice]]) -> list[Recording]:
     """Each speaker reads their own enrollment prompts, one voice per prompt, with a little silence around."""
-    from agent.asr.enroll import Recording, prompts
+    from agent.asr.enroll import Recording
 
     return [Recording(text, np.concatenate([silence(0.2), synthesize(text, voice), silence(0.3)]).tobytes())
-            for n, voices in enumerate(speakers)
-            for text, voice in zip(prompts(home, len(voices), seed=1000 + n), voices)]
+            for texts, voices in zip(_prompts_for(home, speakers), speakers)
+            for text, voice in zip(texts, voices)]
+
+
+def _prompts_for(home: Home, speakers: Sequence[Sequence[Voice]]) -> list[list[str]]:
+    from agent.asr.enroll import prompts
+
+    return [prompts(home, len(voices), seed=1000 + n) for n, voices in enumerate(speakers)]
 
 
 def enrolled_model(home: Home, users: Iterable[str], options: AudioOptions) -> Path:
     """The acoustic model enrolled on `users` reading prompts in their simulated voices, from the cache when the
-    same home and voices were enrolled before."""
+    same prompts were read in the same voices before."""
     from agent.asr.enroll import RECIPE_VERSION, enroll
 
     speakers = sorted(set(users))
-    voices = {u: [voice_for(u, i, options.voices, options.speeds) for i in range(ENROLL_PROMPTS)] for u in speakers}
-    digest = hashlib.sha256(json.dumps([home.model_dump(mode="json"), {u: [(v.name, v.speed) for v in vs]
-                                        for u, vs in voices.items()}, ENROLL_PROMPTS, RECIPE_VERSION]).encode())
+    voices = [[voice_for(u, i, options.voices, options.speeds) for i in range(ENROLL_PROMPTS)] for u in speakers]
+    read = [list(zip(texts, [(v.name, v.speed) for v in vs])) for texts, vs in zip(_prompts_for(home, voices), voices)]
+    digest = hashlib.sha256(json.dumps([read, RECIPE_VERSION]).encode())
     target = cache_root("acoustic") / digest.hexdigest()[:16]
     if (target / "enrollment.json").is_file():
         return target
-    recordings = read_aloud(home, [voices[user] for user in speakers])
+    recordings = read_aloud(home, voices)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         enroll(recordings, Path(tmp) / "model")

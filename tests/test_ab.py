@@ -15,6 +15,7 @@ from simulator.population import load_population
 
 SMALL = """
 home: {home}
+households: 3
 archetypes:
   - name: big light
     count: 4
@@ -40,6 +41,8 @@ def test_a_population_file_becomes_users_who_mishear_and_rephrase(tmp_path: Path
     path.write_text(SMALL.format(home=DEMO))
     population = load_population(path)
     assert len(population.users) == 15 and population.home == DEMO
+    assert sorted({u.household for u in population.users}) == [0, 1, 2]  # every kind of user in every home
+    assert {u.household for u in population.users if u.kind.name == "barn"} == {0, 1, 2}
     kitchen = next(u for u in population.users if u.kind.name == "misheard kitchen")
     heard = {kitchen.say("turn on the kitchen light", random.Random(seed)) for seed in range(20)}
     assert heard == {"turn on the kitchen light", "turn on the chicken light"}

@@ -19,9 +19,10 @@ from agent.feedback.rephrase import TurnView
 from agent.home import load_home
 from agent.learn.markov import Chain
 from agent.learn.mine import REWRITTEN_WEIGHT, fill
-from agent.log.reader import LoggedTurn
+from agent.log.reader import LoggedTurn, read_turns
 from agent.nlu.model import NluModel
 from agent.trace import Stage
+from agent.rewrite.online import OnlineRewriter
 from agent.rewrite.table import RULE_PREFIX, PrecomputedRewriter, RewriteRule, RewriteTable, load_table, save_table
 from devices.fleet import DeviceFleet, running
 
@@ -217,6 +218,28 @@ async def test_the_agent_learns_a_users_habit_and_completes_their_short_request(
     assert "california" in short.response.lower()
     other = await agent.handle_text("hey home what's the weather in wilkerson", user="bob", device="kitchen_speaker")
     assert other.rewrite is None  # one user's habit is not everyone's
+
+
+async def test_a_bare_device_name_switches_it_the_way_the_users_habit_would_in_its_present_state(
+    home_world: tuple[Agent, DeviceFleet]
+) -> None:
+    """ann switches the kitchen light on and off in full sentences; "kitchen light" alone then toggles it."""
+    agent, fleet = home_world
+    for _ in range(3):
+        for word in ("on", "off"):
+            done = await agent.handle_text(f"hey home turn {word} the kitchen light", user="ann", device="kitchen_speaker")
+            assert done.outcome == "success" and fleet["kitchen_light"].state["state"] == word
+    toggled = await agent.handle_text("hey home kitchen light", user="ann", device="kitchen_speaker")
+    assert toggled.record(Stage.REWRITE).output["text"] == "turn on the kitchen light"
+    assert fleet["kitchen_light"].state["state"] == "on"
+    toggled = await agent.handle_text("hey home kitchen light", user="ann", device="kitchen_speaker")
+    assert toggled.record(Stage.REWRITE).output["text"] == "turn off the kitchen light"
+    assert fleet["kitchen_light"].state["state"] == "off"
+    agent.turn_log.flush(5)
+    restarted = OnlineRewriter()  # what an agent learns from the log when it starts
+    restarted.learn(read_turns(agent.config.db))
+    found = restarted.rewrite("kitchen light", agent.new_turn("ann", "kitchen_speaker"))
+    assert found is not None and found.text == "turn on the kitchen light"
 
 
 def test_learning_from_a_log_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
+from agent.home import load_home
 from agent.rewrite.online import OnlineRewriter
+from agent.states import DeviceStates
 
 MORNING = time.mktime((2026, 3, 2, 8, 0, 0, 0, 0, -1))
 EVENING = time.mktime((2026, 3, 2, 20, 0, 0, 0, 0, -1))
 CALIFORNIA = "what's the weather in wilkerson california"
 WASHINGTON = "what's the weather in wilkerson washington"
+HOME = load_home(Path(__file__).parents[1] / "scenarios" / "home.yaml")
 
 
-def ctx(user: str, device: str = "kitchen_speaker", at: float = MORNING) -> SimpleNamespace:
-    """The parts of a turn context the rewriter reads (who speaks, to which satellite, when)."""
-    return SimpleNamespace(user=user, trace=SimpleNamespace(device=device, started_at=at))
+def ctx(user: str, device: str = "kitchen_speaker", at: float = MORNING,
+        states: DeviceStates | None = None) -> SimpleNamespace:
+    """The parts of a turn context the rewriter reads (who speaks, to which satellite, when, in which home)."""
+    return SimpleNamespace(user=user, trace=SimpleNamespace(device=device, started_at=at), home=HOME,
+                           states=states or DeviceStates())
 
 
 def town() -> OnlineRewriter:
@@ -80,3 +86,18 @@ def test_a_request_is_never_turned_into_its_opposite() -> None:
         rewriter.observe("ann", "kitchen_speaker", "turn off the floor lamp", MORNING)
     assert rewriter.rewrite("turn on the floor lamp", ctx("ann")) is None
     assert rewriter.rewrite("turn off the flour lamp", ctx("ann")).text == "turn off the floor lamp"
+
+
+async def test_device_states_rule_out_a_habit_that_would_change_nothing() -> None:
+    """ann says just "kitchen light": her habit that would switch it is meant, the one that would not, is not."""
+    rewriter = OnlineRewriter()
+    for _ in range(4):
+        rewriter.observe("ann", "kitchen_speaker", "turn on the kitchen light", MORNING, ("HassTurnOn", ("kitchen_light",)))
+        rewriter.observe("ann", "kitchen_speaker", "turn off the kitchen light", MORNING, ("HassTurnOff", ("kitchen_light",)))
+    states = DeviceStates()
+    here = ctx("ann", states=states)
+    states.update("kitchen_light", {"state": "off"}, MORNING)
+    assert rewriter.rewrite("kitchen light", here).text == "turn on the kitchen light"
+    states.update("kitchen_light", {"state": "on", "brightness": 80}, MORNING)
+    assert rewriter.rewrite("kitchen light", here).text == "turn off the kitchen light"
+    assert rewriter.rewrite("kitchen lights", ctx("ann")) is None  # no state known: neither habit dominates

@@ -10,18 +10,23 @@ it explains, weighted against the speaker-independent model by `tau`:
 
 A second pass re-aligns with the adapted model; a last one re-estimates each senone's mixture weights the same
 way (posteriors now include the shipped weights; `TAU_WEIGHTS` frames of prior). The phone set stays. Each
-recording is also learned from with noise added (white and pink, `NOISE_SNRS_DB`), so the adapted model still
-works with the dishwasher running. One model serves the whole household (wake word and commands), so nobody has
-to be identified first.
+recording that fits its text in a pass is also learned from with noise added (white and pink, `NOISE_SNRS_DB`),
+so the adapted model still works with the dishwasher running. One model serves the whole household (wake word
+and commands), so nobody has to be identified first. Recordings are aligned by `WORKERS` processes at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
+import multiprocessing
+import os
 import random
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +36,13 @@ import pocketsphinx
 from agent.asr.acoustic import BASE_MODEL, MODEL_FILES, features, phone_set, read_cepstra, read_gaussians, \
     read_weights, write_gaussians, write_weights
 from agent.nlu.jsgf import words_of
+from agent.nlu.vocab import OPPOSITES
 from agent.asr.pronounce import pronounce_all
 from agent.audio.levels import dither
 from agent.audio.noise import noise_sigma, with_noise
 from agent.home import Home
 
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 """Bumped whenever enrollment would produce a different model from the same recordings (caches key on it)."""
 TAU = 3.0
 """Weight of the speaker-independent mean, in frames: low, because enrollment speech is clean and on-topic."""
@@ -53,6 +59,14 @@ NOISE_SNRS_DB = (5.0, 10.0, 20.0)
 """Noisy copies learned from besides each clean recording (multi-condition adaptation)."""
 PROMPTS = 25
 """Prompts per person: about two minutes of reading."""
+WORKERS = os.cpu_count() or 1
+"""Processes that align recordings at once."""
+CHUNK = 8
+"""Recordings a process aligns per task."""
+KEY_WORDS = frozenset().union(*OPPOSITES)
+"""Words a command turns on: mishear one and the opposite happens."""
+PROMPT_POOL = 4
+"""Generated commands per intent that the prompts are picked from."""
 
 
 @dataclass(frozen=True)
@@ -80,15 +94,28 @@ class EnrollmentResult:
 
 
 def prompts(home: Home, count: int = PROMPTS, seed: int = 0, wake_phrase: str = "hey home") -> list[str]:
-    """Commands to read, generated from the NLU templates for this home (never from a test set); every fourth
-    starts with the wake phrase so that its words are learned in context."""
-    from agent.nlu.generate import generate, is_placeholder
+    """Commands to read, generated from the NLU templates for this home (never from a test set): one intent after
+    another, most common first, each the candidate that says the most of the words that flip a command ("on"
+    and "off") not yet read, then the most words not yet read (like the balanced prompts of dictation
+    enrollment); every fourth starts with the wake phrase so that its words are learned in context."""
+    from agent.nlu.generate import WEIGHTS, generate, is_placeholder
 
     rng = random.Random(seed)
-    texts = list(dict.fromkeys(e.text for e in generate(max(2, count // 10), seed, home)
-                               if not any(map(is_placeholder, e.text.split()))))
-    rng.shuffle(texts)
-    picked = texts[:count]
+    pool: dict[str, list[str]] = {}
+    for example in generate(PROMPT_POOL, seed, home):
+        if example.intent != "OutOfDomain" and not any(map(is_placeholder, example.text.split())):
+            pool.setdefault(example.intent, []).append(example.text)
+    intents = sorted(pool, key=lambda intent: (-WEIGHTS.get(intent, 1.0), intent))
+    read: set[str] = set()
+    picked: list[str] = []
+    for intent in itertools.islice(itertools.cycle(intents), 10 * count):
+        fresh = [text for text in pool[intent] if text not in picked]
+        if len(picked) == count or not fresh:
+            continue
+        best = max(rng.sample(fresh, len(fresh)), key=lambda text: (len(set(text.split()) & KEY_WORDS - read),
+                                                                     len(set(text.split()) - read)))
+        picked.append(best)
+        read.update(best.split())
     return [f"{wake_phrase}, {text}" if i % 4 == 0 else text for i, text in enumerate(picked)]
 
 
@@ -114,10 +141,10 @@ def read_recordings(directory: str | Path) -> list[Recording]:
 def enroll(recordings: Sequence[Recording], out: str | Path, base: Path = BASE_MODEL, tau: float = TAU,
            passes: int = PASSES, noise_snrs: Sequence[float] = NOISE_SNRS_DB,
            progress: Callable[[int, int], None] | None = None) -> EnrollmentResult:
-    """Adapt `base` to `recordings` (plus noisy copies) and write the adapted model directory `out`."""
+    """Adapt `base` to `recordings` (plus noisy copies of those that fit their text) and write the adapted model
+    directory `out`."""
     out = Path(out)
-    clean = len(recordings)
-    recordings = [*recordings, *_noisy_copies(recordings, noise_snrs)]
+    copies = _noisy_copies(recordings, noise_snrs)
     prior = read_gaussians(base / "means")
     prior_var = [np.maximum(v, VARIANCE_FLOOR) for v in read_gaussians(base / "variances")]
     variances = prior_var
@@ -127,32 +154,36 @@ def enroll(recordings: Sequence[Recording], out: str | Path, base: Path = BASE_M
         shutil.copyfile(base / name, out / name)
     header, prior_weights = read_weights(base / "sendump")
     means, used, skipped, frames = prior, 0, (), 0
-    steps = (passes + 1) * len(recordings)
-    for round_ in range(passes + 1):
-        write_gaussians(out / "means", means)
-        write_gaussians(out / "variances", variances)
-        last = round_ == passes
-        stats = _Statistics(means, variances, prior_weights if last else None)
-        skipped_now: list[int] = []
-        with _Aligner(out) as aligner:
-            for i, recording in enumerate(recordings):
-                aligned = aligner.align(recording)
-                if aligned is None:
-                    skipped_now.append(i)
-                else:
-                    stats.add(*aligned, codebook)
-                if progress:
-                    progress(round_ * len(recordings) + i + 1, steps)
-        if last:
-            counts = stats.weight_counts
-            weights = (TAU_WEIGHTS * prior_weights + counts) / (TAU_WEIGHTS + counts.sum(axis=1, keepdims=True))
-            write_weights(out / "sendump", header, weights)
-            break
-        means = [(tau * p + s) / (tau + o[..., None]) for p, s, o in zip(prior, stats.sums, stats.occupancy)]
-        variances = [np.maximum((tau * (v + p ** 2) + q) / (tau + o[..., None]) - m ** 2, VARIANCE_SHRINK * v)
-                     for v, p, q, o, m in zip(prior_var, prior, stats.squares, stats.occupancy, means)]
-        skipped = tuple(recordings[i].text for i in skipped_now if i < clean)
-        used, frames = clean - len(skipped), stats.frames
+    done, steps = 0, (passes + 1) * (len(recordings) + len(copies))
+    workers = min(WORKERS, max(1, (len(recordings) + len(copies)) // CHUNK))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else \
+            contextlib.nullcontext() as pool:
+        for round_ in range(passes + 1):
+            write_gaussians(out / "means", means)
+            write_gaussians(out / "variances", variances)
+            last = round_ == passes
+            model = _Model(means, variances, prior_weights if last else None)
+            stats, missed = _Statistics(model), set[int]()
+            for offset, batch in ((0, recordings), (len(recordings), copies)):
+                numbered = [(offset + n, r) for n, r in enumerate(batch) if n % len(recordings) not in missed]
+                for part, failed in _passes(pool, out, numbered, model, codebook):
+                    stats.merge(part)
+                    missed.update(failed if offset == 0 else ())
+                    done += CHUNK
+                    if progress:
+                        progress(min(done, steps), steps)
+            if last:
+                counts = stats.weight_counts
+                weights = (TAU_WEIGHTS * prior_weights + counts) / (TAU_WEIGHTS + counts.sum(axis=1, keepdims=True))
+                write_weights(out / "sendump", header, weights)
+                break
+            means = [(tau * p + s) / (tau + o[..., None]) for p, s, o in zip(prior, stats.sums, stats.occupancy)]
+            variances = [np.maximum((tau * (v + p ** 2) + q) / (tau + o[..., None]) - m ** 2, VARIANCE_SHRINK * v)
+                         for v, p, q, o, m in zip(prior_var, prior, stats.squares, stats.occupancy, means)]
+            skipped = tuple(recordings[n].text for n in sorted(missed))
+            used, frames = len(recordings) - len(skipped), stats.frames
+    if progress:
+        progress(steps, steps)
     write_gaussians(out / "means", means)
     write_gaussians(out / "variances", variances)
     (out / "enrollment.json").write_text(json.dumps(
@@ -162,7 +193,8 @@ def enroll(recordings: Sequence[Recording], out: str | Path, base: Path = BASE_M
 
 
 def _noisy_copies(recordings: Sequence[Recording], snrs: Sequence[float]) -> list[Recording]:
-    """Each recording with noise at each SNR, alternately white and pink (seeded: enrollment is repeatable)."""
+    """Each recording with noise at each SNR, alternately white and pink (seeded: enrollment is repeatable);
+    copy `n` is of recording `n % len(recordings)`."""
     rng = np.random.default_rng(0)
     copies = []
     for snr in snrs:
@@ -173,19 +205,63 @@ def _noisy_copies(recordings: Sequence[Recording], snrs: Sequence[float]) -> lis
     return copies
 
 
+@dataclass(frozen=True)
+class _Model:
+    """The Gaussians (and, in the last pass, mixture weights) that frames are attributed under."""
+
+    means: list[np.ndarray]
+    variances: list[np.ndarray]
+    weights: np.ndarray | None
+    """[stream, density, senone]; with them, posteriors include the weights and weight counts are kept."""
+
+
+def _passes(pool: ProcessPoolExecutor | None, model_dir: Path, numbered: Sequence[tuple[int, Recording]],
+            model: _Model, codebook: dict[str, int]) -> Iterator[tuple[_Statistics, list[int]]]:
+    """Statistics and unaligned recording numbers of each `CHUNK` of numbered recordings in turn, gathered by the
+    pool's processes."""
+    chunks = [(model_dir, numbered[first:first + CHUNK], model, codebook) for first in range(0, len(numbered), CHUNK)]
+    if pool is None:
+        return (_gather(*chunk) for chunk in chunks)
+    return (future.result() for future in [pool.submit(_gather, *chunk) for chunk in chunks])
+
+
+def _gather(model_dir: Path, numbered: Sequence[tuple[int, Recording]], model: _Model,
+            codebook: dict[str, int]) -> tuple[_Statistics, list[int]]:
+    """Align numbered recordings with the model in `model_dir`; their statistics, and the numbers of those that
+    could not be aligned."""
+    stats, failed = _Statistics(model), []
+    with _Aligner(model_dir) as aligner:
+        for number, recording in numbered:
+            aligned = aligner.align(recording, number)
+            if aligned is None:
+                failed.append(number)
+            else:
+                stats.add(*aligned, codebook, model)
+    return stats, failed
+
+
 class _Statistics:
     """Posterior-weighted frame counts and sums per Gaussian, per feature stream."""
 
-    def __init__(self, means: list[np.ndarray], variances: list[np.ndarray], weights: np.ndarray | None) -> None:
-        self.means, self.variances, self.weights = means, variances, weights
-        """With `weights` ([stream, density, senone]) posteriors include them and `weight_counts` are kept."""
-        self.weight_counts = np.zeros_like(weights) if weights is not None else None
-        self.occupancy = [np.zeros(m.shape[:2]) for m in means]
-        self.sums = [np.zeros_like(m) for m in means]
-        self.squares = [np.zeros_like(m) for m in means]
+    def __init__(self, model: _Model) -> None:
+        self.weight_counts = np.zeros_like(model.weights) if model.weights is not None else None
+        self.occupancy = [np.zeros(m.shape[:2]) for m in model.means]
+        self.sums = [np.zeros_like(m) for m in model.means]
+        self.squares = [np.zeros_like(m) for m in model.means]
         self.frames = 0
 
-    def add(self, streams: list[np.ndarray], states: list[tuple[str, int, int, int]], codebook: dict[str, int]) -> None:
+    def merge(self, other: _Statistics) -> None:
+        """Add another chunk's statistics."""
+        if self.weight_counts is not None and other.weight_counts is not None:
+            self.weight_counts += other.weight_counts
+        for mine, theirs in ((self.occupancy, other.occupancy), (self.sums, other.sums),
+                             (self.squares, other.squares)):
+            for a, b in zip(mine, theirs):
+                a += b
+        self.frames += other.frames
+
+    def add(self, streams: list[np.ndarray], states: list[tuple[str, int, int, int]], codebook: dict[str, int],
+            model: _Model) -> None:
         """Attribute each aligned state's frames to its phone's codebook's Gaussians."""
         length = len(streams[0])
         for phone, senone, start, end in states:
@@ -195,11 +271,11 @@ class _Statistics:
                 continue
             self.frames += end - start
             for k, stream in enumerate(streams):
-                obs, mean, var = stream[start:end], self.means[k][book], self.variances[k][book]
+                obs, mean, var = stream[start:end], model.means[k][book], model.variances[k][book]
                 loglik = -0.5 * ((((obs[:, None, :] - mean[None]) ** 2) / var[None]).sum(axis=2)
                                  + np.log(var).sum(axis=1)[None])
-                if self.weights is not None:
-                    loglik += np.log(np.maximum(self.weights[k, :, senone], 1e-300))[None]
+                if model.weights is not None:
+                    loglik += np.log(np.maximum(model.weights[k, :, senone], 1e-300))[None]
                 post = np.exp(loglik - loglik.max(axis=1, keepdims=True))
                 post /= post.sum(axis=1, keepdims=True)
                 if self.weight_counts is not None:
@@ -219,14 +295,14 @@ class _Aligner:
         self._logdir = Path(tempfile.mkdtemp(prefix="ambient-enroll-"))
         self.decoder = pocketsphinx.Decoder(hmm=str(self.model), lm=None, loglevel="FATAL",
                                             mfclogdir=str(self._logdir))
-        self._rng = np.random.default_rng(0)
         return self
 
     def __exit__(self, *_: object) -> None:
         shutil.rmtree(self._logdir, ignore_errors=True)
 
-    def align(self, recording: Recording) -> tuple[list[np.ndarray], list[tuple[str, int, int, int]]] | None:
-        """Feature streams and (phone, senone, first frame, end frame) states; None when the audio does not fit."""
+    def align(self, recording: Recording, seed: int) -> tuple[list[np.ndarray], list[tuple[str, int, int, int]]] | None:
+        """Feature streams and (phone, senone, first frame, end frame) states; None when the audio does not fit.
+        `seed` seeds the dither, so a recording aligns the same whichever process aligns it."""
         words = words_of(recording.text)
         missing = [w for w in words if self.decoder.lookup_word(w) is None]
         for word, phones in pronounce_all(missing).items():
@@ -235,7 +311,7 @@ class _Aligner:
             self.decoder.add_word(word, phones, False)
         for old in self._logdir.iterdir():
             old.unlink()
-        audio = dither(recording.pcm, self._rng)
+        audio = dither(recording.pcm, np.random.default_rng(seed))
         try:
             self.decoder.set_align_text(" ".join(words))
             self._decode(audio)

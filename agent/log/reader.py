@@ -47,9 +47,11 @@ class LoggedTurn:
 
     view: TurnView
     rewritten: str | None = None
-    """The text NLU saw, when a rewrite changed it."""
+    """The text NLU saw, when a rewrite (precomputed or online) changed it."""
     rule: str | None = None
-    """The rewrite rule that changed it."""
+    """The precomputed rewrite rule that changed it."""
+    devices: tuple[str, ...] = ()
+    """The devices it acted on or read."""
 
 
 class LogUnreadable(ValueError):
@@ -69,7 +71,8 @@ def _read_turns(url: str, recent: int | None) -> Iterator[LoggedTurn]:
     try:
         with engine.connect() as db:
             query = select(Turn.user, Turn.device, Turn.started_at, Turn.ended_at, Turn.transcript,
-                           Turn.rewritten_text, Turn.rewrite_rule, Turn.intent, Turn.outcome, Turn.barged_in
+                           Turn.rewritten_text, Turn.rewrite_rule, Turn.intent, Turn.outcome, Turn.barged_in,
+                           Turn.devices
                            ).order_by(Turn.user, Turn.started_at)
             if recent is not None:
                 latest = select(Turn.turn_id).order_by(Turn.started_at.desc()).limit(recent)
@@ -80,7 +83,8 @@ def _read_turns(url: str, recent: int | None) -> Iterator[LoggedTurn]:
                 view = TurnView(row.transcript, row.started_at, row.ended_at or row.started_at, row.outcome,
                                 row.intent, bool(row.barged_in), row.user, row.device)
                 rule = row.rewrite_rule if row.rewrite_rule and row.rewrite_rule.startswith(RULE_PREFIX) else None
-                yield LoggedTurn(view, row.rewritten_text if rule else None, rule)
+                yield LoggedTurn(view, row.rewritten_text if row.rewrite_rule else None, rule,
+                                 tuple(row.devices or ()))
     finally:
         engine.dispose()
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+OPPOSITES = frozenset(map(frozenset, (("on", "off"), ("up", "down"), ("open", "close"), ("lock", "unlock"),
+                                     ("start", "stop"), ("pause", "resume"), ("louder", "quieter"),
+                                     ("brighter", "dimmer"), ("warmer", "cooler"))))
+"""Words that turn a command into its opposite: a rewrite never trades one for the other, and enrollment
+prompts say them all."""
+
 DEVICES: dict[str, tuple[str, ...]] = {
     "light": (
         "light", "lights", "lamp", "lamps", "ceiling light", "floor lamp", "desk lamp", "table lamp",

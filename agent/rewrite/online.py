@@ -11,17 +11,20 @@ A request is only rewritten if it never worked as said in that layer (a working 
 rewritten), the candidate contains all its words, or sounds like it where the request has words that never
 worked for anyone ("chicken"; never "on" for "off": opposites are never swapped), and the candidate
 dominates the alternatives (`MIN_SHARE` of their uses). Context weighs the uses: the satellite chooses the
-personal layer, and a use at the same time of day (night, morning, afternoon, evening) counts double, so
-"turn on the light" can mean the kitchen's in the morning and the bedroom's at night. Candidates come from
-an inverted index on words, so a rewrite costs well under a millisecond whatever the log's size.
+personal layer, a use at the same time of day (night, morning, afternoon, evening) counts double, so
+"turn on the light" can mean the kitchen's in the morning and the bedroom's at night, and device states rule
+out candidates that would change nothing ("kitchen light" is the habitual "turn on the kitchen light" while
+it is off, "turn off the kitchen light" while it is on). Candidates come from an inverted index on words, so
+a rewrite costs well under a millisecond whatever the log's size.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -30,19 +33,22 @@ from agent.feedback.rephrase import sound_key
 from agent.feedback.signals import label
 from agent.log.reader import LoggedTurn, conversations
 from agent.nlu.jsgf import spoken
+from agent.nlu.vocab import OPPOSITES
 from agent.turn import Rewrite
+from skills.state import words as state_words
 
 PERSONAL, GLOBAL = "personal", "global"
+Meaning = tuple[str | None, tuple[str, ...]]
+"""What a request did: its intent and the devices it acted on."""
 MIN_SHARE = 0.6
 """The candidate's share of the uses of every candidate that passes the similarity bar."""
 STARTUP_TURNS = 100_000
 """The latest logged turns the agent learns habits from when it starts."""
-OPPOSITES = frozenset(map(frozenset, (("on", "off"), ("up", "down"), ("open", "close"), ("lock", "unlock"),
-                                     ("start", "stop"), ("pause", "resume"), ("louder", "quieter"),
-                                     ("brighter", "dimmer"), ("warmer", "cooler"))))
-"""Words a rewrite must never trade for each other, however alike they sound."""
 MAX_CANDIDATES = 200
 """Requests scored per rewrite (those sharing the query's rarest known word)."""
+SWITCHED_TO = {"HassTurnOn": "on", "HassTurnOff": "off"}
+"""The state a request of each intent leaves its devices in (a candidate whose devices are all in it already
+would change nothing)."""
 
 
 @dataclass(frozen=True)
@@ -72,11 +78,14 @@ class Layer:
         """(utterance, part of day) -> uses."""
         self.users: defaultdict[str, set[str]] = defaultdict(set)
         self.index: defaultdict[str, set[str]] = defaultdict(set)
+        self.meaning: dict[str, Meaning] = {}
+        """What each request last did: its intent and the devices it acted on."""
 
-    def add(self, utterance: str, user: str, part: int) -> None:
+    def add(self, utterance: str, user: str, part: int, meaning: Meaning = (None, ())) -> None:
         if utterance not in self.uses:
             for word in set(utterance.split()):
                 self.index[word].add(utterance)
+        self.meaning[utterance] = meaning
         self.uses[utterance] += 1
         self.uses_at[utterance, part] += 1
         self.users[utterance].add(user)
@@ -87,14 +96,17 @@ class Layer:
             self.uses_at[utterance, part] -= 1
         if self.uses[utterance] <= 1:
             self.uses.pop(utterance, None)
+            self.meaning.pop(utterance, None)
             for word in set(utterance.split()):
                 self.index[word].discard(utterance)
         else:
             self.uses[utterance] -= 1
 
-    def best(self, query: str, bar: LayerBar, part: int, vocabulary: Layer) -> tuple[str, float] | None:
+    def best(self, query: str, bar: LayerBar, part: int, vocabulary: Layer,
+             idle: Callable[[Meaning], bool] = lambda _: False) -> tuple[str, float] | None:
         """The dominant habit that says `query` more completely or more rightly, with its share of the
-        (time-weighted) uses; `vocabulary` says which words ever worked."""
+        (time-weighted) uses; `vocabulary` says which words ever worked, `idle` which meanings would change
+        nothing now."""
         if self.uses[query] > 0:
             return None
         words = set(query.split())
@@ -106,6 +118,8 @@ class Layer:
         said, unheard = sound_key(query), {w for w in words if w not in vocabulary.index}
 
         def fits(candidate: str) -> bool:
+            if idle(self.meaning.get(candidate, (None, ()))):
+                return False
             theirs = set(candidate.split())
             if words <= theirs:  # says it more completely
                 return True
@@ -132,20 +146,20 @@ class OnlineRewriter:
         self.learning = True
         """False freezes the layers (the A/B's test days): requests are still rewritten, nothing is learned."""
 
-    def observe(self, user: str, device: str, text: str, at: float) -> None:
-        """A request that worked, said at epoch seconds `at`."""
+    def observe(self, user: str, device: str, text: str, at: float, meaning: Meaning = (None, ())) -> None:
+        """A request that worked, said at epoch seconds `at`, with what it did."""
         utterance = spoken(text)
         if utterance and self.learning:
-            self.personal[user, device].add(utterance, user, part_of_day(at))
-            self.everyone.add(utterance, user, part_of_day(at))
+            self.personal[user, device].add(utterance, user, part_of_day(at), meaning)
+            self.everyone.add(utterance, user, part_of_day(at), meaning)
 
     def learn(self, turns: Iterable[LoggedTurn]) -> None:
         """Observe the logged turns that worked: succeeded as said, and the user did not reject them."""
         for conversation in conversations(turns):
             for turn, said in zip(conversation, label([t.view for t in conversation])):
                 view = turn.view
-                if view.outcome == "success" and turn.rule is None and not said.defect:
-                    self.observe(view.user, view.device, view.text, view.started_at)
+                if view.outcome == "success" and turn.rewritten is None and not said.defect:
+                    self.observe(view.user, view.device, view.text, view.started_at, (view.intent, turn.devices))
 
     def forget(self, user: str, device: str, text: str, at: float) -> None:
         """A request observed as working (said at `at`) was rejected by the next turn."""
@@ -160,13 +174,24 @@ class OnlineRewriter:
             return None
         mine = self.personal.get((ctx.user, ctx.trace.device))
         part = part_of_day(ctx.trace.started_at)
+        idle = partial(_changes_nothing, ctx)
         # the global layer holds every personal use, so a request that works for this user passes both by
-        for layer, found in ((PERSONAL, mine.best(query, BARS[PERSONAL], part, self.everyone) if mine else None),
-                             (GLOBAL, self.everyone.best(query, BARS[GLOBAL], part, self.everyone))):
+        for layer, found in ((PERSONAL, mine.best(query, BARS[PERSONAL], part, self.everyone, idle) if mine else None),
+                             (GLOBAL, self.everyone.best(query, BARS[GLOBAL], part, self.everyone, idle))):
             if found is not None:
                 target, share = found
                 return Rewrite(target, text, f"online:{layer}", round(share, 4))
         return None
+
+
+def _changes_nothing(ctx: Any, meaning: Meaning) -> bool:
+    """Whether a request that did `meaning` would leave the home as it is now (its devices already so)."""
+    intent, devices = meaning
+    wanted = SWITCHED_TO.get(intent or "")
+    if not wanted or not devices:
+        return False
+    known = [device for d in devices if (device := ctx.home.device(d)) is not None]
+    return bool(known) and all(wanted in state_words(device, ctx.states.get(device.id)) for device in known)
 
 
 def _opposed(said: set[str], candidate: set[str]) -> bool:

@@ -1,17 +1,37 @@
-"""Per-satellite dialogue state: the session, the last turn and a pending confirmation."""
+"""Per-satellite dialogue state: the session, the last turn, what was last talked about, and a pending
+confirmation."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from agent.trace import TurnTrace
+from agent.trace import Stage, TurnTrace
 from agent.turn import Resolution
 
 SESSION_GAP_S = 300.0
 """Silence after which the next turn starts a new session."""
 CONFIRM_WINDOW_S = 30.0
 """How long a confirmation question stays open."""
+TOPIC_TURNS = 3
+"""Turns after which what was last talked about is forgotten (like OpenVoiceOS's context: turns remaining)..."""
+TOPIC_TTL_S = 120.0
+"""... or seconds after, whichever comes first (its expiry)."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The devices the last request acted on or asked about, what it did, and when it is forgotten: what
+    "turn it off", "and the kitchen too" and "no, the other one" refer to."""
+
+    intent: str
+    devices: tuple[str, ...]
+    slots: dict[str, Any]
+    values: dict[str, Any]
+    """The resolved values (brightness, temperature, ...)."""
+    turns_left: int = TOPIC_TURNS
+    expires_at: float = 0.0
 
 
 @dataclass
@@ -31,18 +51,30 @@ class Dialogue:
     last_turn: TurnTrace | None = None
     last_at: float = 0.0
     pending: PendingAction | None = None
+    topic: Topic | None = None
 
     def begin(self, now: float) -> None:
-        """Start a new session when the last turn is too long ago; drop stale confirmations."""
+        """Start a new session when the last turn is too long ago; drop stale confirmations and topics."""
         if self.last_turn is not None and now - self.last_at > SESSION_GAP_S:
             self.session_id = uuid.uuid4().hex
             self.last_turn = None
         if self.pending and now > self.pending.expires_at:
             self.pending = None
+        if self.topic and (now > self.topic.expires_at or self.topic.turns_left <= 0):
+            self.topic = None
 
     def end(self, trace: TurnTrace, now: float) -> None:
+        """Remember the turn; what it acted on becomes the topic, else the topic ages by a turn."""
         self.last_turn = trace
         self.last_at = now
+        resolved = trace.record(Stage.RESOLVE)
+        output = resolved.output if resolved and isinstance(resolved.output, dict) else {}
+        devices = tuple(output.get("devices") or trace.devices)
+        if trace.outcome == "success" and devices and trace.intent:
+            self.topic = Topic(trace.intent, devices, dict(trace.slots), dict(output.get("values") or {}),
+                               TOPIC_TURNS, now + TOPIC_TTL_S)
+        elif self.topic:
+            self.topic = replace(self.topic, turns_left=self.topic.turns_left - 1)
 
     def take_pending(self, now: float) -> PendingAction | None:
         pending, self.pending = self.pending, None

@@ -63,6 +63,10 @@ class PowerSkill(Skill):
         if not plans:
             word = "on" if on else "off"
             return Result(sentence(f"{names(ctx.home, refused)} can't be turned {word}."), Outcome.UNRESOLVED)
+        undo = [d for d in request.values.get("instead_of", ()) if d not in plans]
+        for device_id in undo:  # "no, the other one": the wrong one goes back as it was
+            if (back := plan(ctx.device(device_id), not on, ctx.state(device_id))) is not None:
+                plans[device_id] = back
         if len(plans) == 1:
             only = next(iter(plans))
             already = self._already(ctx.device(only), on, ctx.state(only))

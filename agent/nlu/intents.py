@@ -47,6 +47,8 @@ INTENTS: tuple[IntentSpec, ...] = (
     IntentSpec("HassNevermind"),
     IntentSpec("HassVacuumStart", _DEVICE),
     IntentSpec("HassVacuumReturnToBase", _DEVICE),
+    IntentSpec("FollowUpAlso", _DEVICE),
+    IntentSpec("FollowUpOther"),
     IntentSpec("HassConfirm"),
     IntentSpec("HassDeny"),
     IntentSpec(OUT_OF_DOMAIN),

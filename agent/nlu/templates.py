@@ -36,6 +36,8 @@ RULES: dict[str, str] = {
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "HassTurnOn": (
+        "<polite> (turn|switch|put|flip) (it|them|that) [back] on <thanks>",
+        "<polite> (turn|switch) (it|them) on again <thanks>",
         "<polite> <on> <the> {name:onoff} <thanks>",
         "<polite> (turn|switch|power|flip|put|pop|stick) <the> {name:onoff} <in_area> on <in_area> <thanks>",
         "<polite> (turning|switching|putting) (on <the> {name:onoff}|<the> {name:onoff} on) <in_area> <thanks>",
@@ -74,6 +76,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "all [of] the {name:light} on [in the {area}] [please]",
     ),
     "HassTurnOff": (
+        "<polite> (turn|switch|shut|flip|put) (it|them|that) [back] off <thanks>",
+        "<polite> (turn|switch) (it|them) off again <thanks>",
         "<polite> <off> <the> {name:onoff} <thanks>",
         "<polite> (turn|switch|power|shut|flip|put|knock) <the> {name:onoff} <in_area> off <in_area> <thanks>",
         "<polite> (turning|switching|putting) (off <the> {name:onoff}|<the> {name:onoff} off) <in_area> <thanks>",
@@ -132,6 +136,9 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "(let me in|i'm home|i'm here|open up) <polite> unlock <the> {name:lock} <thanks>",
     ),
     "HassLightSet": (
+        "<polite> make (it|them) [a bit|a little|much] (brighter|dimmer|darker|lighter) <thanks>",
+        "<polite> (dim|brighten) (it|them) [a bit|a little] <thanks>",
+        "<polite> (set|put|turn) (it|them) (to|at|up to|down to) {brightness} <percent> <thanks>",
         "<polite> (set|put|turn|change|adjust|bring) <the> {name:light} <in_area> (to|at|up to|down to|on) {brightness} <percent> <in_area> <thanks>",
         "<polite> (dim|brighten|lower|raise|turn down|turn up) <the> {name:light} <in_area> to {brightness} <percent> <in_area> <thanks>",
         "<polite> turn the brightness [(of|on) <the> {name:light}] [in the {area}] (up|down) to {brightness} <percent> <in_area>",
@@ -247,6 +254,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "how many degrees is it (in here|in the {area}|inside) (right now|now)",
     ),
     "HassGetState": (
+        "(is|are) (it|they) [still] {state:onoff}",
         "(is|are) <the> {name:onoff} [still] [switched|turned] {state:onoff} [in the {area}]",
         "(is|are) <the> {area} {name:light} [still] {state:onoff}",
         "(is|are) <the> {name:cover} [still] {state:cover}",
@@ -573,6 +581,22 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "(yes|sure|ok) (open|unlock) it",
         "go on [then]",
     ),
+    "FollowUpAlso": (
+        "and [in] the {area} (too|as well)",
+        "and [in] the {area}",
+        "[and] the {area} too",
+        "(also|same) (in|for) the {area} [please]",
+        "and the {name:onoff} (too|as well)",
+        "[and] the {name:onoff} too",
+        "(also|same for) the {name:onoff} [please]",
+    ),
+    "FollowUpOther": (
+        "[no|nope] [i meant|not that one] the other one [please]",
+        "(no|nope) (not that one|wrong one) [the other one]",
+        "(wrong one|not that one) [i meant the other one]",
+        "no i (meant|said) the other one",
+        "the other one (please|i meant)",
+    ),
     "HassDeny": (
         "(no|nope|nah|no no) [thanks|thank you|don't|please don't|not now|not right now|i'm good|that's fine]",
         "(don't|do not|please don't|no don't) [do it|do that|bother]",
@@ -612,5 +636,6 @@ WEIGHTS: dict[str, float] = {
     "OutOfDomain": 1.5, "HassConfirm": 0.6, "HassDeny": 0.6, "HassNevermind": 0.7,
     "HassGetCurrentTime": 0.5, "HassGetCurrentDate": 0.5, "HassMediaPause": 0.8, "HassMediaUnpause": 0.8,
     "HassMediaNext": 0.7, "HassVolumeUp": 0.8, "HassVolumeDown": 0.8,
+    "FollowUpAlso": 0.5, "FollowUpOther": 0.4,
 }
 """How many examples an intent gets relative to the others (richer phrasing, more examples)."""

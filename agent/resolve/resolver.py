@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from agent.dialogue import Topic
 from agent.home import Area, Device, Home
+from agent.resolve.followup import ALSO, OTHER, again_there, other_one, refers_back, step, undo_intent
 from agent.resolve.match import Match, find_area, find_devices, normalize
 from agent.nlu.intents import OUT_OF_DOMAIN
 from agent.turn import Intent, Resolution
@@ -23,6 +25,8 @@ TARGET_TYPES: dict[str, frozenset[str] | None] = {
 }
 MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassSetVolume",
                  "HassVolumeUp", "HassVolumeDown"}
+POINTABLE = frozenset({"HassTurnOn", "HassTurnOff", "HassLightSet", "HassGetState"})
+"""Requests that need a device: "turn it off" with nothing talked about is a question back, not a guess."""
 THERMOMETERS = frozenset({"oven", "climate", "sensor"})
 OUTSIDE_WORDS = {"outside", "outdoors", "out"}
 ALL_SAID = re.compile(r"\b(all|every|everything|everywhere)\b|whole (house|home)")
@@ -39,6 +43,8 @@ class ResolveContext:
     """Area of the speaking device."""
     satellite: Device | None
     states: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    topic: Topic | None = None
+    """What the satellite's conversation was last about (follow-ups refer to it)."""
 
 
 def resolve_best(intent: Intent, ctx: ResolveContext) -> Resolution:
@@ -65,6 +71,11 @@ def fits(resolution: Resolution) -> bool:
 
 def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
     """Tie `intent` to devices and values, or explain what is missing."""
+    if ctx.topic is not None and (followed := _follow_up(intent, ctx, ctx.topic)) is not None:
+        return followed
+    if intent.name in (ALSO, OTHER) or (intent.name in POINTABLE and refers_back(intent)):
+        return Resolution(intent, problem="Sorry, I'm not sure what you're referring to.")
+    intent = _unknown_room_as_device(intent, ctx.home)
     values = _values(intent)
     if isinstance(values, str):
         return Resolution(intent, problem=values)
@@ -78,8 +89,54 @@ def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
     if intent.name in MEDIA_CONTROL:
         return _media_target(intent, ctx, area, values, playing_only=True)
     if intent.name in TARGET_TYPES:
-        return _targets(intent, ctx, area, values, TARGET_TYPES[intent.name])
+        found = _targets(intent, ctx, area, values, TARGET_TYPES[intent.name])
+        if intent.name == "HassLightSet" and found.devices and "brightness" not in values and "color" not in values:
+            return step(intent, [ctx.home.device_by_id[d] for d in found.devices], dict(ctx.states)) or found
+        return found
     return Resolution(intent, values=values)
+
+
+def _unknown_room_as_device(intent: Intent, home: Home) -> Intent:
+    """"turn on the disco ball" with the disco ball taken for a room: no such room and no device named, so it
+    is the device that was named."""
+    said = str(intent.slots.get("area") or "")
+    if (not said or intent.slots.get("name") or intent.name not in TARGET_TYPES
+            or normalize(said) in OUTSIDE_WORDS or find_area(home, said)[0] is not None):
+        return intent
+    slots = {k: v for k, v in intent.slots.items() if k != "area"}
+    return replace(intent, slots={**slots, "name": said})
+
+
+def _follow_up(intent: Intent, ctx: ResolveContext, topic: Topic) -> Resolution | None:
+    """A request that refers to the topic, resolved against it (see `followup`); None for any other."""
+    home = ctx.home
+    chosen = [home.device_by_id[d] for d in topic.devices if d in home.device_by_id]
+    if intent.name == ALSO:
+        again = resolve(again_there(intent, topic.intent, topic.slots), replace(ctx, topic=None))
+        return replace(again, values={**topic.values, **again.values}) if again.devices else again
+    if intent.name == OTHER:
+        others = other_one(chosen, list(home.devices), ctx.area)
+        if not others:
+            return Resolution(intent, problem="There isn't another one.")
+        if len(others) > 1:
+            return Resolution(intent, question=_which_one(home, others, others[0].type, None))
+        undo = {"instead_of": list(topic.devices)} if undo_intent(topic.intent) else {}
+        meant = Intent(topic.intent, again_there(intent, topic.intent, topic.slots).slots, intent.confidence,
+                       intent.text)
+        return Resolution(meant, (others[0].id,), {**topic.values, **undo}, scores={others[0].id: 0.7})
+    if not chosen or not refers_back(intent):
+        return None
+    if intent.name in ("HassVolumeUp", "HassVolumeDown", "HassLightSet", "HassClimateSetTemperature") and not (
+            {"brightness", "color", "temperature"} & set(intent.slots)):
+        stepped = step(intent, chosen, dict(ctx.states))
+        if stepped is not None:
+            return stepped
+    allowed = MEDIA_TYPES if intent.name in MEDIA_CONTROL else TARGET_TYPES.get(intent.name, frozenset())
+    devices = [d for d in chosen if allowed is None or d.type in allowed]
+    values = _values(intent)
+    if not devices or isinstance(values, str):
+        return None
+    return Resolution(intent, tuple(d.id for d in devices), values, scores={d.id: 0.7 for d in devices})
 
 
 def _values(intent: Intent) -> dict[str, Any] | str:

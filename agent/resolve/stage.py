@@ -11,4 +11,5 @@ class ResolveStage:
     """Ties an intent to the home's devices using the speaker's area and device states."""
 
     async def process(self, intent: Intent, ctx: TurnContext) -> Resolution:
-        return resolve_best(intent, ResolveContext(ctx.home, ctx.area, ctx.satellite, ctx.states.snapshot()))
+        return resolve_best(intent, ResolveContext(ctx.home, ctx.area, ctx.satellite, ctx.states.snapshot(),
+                                                   ctx.dialogue.topic))

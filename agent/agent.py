@@ -25,6 +25,8 @@ from agent.rewrite.stage import RewriteStage
 from agent.rewrite.online import STARTUP_TURNS, OnlineRewriter
 from agent.rewrite.table import PrecomputedRewriter
 from agent.states import DeviceStates
+from agent.teach.rewriter import TaughtRewriter
+from agent.teach.store import PreferenceStore, StoreUnavailable
 from agent.trace import Stage, TurnTrace
 from agent.tts.engine import NullTts, Pyttsx3Tts, TtsStage
 from agent.wake.text import TextWake
@@ -52,6 +54,8 @@ class Agent:
         self._nlu = nlu
         self.rewriter = PrecomputedRewriter(config.rewrites)
         self.online = OnlineRewriter()
+        self.preferences: PreferenceStore | None = None
+        """What users taught (in the turn log's database); None without one."""
         self.pipeline: Pipeline | None = None
 
     async def start(self) -> None:
@@ -60,24 +64,29 @@ class Agent:
             await asyncio.to_thread(self.turn_log.start)
             self.states.on_change(self._log_state)
             await asyncio.to_thread(self._learn_habits)
+            self.preferences = await asyncio.to_thread(self._open_preferences)
         nlu_task = asyncio.create_task(asyncio.to_thread(self._load_nlu))
         await self.bus.start()
         await self._settle_states()
         nlu = await nlu_task
         tts_engine = Pyttsx3Tts(voice=self.config.voice) if self.config.tts == "pyttsx3" else NullTts()
+        taught = [TaughtRewriter(self.preferences)] if self.preferences else []
         result = ResultStage(load_skills(), self.bus, self.clock,
-                             services={"weather": SimulatedWeather(), "announce": self.announce},
+                             services={"weather": SimulatedWeather(), "announce": self.announce,
+                                       "preferences": self.preferences},
                              confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
             wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=TextAsr(),
-            rewrite=RewriteStage([self.rewriter, self.online] if self.config.learning else []),
-            nlu=NluStage(nlu), resolve=ResolveStage(), result=result,
+            rewrite=RewriteStage([*taught, *([self.rewriter, self.online] if self.config.learning else [])]),
+            nlu=NluStage(nlu, self.preferences), resolve=ResolveStage(), result=result,
             tts=TtsStage(tts_engine, self.config.speech_dir if self.config.tts != "null" else None),
         )
         self.pipeline = Pipeline(stages, events=self.bus)
 
     async def stop(self) -> None:
         await self.bus.stop()
+        if self.preferences:
+            self.preferences.close()
         if self.turn_log:
             await asyncio.to_thread(self.turn_log.close)
 
@@ -154,6 +163,15 @@ class Agent:
             self.online.learn(read_turns(self.config.db, recent=STARTUP_TURNS))
         except LogUnreadable as exc:
             log.warning("could not read past turns for the online rewriter: %s", exc)
+
+    def _open_preferences(self) -> PreferenceStore | None:
+        """The taught preferences; without their database the agent still runs, without them."""
+        assert self.config.db is not None
+        try:
+            return PreferenceStore(self.config.db)
+        except StoreUnavailable as exc:
+            log.warning("%s; taught preferences are off", exc)
+            return None
 
     def _load_nlu(self) -> NluModel:
         if self._nlu is None:

@@ -67,6 +67,8 @@ class Intent:
     """Which recognizer hypothesis was parsed: 0 the best, n its n-th alternative."""
     alternatives: tuple[Intent, ...] = ()
     """Parses of the recognizer's other hypotheses, best first, for resolution to fall back on."""
+    steps: tuple[Intent, ...] = ()
+    """A taught routine's requests, in order (intent `RunRoutine`)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class Resolution:
     """An answer explaining why the request cannot be resolved."""
     scores: dict[str, float] = field(default_factory=dict)
     """Match score of each resolved device."""
+    steps: tuple[Resolution, ...] = ()
+    """A routine's requests, each resolved."""
 
 
 class Outcome(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -72,10 +73,10 @@ async def run_scenario(
     _check_devices(path, scenario, set(home.device_by_id))
     clock = VirtualClock(scenario.start.timestamp())
     report = ScenarioReport(scenario.name)
-    async with broker_url(broker) as url:
+    async with broker_url(broker) as url, _log_db(db) as db_url:
         address = parse_broker_url(url)
         async with running_fleet(home, address, clock, scenario.initial) as fleet:
-            config = AgentConfig(home=scenario.home, broker=url, db=db, require_wake=scenario.require_wake,
+            config = AgentConfig(home=scenario.home, broker=url, db=db_url, require_wake=scenario.require_wake,
                                  tts=tts, acoustic_model=_acoustic_model(home, scenario, audio),
                                  **({"speech_dir": speech_dir} if speech_dir else {}))
             async with Agent(config, clock=clock, nlu=nlu) as agent:
@@ -94,6 +95,16 @@ async def run_scenario(
                         if on_turn:
                             on_turn(result)
     return report
+
+
+@asynccontextmanager
+async def _log_db(db: str | None) -> AsyncIterator[str]:
+    """`db`, or a throwaway SQLite log for this run (what users teach lives there too)."""
+    if db is not None:
+        yield db
+        return
+    with tempfile.TemporaryDirectory(prefix="ambient-scenario-") as folder:
+        yield f"sqlite:///{Path(folder) / 'turns.db'}"
 
 
 def _acoustic_model(home: Home, scenario: Scenario, audio: AudioOptions | None) -> Path | None:

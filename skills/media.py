@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 
 from agent.home import Device
 from agent.turn import Outcome, Resolution, Result
+from agent.teach.store import StoreUnavailable
 from skills.base import Skill, SkillContext
 from skills.common import Command, carry_out, offline_result
 
@@ -121,13 +122,25 @@ def _player(request: Resolution, ctx: SkillContext) -> tuple[Device | None, Resu
     return device, None
 
 
+def _taste(request: Resolution, ctx: SkillContext) -> str:
+    """For "play some music": the music the user said they like, if they did."""
+    store = ctx.services.get("preferences")
+    if store is None or request.values.get("media_class") not in (None, "music"):
+        return ""
+    try:
+        liked = store.find(ctx.user, "music")
+    except StoreUnavailable:
+        return ""
+    return str(liked[-1].value) if liked else ""
+
+
 class MediaPlaySkill(Skill):
     """HassMediaSearchAndPlay: find the item in the catalog and play it on the target player."""
 
     intents = frozenset({"HassMediaSearchAndPlay"})
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
-        query = str(request.values.get("search_query") or "").strip()
+        query = str(request.values.get("search_query") or "").strip() or _taste(request, ctx)
         if not query:
             return Result("What should I play?", Outcome.UNRESOLVED)
         device, problem = _player(request, ctx)

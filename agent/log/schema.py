@@ -1,4 +1,4 @@
-"""Turn log tables: sessions, turns (one row per turn trace) and device states."""
+"""Turn log tables: sessions, turns (one row per turn trace), device states, and what users taught."""
 
 from __future__ import annotations
 
@@ -80,6 +80,25 @@ class DeviceState(Base):
     ts: Mapped[float] = mapped_column(Float)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     available: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class Preference(Base):
+    """Something a user taught the agent (a team, a taste, a name for a device, a routine); deleted when they
+    ask the agent to forget it."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (Index("ix_preferences_user", "user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String)
+    """team, cuisine, music, like, alias or routine."""
+    key: Mapped[str] = mapped_column(String)
+    """What it is about (the alias said, the routine's trigger; the kind again for a taste)."""
+    value: Mapped[Any] = mapped_column(JSON)
+    said: Mapped[str] = mapped_column(Text)
+    """The user's words when they taught it."""
+    created_at: Mapped[float] = mapped_column(Float)
 
 
 LATENCY_COLUMNS: dict[Stage, str] = {stage: f"{stage.value}_ms" for stage in Stage}

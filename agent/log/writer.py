@@ -84,7 +84,7 @@ class TurnLog:
         """JSONL file holding rows the database did not take; replayed on the next successful write."""
         self._retry_max_s = retry_max_s
         self._spool_after_s = spool_after_s
-        self._engine = _make_engine(url)
+        self._engine = make_engine(url)
         self._shown_url = self._engine.url.render_as_string(hide_password=True)
         self._queue: queue.SimpleQueue[_Row | None] = queue.SimpleQueue()
         self._enqueue_lock = threading.Lock()
@@ -327,7 +327,7 @@ class TurnLog:
         return f"{self._queued - self._persisted} rows held in memory only"
 
 
-def _make_engine(url: str) -> Engine:
+def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout and enforced foreign keys."""
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":

@@ -1,21 +1,49 @@
-"""The NLU stage: the trained spaCy model applied to the (possibly rewritten) request."""
+"""The NLU stage: what the user teaches, their routines' names, then the trained spaCy model applied to the
+(possibly rewritten) request."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
+from agent.nlu.jsgf import spoken
 from agent.nlu.model import NluModel
+from agent.teach.parse import ROUTINE, steps_of, teaching
+from agent.teach.rewriter import in_home_words
+from agent.teach.store import PreferenceStore, StoreUnavailable
 from agent.turn import Intent, Rewrite
 
 
 class NluStage:
     """Intent and slots for the request text, and for each of the recognizer's alternatives."""
 
-    def __init__(self, model: NluModel) -> None:
+    def __init__(self, model: NluModel, preferences: PreferenceStore | None = None) -> None:
         self.model = model
+        self.preferences = preferences
 
     async def process(self, request: Rewrite, ctx: Any = None) -> Intent:
+        taught = teaching(request.text)
+        if taught is not None:
+            return taught
+        routine = self._routine(request.text, ctx)
+        if routine is not None:
+            return routine
         best, *others = self.model.parse_many([request.text, *request.alternatives])
         return dataclasses.replace(best, alternatives=tuple(
             dataclasses.replace(intent, hypothesis=n) for n, intent in enumerate(others, 1)))
+
+    def _routine(self, text: str, ctx: Any) -> Intent | None:
+        """The user's routine whose name `text` says, with each of its requests understood."""
+        if self.preferences is None or ctx is None:
+            return None
+        said = spoken(text)
+        try:
+            routines = self.preferences.find(ctx.user, "routine")
+        except StoreUnavailable:
+            return None
+        found = next((r for r in routines if spoken(r.key) == said), None)
+        if found is None:
+            return None
+        steps = tuple(self.model.parse_many([in_home_words(step, ctx.user, ctx.home, self.preferences)
+                                             for step in steps_of(str(found.value))]))
+        return Intent(ROUTINE, {"name": found.key}, 1.0, text, steps=steps)

@@ -73,6 +73,9 @@ def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
     """Tie `intent` to devices and values, or explain what is missing."""
     if ctx.topic is not None and (followed := _follow_up(intent, ctx, ctx.topic)) is not None:
         return followed
+    if intent.steps:
+        steps = tuple(resolve(step, replace(ctx, topic=None)) for step in intent.steps)
+        return Resolution(intent, tuple(d for step in steps for d in step.devices), steps=steps)
     if intent.name in (ALSO, OTHER) or (intent.name in POINTABLE and refers_back(intent)):
         return Resolution(intent, problem="Sorry, I'm not sure what you're referring to.")
     intent = _unknown_room_as_device(intent, ctx.home)

@@ -43,6 +43,8 @@ class ResultStage:
             return Result(resolution.question, Outcome.CLARIFY)
         if resolution.problem:
             return Result(resolution.problem, Outcome.UNRESOLVED)
+        if resolution.steps:
+            return await self._routine(resolution, ctx, confirmed=False)
         opened = opens_something(resolution, ctx.home)
         if opened and is_guess(resolution, rewritten=ctx.trace.rewrite is not None):
             verb = "unlock" if name != "HassTurnOn" else "open"
@@ -55,7 +57,27 @@ class ResultStage:
         pending = ctx.dialogue.take_pending(ctx.now)
         if pending is None:
             return Result("There's nothing to confirm.", Outcome.UNRESOLVED)
+        if pending.resolution.steps:
+            return await self._routine(pending.resolution, ctx, confirmed=True)
         return await self._run_skill(pending.resolution, ctx)
+
+    async def _routine(self, routine: Resolution, ctx: TurnContext, confirmed: bool) -> Result:
+        """Each request of a taught routine in turn; one that would open or unlock something asks first, every
+        time, however it was taught."""
+        name = routine.intent.slots.get("name", "that routine")
+        unclear = next((step for step in routine.steps if step.question or step.problem), None)
+        if unclear is not None:
+            return Result(f"I can't run {name}: {unclear.question or unclear.problem}", Outcome.UNRESOLVED)
+        opened = [d for step in routine.steps for d in opens_something(step, ctx.home)]
+        if opened and not confirmed:
+            verb = "unlock" if any(ctx.home.device_by_id[d].type == "lock" for d in opened) else "open"
+            question = f"{str(name).capitalize()} would {verb} {names(ctx.home, opened)}. Shall I go ahead?"
+            ctx.dialogue.pending = PendingAction(routine, question, ctx.now + CONFIRM_WINDOW_S)
+            return Result(question, Outcome.CONFIRM, data={"pending": opened})
+        done = [await self._run_skill(step, ctx) for step in routine.steps]
+        failed = next((r for r in done if r.outcome != Outcome.SUCCESS), None)
+        return Result(" ".join(r.speech for r in done), failed.outcome if failed else Outcome.SUCCESS,
+                      tuple(a for r in done for a in r.actions))
 
     async def _run_skill(self, resolution: Resolution, ctx: TurnContext) -> Result:
         skill = self.skills.get(resolution.intent.name)

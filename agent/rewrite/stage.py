@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from agent.teach.parse import teaching
 from agent.turn import Rewrite, Transcript
 
 
@@ -14,12 +15,15 @@ class Rewriter(Protocol):
 
 
 class RewriteStage:
-    """Applies the first rewriter that fires, in order; passes the text through when none does."""
+    """Applies the first rewriter that fires, in order (taught names first); passes the text through when none
+    does."""
 
     def __init__(self, rewriters: list[Rewriter] | None = None) -> None:
         self.rewriters = list(rewriters or [])
 
     async def process(self, transcript: Transcript, ctx: Any = None) -> Rewrite:
+        if teaching(transcript.text) is not None:  # what a user teaches is taken as said
+            return Rewrite(transcript.text, transcript.text)
         for rewriter in self.rewriters:
             found = rewriter.rewrite(transcript.text, ctx)
             if found is not None:

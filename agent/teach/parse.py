@@ -1,0 +1,61 @@
+"""Recognizing what a user teaches: patterns over the whole utterance, because what is taught (a team, a
+routine's name, a private name for a device) is open-ended and cannot come from the home's vocabulary."""
+
+from __future__ import annotations
+
+import re
+
+from agent.turn import Intent
+
+TEACH, KNOW, FORGET, FORGET_ALL, ROUTINE = (
+    "TeachPreference", "WhatDoYouKnow", "ForgetThat", "ForgetMe", "RunRoutine")
+STEP_SEPARATOR = re.compile(r",? (?:and then|and|then) ")
+"""Between the requests of a routine ("dim the lights and turn on the tv")."""
+_TASTE = {"restaurants": "cuisine", "restaurant": "cuisine", "food": "cuisine", "cooking": "cuisine",
+          "cuisine": "cuisine", "music": "music"}
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), kind) for p, kind in (
+    (r"^(?:i'm|i am|we're|we are) (?:a |an |a big |a huge |big |huge )?(?P<value>.+?) fans?$", "team"),
+    (r"^(?:i|we) (?:support|root for|cheer for) (?:the )?(?P<value>.+)$", "team"),
+    (r"^(?:i|we) (?:really )?(?:like|love|prefer|enjoy) (?P<value>.+?) (?P<what>restaurants?|food|cooking|cuisine|music)$",
+     "taste"),
+    (r"^(?:i'd like you to |please )?call (?:the |my )?(?P<alias>.+?) (?:the |my )(?P<target>.+)$", "alias"),
+    (r"^when (?:i|we) say (?P<trigger>.+?),? (?:please |you should |can you |could you )?(?P<steps>(?:dim|turn|switch|set|"
+     r"play|start|stop|open|close|lock|unlock|make|put|pause|brighten|preheat|shut)\b.+)$", "routine"),
+))
+_ASKS = {
+    "what do you know about me": KNOW, "what have i taught you": KNOW, "what do you remember about me": KNOW,
+    "forget that": FORGET, "forget what i just said": FORGET, "forget the last thing i told you": FORGET,
+    "forget everything about me": FORGET_ALL, "forget everything you know about me": FORGET_ALL,
+    "forget all about me": FORGET_ALL, "delete everything you know about me": FORGET_ALL,
+}
+
+
+def teaching(text: str) -> Intent | None:
+    """The teaching request `text` makes, if it is one: `TeachPreference` with slots kind and value (plus
+    alias and target, or trigger and steps), or a question about or deletion of what was taught."""
+    said = re.sub(r"^(?:hey home|ok|okay|please|so)\s+", "", _plain(text))
+    if said in _ASKS:
+        return Intent(_ASKS[said], {}, 1.0, text)
+    for pattern, kind in _PATTERNS:
+        found = pattern.match(said)
+        if found is None:
+            continue
+        parts = found.groupdict()
+        if kind == "taste":
+            return Intent(TEACH, {"kind": _TASTE[parts["what"]], "value": parts["value"]}, 1.0, text)
+        if kind == "alias":
+            return Intent(TEACH, {"kind": "alias", "alias": parts["alias"], "target": parts["target"]}, 1.0, text)
+        if kind == "routine":
+            return Intent(TEACH, {"kind": "routine", "trigger": parts["trigger"], "steps": parts["steps"]}, 1.0, text)
+        return Intent(TEACH, {"kind": kind, "value": parts["value"]}, 1.0, text)
+    return None
+
+
+def steps_of(said: str) -> list[str]:
+    """The requests of a routine, in order."""
+    return [step.strip() for step in STEP_SEPARATOR.split(said) if step.strip()]
+
+
+def _plain(text: str) -> str:
+    """Lowercase words and apostrophes, single spaces (commas kept out)."""
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))

@@ -15,6 +15,7 @@ from agent.context import TurnContext
 from agent.dialogue import Dialogue
 from agent.feedback.signals import rejects, rephrases, view_of
 from agent.home import Home, load_home
+from agent.learn.habits import Habits
 from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
 from agent.nlu.stage import NluStage
@@ -54,6 +55,7 @@ class Agent:
         self._nlu = nlu
         self.rewriter = PrecomputedRewriter(config.rewrites)
         self.online = OnlineRewriter()
+        self.habits = Habits(self.home)
         self.preferences: PreferenceStore | None = None
         """What users taught (in the turn log's database); None without one."""
         self.pipeline: Pipeline | None = None
@@ -73,12 +75,12 @@ class Agent:
         taught = [TaughtRewriter(self.preferences)] if self.preferences else []
         result = ResultStage(load_skills(), self.bus, self.clock,
                              services={"weather": SimulatedWeather(), "announce": self.announce,
-                                       "preferences": self.preferences},
+                                       "preferences": self.preferences, "habits": self.habits},
                              confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
             wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=TextAsr(),
             rewrite=RewriteStage([*taught, *([self.rewriter, self.online] if self.config.learning else [])]),
-            nlu=NluStage(nlu, self.preferences), resolve=ResolveStage(), result=result,
+            nlu=NluStage(nlu, self.preferences), resolve=ResolveStage(self.habits), result=result,
             tts=TtsStage(tts_engine, self.config.speech_dir if self.config.tts != "null" else None),
         )
         self.pipeline = Pipeline(stages, events=self.bus)
@@ -142,6 +144,8 @@ class Agent:
         if said is not None and ctx.trace.outcome == "success" and not ctx.trace.rewrite:
             self.online.observe(said.user, said.device, said.text, said.started_at,
                                 (ctx.trace.intent, tuple(ctx.trace.devices)))
+            self.habits.observe(said.user, ctx.trace.area, ctx.trace.intent, ctx.trace.slots, ctx.trace.devices,
+                                said.started_at)
         ctx.dialogue.end(ctx.trace, ctx.trace.started_at)
         self.log_turn(ctx.trace)
 
@@ -156,11 +160,12 @@ class Agent:
         log.info("[%s] %s", satellite, text)
 
     def _learn_habits(self) -> None:
-        """The online rewriter starts from the latest logged turns; a log it cannot read only costs habits."""
+        """The online rewriter and the habits start from the latest logged turns; a log it cannot read only
+        costs habits."""
         from agent.log.reader import LogUnreadable, read_turns
 
         try:
-            self.online.learn(read_turns(self.config.db, recent=STARTUP_TURNS))
+            self.online.learn(self.habits.watching(read_turns(self.config.db, recent=STARTUP_TURNS)))
         except LogUnreadable as exc:
             log.warning("could not read past turns for the online rewriter: %s", exc)
 

@@ -9,6 +9,11 @@ import time
 from typing import Protocol
 
 
+def part_of_day(at: float) -> int:
+    """0 night, 1 morning, 2 afternoon, 3 evening: six-hour spans of local time."""
+    return time.localtime(at).tm_hour // 6
+
+
 class Clock(Protocol):
     """Where every component of the agent and the simulated devices reads time."""
 

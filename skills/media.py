@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 
 from agent.home import Device
 from agent.turn import Outcome, Resolution, Result
+from agent.learn.habits import play_key
 from agent.teach.store import StoreUnavailable
 from skills.base import Skill, SkillContext
 from skills.common import Command, carry_out, offline_result
@@ -123,15 +124,19 @@ def _player(request: Resolution, ctx: SkillContext) -> tuple[Device | None, Resu
 
 
 def _taste(request: Resolution, ctx: SkillContext) -> str:
-    """For "play some music": the music the user said they like, if they did."""
-    store = ctx.services.get("preferences")
-    if store is None or request.values.get("media_class") not in (None, "music"):
+    """For "play some music": the music the user said they like, else the music they habitually ask for."""
+    if request.values.get("media_class") not in (None, "music"):
         return ""
+    store, habits = ctx.services.get("preferences"), ctx.services.get("habits")
     try:
-        liked = store.find(ctx.user, "music")
+        liked = store.find(ctx.user, "music") if store is not None else []
     except StoreUnavailable:
-        return ""
-    return str(liked[-1].value) if liked else ""
+        liked = []
+    if liked:
+        return str(liked[-1].value)
+    usual = habits.usual(play_key(ctx.user), ctx.clock.now()) if habits is not None else None
+    items = search(usual)[0] if usual else []
+    return usual if items and items[0].media_class == "music" else ""
 
 
 class MediaPlaySkill(Skill):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -52,6 +53,9 @@ class LoggedTurn:
     """The precomputed rewrite rule that changed it."""
     devices: tuple[str, ...] = ()
     """The devices it acted on or read."""
+    slots: dict[str, Any] = field(default_factory=dict)
+    area: str | None = None
+    """The area of the satellite it was said to."""
 
 
 class LogUnreadable(ValueError):
@@ -72,7 +76,7 @@ def _read_turns(url: str, recent: int | None) -> Iterator[LoggedTurn]:
         with engine.connect() as db:
             query = select(Turn.user, Turn.device, Turn.started_at, Turn.ended_at, Turn.transcript,
                            Turn.rewritten_text, Turn.rewrite_rule, Turn.intent, Turn.outcome, Turn.barged_in,
-                           Turn.devices
+                           Turn.devices, Turn.slots, Turn.area
                            ).order_by(Turn.user, Turn.started_at)
             if recent is not None:
                 latest = select(Turn.turn_id).order_by(Turn.started_at.desc()).limit(recent)
@@ -84,7 +88,7 @@ def _read_turns(url: str, recent: int | None) -> Iterator[LoggedTurn]:
                                 row.intent, bool(row.barged_in), row.user, row.device)
                 rule = row.rewrite_rule if row.rewrite_rule and row.rewrite_rule.startswith(RULE_PREFIX) else None
                 yield LoggedTurn(view, row.rewritten_text if row.rewrite_rule else None, rule,
-                                 tuple(row.devices or ()))
+                                 tuple(row.devices or ()), dict(row.slots or {}), row.area)
     finally:
         engine.dispose()
 

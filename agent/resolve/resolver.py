@@ -9,6 +9,7 @@ from typing import Any
 
 from agent.dialogue import Topic
 from agent.home import Area, Device, Home
+from agent.learn.habits import Habits, light_key
 from agent.resolve.followup import ALSO, OTHER, again_there, other_one, refers_back, step, undo_intent
 from agent.resolve.match import Match, find_area, find_devices, normalize
 from agent.nlu.intents import OUT_OF_DOMAIN
@@ -27,6 +28,8 @@ MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassSet
                  "HassVolumeUp", "HassVolumeDown"}
 POINTABLE = frozenset({"HassTurnOn", "HassTurnOff", "HassLightSet", "HassGetState"})
 """Requests that need a device: "turn it off" with nothing talked about is a question back, not a guess."""
+ONE_LIGHT = frozenset({"light", "lamp"})
+"""A light named by its kind alone: which one is a matter of habit when the room has several."""
 THERMOMETERS = frozenset({"oven", "climate", "sensor"})
 OUTSIDE_WORDS = {"outside", "outdoors", "out"}
 ALL_SAID = re.compile(r"\b(all|every|everything|everywhere)\b|whole (house|home)")
@@ -45,6 +48,10 @@ class ResolveContext:
     states: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     topic: Topic | None = None
     """What the satellite's conversation was last about (follow-ups refer to it)."""
+    user: str = ""
+    habits: Habits | None = None
+    """The users' habits (which light of a room, when a request names none)."""
+    now: float = 0.0
 
 
 def resolve_best(intent: Intent, ctx: ResolveContext) -> Resolution:
@@ -202,14 +209,37 @@ def _targets(
         in_scope = [d for d in pool if d.area == scope]
         if in_scope or area is not None:
             pool = in_scope
+        usual = _usual_light(intent, ctx, scope, pool)
+        if usual is not None:
+            return usual
         if len(pool) == 1 or (pool and types is None):
             return Resolution(intent, tuple(d.id for d in pool), values, scores={d.id: 0.8 for d in pool})
         if not pool:
             return Resolution(intent, values=values, problem=_nothing_there(area, home))
         return Resolution(intent, values=values, question=_which_one(home, pool, "devices", area))
+    if normalize(phrase) in ONE_LIGHT:
+        scope = area.id if area else ctx.area
+        usual = _usual_light(intent, ctx, scope, [d for d in home.devices if d.type == "light" and d.area == scope])
+        if usual is not None:
+            return usual
     wants_all = bool(ALL_SAID.search(intent.text))
     match = find_devices(home, phrase, area, ctx.area, allowed, wants_all=wants_all)
     return _from_match(intent, ctx, match, phrase, area, values)
+
+
+def _usual_light(intent: Intent, ctx: ResolveContext, area: str | None, pool: list[Device]) -> Resolution | None:
+    """"turn on the light" in a room of several: the one this user habitually turns on there at this time of
+    day, as bright as they usually have it."""
+    if intent.name != "HassTurnOn" or len(pool) < 2 or ctx.habits is None:
+        return None
+    usual = ctx.habits.usual(light_key(ctx.user, area, ctx.now), ctx.now)
+    if usual is None or not set(usual[0]) <= {d.id for d in pool}:
+        return None
+    devices, brightness = usual
+    if brightness is None:
+        return Resolution(intent, devices, scores={d: 0.8 for d in devices})
+    dimmed = Intent("HassLightSet", {"brightness": brightness}, intent.confidence, intent.text)
+    return Resolution(dimmed, devices, {"brightness": brightness}, scores={d: 0.8 for d in devices})
 
 
 def _unnamed_type(intent: Intent) -> str:

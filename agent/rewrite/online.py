@@ -20,7 +20,6 @@ a rewrite costs well under a millisecond whatever the log's size.
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from agent.clock import part_of_day
 from agent.feedback.rephrase import sound_key
 from agent.feedback.signals import label
 from agent.log.reader import LoggedTurn, conversations
@@ -62,11 +62,6 @@ class LayerBar:
 
 
 BARS = {PERSONAL: LayerBar(3, 1, 85.0), GLOBAL: LayerBar(10, 3, 90.0)}
-
-
-def part_of_day(at: float) -> int:
-    """0 night, 1 morning, 2 afternoon, 3 evening (local time)."""
-    return time.localtime(at).tm_hour // 6
 
 
 class Layer:

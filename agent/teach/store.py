@@ -35,23 +35,22 @@ class StoreUnavailable(RuntimeError):
 
 
 class PreferenceStore:
-    """Each user's preferences; the agent is their writer, so reads come from memory after the first."""
+    """Each user's preferences; the agent is their writer, so reads come from memory."""
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._cache: dict[str, list[Taught]] = {}
+        """Everyone's preferences, read once at start: a turn never waits for the database to read them."""
         try:
             migrate(self.engine)
         except SQLAlchemyError as exc:
             raise StoreUnavailable(f"cannot open the preferences at {url}: {exc}") from exc
+        for row in self._run(lambda db: db.scalars(select(Preference).order_by(Preference.id)).all()):
+            self._cache.setdefault(row.user, []).append(_taught(row))
 
     def of(self, user: str) -> list[Taught]:
         """Everything `user` taught, oldest first."""
-        if user not in self._cache:
-            rows = self._run(lambda db: db.scalars(select(Preference).where(Preference.user == user)
-                                                   .order_by(Preference.id)).all())
-            self._cache[user] = [_taught(row) for row in rows]
-        return list(self._cache[user])
+        return list(self._cache.get(user, ()))
 
     def find(self, user: str, kind: str) -> list[Taught]:
         return [t for t in self.of(user) if t.kind == kind]

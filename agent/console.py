@@ -12,7 +12,8 @@ SHOWN_STAGES = (Stage.NLU, Stage.RESOLVE, Stage.RESULT, Stage.TTS)
 
 
 def turn_table(title: str = "Turns") -> Table:
-    """An empty per-turn table: utterance, intent, devices, response, ms in all and per main stage."""
+    """An empty per-turn table: utterance (typed, or as heard), intent, devices, response, ms in all and per
+    main stage."""
     table = Table(title=title, show_lines=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("user@device", style="cyan", no_wrap=True)
@@ -35,8 +36,10 @@ def add_turn(table: Table, index: int, trace: TurnTrace, failures: Iterable[str]
     devices = ", ".join(trace.devices[:2]) + (f" +{len(trace.devices) - 2}" if len(trace.devices) > 2 else "")
     intent = (trace.intent or "-").removeprefix("Hass")
     total = _format(sum(r.latency_ms for r in trace.stages))
-    table.add_row(str(index), f"{trace.user}@{trace.device}", trace.text or "", intent, devices or "-",
-                  response, total, timings)
+    heard = trace.record(Stage.ASR)
+    said = trace.text or (heard.output.get("text", "") if heard and isinstance(heard.output, dict) else "")
+    table.add_row(str(index), f"{trace.user}@{trace.device}", said, intent, devices or "-", response, total,
+                  timings)
 
 
 def _ms(trace: TurnTrace, stage: Stage) -> str:

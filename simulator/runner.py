@@ -26,6 +26,10 @@ from simulator.voice import AudioOptions, SpokenUsers, enrolled_model
 STATE_WAIT_S = 1.0
 
 
+LONG_WAIT_S = 3600.0
+"""Waits longer than this jump the virtual clock instead of stepping through every device tick."""
+
+
 @dataclass
 class StepResult:
     """A `say` step's trace and every expectation it missed."""
@@ -118,8 +122,8 @@ async def _run_step(
     index: int, step: Step, agent: Agent, fleet: DeviceFleet, clock: VirtualClock,
     users: SpokenUsers | None, interrupt_after: float | None,
 ) -> StepResult | None:
-    if step.wait is not None:
-        await clock.advance(step.wait)
+    if step.wait is not None:  # a long wait (nights between habits) jumps: devices tick once, at its end
+        await (clock.jump(step.wait) if step.wait > LONG_WAIT_S else clock.advance(step.wait))
         return None
     if step.set is not None:
         assert step.device

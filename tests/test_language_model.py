@@ -61,4 +61,9 @@ def test_pocketsphinx_loads_the_home_model(tmp_path: Path) -> None:
     path.write_text(arpa(sentences))
     model = pocketsphinx.NGramModel.readfile(str(path))
     assert model.size() >= 3
-    assert model.prob(["the", "kitchen", "light"]) > model.prob(["the", "light", "kitchen"])  # log scores
+    def score(sentence: str) -> int:  # log score; prob() takes the word, then its history most recent first
+        words = sentence.split()
+        return sum(model.prob([w, *reversed(words[max(0, i - 2):i])]) for i, w in enumerate(words))
+
+    assert score("turn on the kitchen light") > score("turn the on light kitchen")
+    assert score("what time is it") > score("is time it what")

@@ -63,6 +63,10 @@ WORKERS = os.cpu_count() or 1
 """Processes that align recordings at once."""
 CHUNK = 8
 """Recordings a process aligns per task."""
+MIN_FIT = -34.5
+"""Lowest alignment score per frame (pocketsphinx's log units) of a recording that says its text. With the
+bundled model, espeak-ng voices reading generated prompts score -18 to -33; another prompt's text forced
+onto a recording, when it aligns at all, -35 to -47 (24 prompts x 4 voices). Noisy copies are not held to it."""
 KEY_WORDS = frozenset().union(*OPPOSITES)
 """Words a command turns on: mishear one and the opposite happens."""
 PROMPT_POOL = 4
@@ -166,7 +170,7 @@ def enroll(recordings: Sequence[Recording], out: str | Path, base: Path = BASE_M
             stats, missed = _Statistics(model), set[int]()
             for offset, batch in ((0, recordings), (len(recordings), copies)):
                 numbered = [(offset + n, r) for n, r in enumerate(batch) if n % len(recordings) not in missed]
-                for part, failed in _passes(pool, out, numbered, model, codebook):
+                for part, failed in _passes(pool, out, numbered, model, codebook, MIN_FIT if offset == 0 else None):
                     stats.merge(part)
                     missed.update(failed if offset == 0 else ())
                     done += CHUNK
@@ -216,23 +220,25 @@ class _Model:
 
 
 def _passes(pool: ProcessPoolExecutor | None, model_dir: Path, numbered: Sequence[tuple[int, Recording]],
-            model: _Model, codebook: dict[str, int]) -> Iterator[tuple[_Statistics, list[int]]]:
+            model: _Model, codebook: dict[str, int], min_fit: float | None
+            ) -> Iterator[tuple[_Statistics, list[int]]]:
     """Statistics and unaligned recording numbers of each `CHUNK` of numbered recordings in turn, gathered by the
     pool's processes."""
-    chunks = [(model_dir, numbered[first:first + CHUNK], model, codebook) for first in range(0, len(numbered), CHUNK)]
+    chunks = [(model_dir, numbered[first:first + CHUNK], model, codebook, min_fit)
+              for first in range(0, len(numbered), CHUNK)]
     if pool is None:
         return (_gather(*chunk) for chunk in chunks)
     return (future.result() for future in [pool.submit(_gather, *chunk) for chunk in chunks])
 
 
 def _gather(model_dir: Path, numbered: Sequence[tuple[int, Recording]], model: _Model,
-            codebook: dict[str, int]) -> tuple[_Statistics, list[int]]:
+            codebook: dict[str, int], min_fit: float | None) -> tuple[_Statistics, list[int]]:
     """Align numbered recordings with the model in `model_dir`; their statistics, and the numbers of those that
     could not be aligned."""
     stats, failed = _Statistics(model), []
     with _Aligner(model_dir) as aligner:
         for number, recording in numbered:
-            aligned = aligner.align(recording, number)
+            aligned = aligner.align(recording, number, min_fit)
             if aligned is None:
                 failed.append(number)
             else:
@@ -300,9 +306,11 @@ class _Aligner:
     def __exit__(self, *_: object) -> None:
         shutil.rmtree(self._logdir, ignore_errors=True)
 
-    def align(self, recording: Recording, seed: int) -> tuple[list[np.ndarray], list[tuple[str, int, int, int]]] | None:
-        """Feature streams and (phone, senone, first frame, end frame) states; None when the audio does not fit.
-        `seed` seeds the dither, so a recording aligns the same whichever process aligns it."""
+    def align(self, recording: Recording, seed: int, min_fit: float | None = None
+              ) -> tuple[list[np.ndarray], list[tuple[str, int, int, int]]] | None:
+        """Feature streams and (phone, senone, first frame, end frame) states; None when the audio does not fit
+        (no alignment, or one scoring under `min_fit` per frame). `seed` seeds the dither, so a recording aligns
+        the same whichever process aligns it."""
         words = words_of(recording.text)
         missing = [w for w in words if self.decoder.lookup_word(w) is None]
         for word, phones in pronounce_all(missing).items():
@@ -317,9 +325,14 @@ class _Aligner:
             self._decode(audio)
             self.decoder.set_alignment()
             self._decode(audio)
-            segments = [(phone.name, int(state.name), state.start, state.start + state.duration)
-                        for word in self.decoder.get_alignment() for phone in word for state in phone]
+            segments, score, frames = [], 0, 0
+            for word in self.decoder.get_alignment():  # one pass: its entries do not outlive the iteration
+                score, frames = score + word.score, frames + word.duration
+                segments += [(phone.name, int(state.name), state.start, state.start + state.duration)
+                             for phone in word for state in phone]
         except RuntimeError:
+            return None
+        if min_fit is not None and score / max(1, frames) < min_fit:
             return None
         logged = sorted(self._logdir.glob("*.mfc"))
         if not segments or not logged:

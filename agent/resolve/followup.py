@@ -26,7 +26,8 @@ STEP = {"light": 25, "oven": 25, "climate": 2}
 SETTER = {"light": "HassLightSet", "oven": "HassOvenSetTemperature", "climate": "HassClimateSetTemperature"}
 KEPT_SLOTS = ("brightness", "color", "temperature", "state", "search_query", "media_class")
 """Slots of the topic's request that "and the kitchen too" carries over."""
-UNDO = {"HassTurnOn": "HassTurnOff", "HassTurnOff": "HassTurnOn"}
+UNDOABLE = frozenset({"HassTurnOn", "HassTurnOff"})
+"""Requests "no, the other one" takes back on the device wrongly picked (switched back as it was)."""
 BRIGHTER = re.compile(r"\b(brighter|brighten|lighter|up|warmer|hotter)\b", re.IGNORECASE)
 DIMMER = re.compile(r"\b(dimmer|darker|dim|down|less bright|cooler|colder)\b", re.IGNORECASE)
 
@@ -72,8 +73,3 @@ def other_one(chosen: list[Device], everyone: list[Device], area: str | None) ->
     others = [d for d in everyone if d.type in kinds and d.id not in picked]
     same_room = [d for d in others if d.area in {c.area for c in chosen} | {area}]
     return same_room or others
-
-
-def undo_intent(topic_intent: str) -> str | None:
-    """The request that takes the topic's action back on the wrong device, when there is one."""
-    return UNDO.get(topic_intent)

@@ -10,7 +10,7 @@ from typing import Any
 from agent.dialogue import Topic
 from agent.home import Area, Device, Home
 from agent.learn.habits import Habits, light_key
-from agent.resolve.followup import ALSO, OTHER, again_there, other_one, refers_back, step, undo_intent
+from agent.resolve.followup import ALSO, OTHER, UNDOABLE, again_there, other_one, refers_back, step
 from agent.resolve.match import Match, find_area, find_devices, normalize
 from agent.nlu.intents import OUT_OF_DOMAIN
 from agent.turn import Intent, Resolution
@@ -130,7 +130,7 @@ def _follow_up(intent: Intent, ctx: ResolveContext, topic: Topic) -> Resolution 
             return Resolution(intent, problem="There isn't another one.")
         if len(others) > 1:
             return Resolution(intent, question=_which_one(home, others, others[0].type, None))
-        undo = {"instead_of": list(topic.devices)} if undo_intent(topic.intent) else {}
+        undo = {"instead_of": list(topic.devices)} if topic.intent in UNDOABLE else {}
         meant = Intent(topic.intent, again_there(intent, topic.intent, topic.slots).slots, intent.confidence,
                        intent.text)
         return Resolution(meant, (others[0].id,), {**topic.values, **undo}, scores={others[0].id: 0.7})

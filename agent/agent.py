@@ -165,7 +165,7 @@ class Agent:
         from agent.log.reader import LogUnreadable, read_turns
 
         try:
-            self.online.learn(self.habits.watching(read_turns(self.config.db, recent=STARTUP_TURNS)))
+            self.online.learn(self.habits.watching(read_turns(self.config.db, recent=STARTUP_TURNS, context=True)))
         except LogUnreadable as exc:
             log.warning("could not read past turns for the online rewriter: %s", exc)
 

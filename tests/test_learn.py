@@ -237,7 +237,7 @@ async def test_a_bare_device_name_switches_it_the_way_the_users_habit_would_in_i
     assert fleet["kitchen_light"].state["state"] == "off"
     agent.turn_log.flush(5)
     restarted = OnlineRewriter()  # what an agent learns from the log when it starts
-    restarted.learn(read_turns(agent.config.db))
+    restarted.learn(read_turns(agent.config.db, context=True))
     found = restarted.rewrite("kitchen light", agent.new_turn("ann", "kitchen_speaker"))
     assert found is not None and found.text == "turn on the kitchen light"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, func, select
@@ -62,22 +62,23 @@ class LogUnreadable(ValueError):
     """The turn log cannot be read (no such database, no turns table, no connection)."""
 
 
-def read_turns(url: str, recent: int | None = None) -> Iterator[LoggedTurn]:
-    """Every logged turn with a transcript (or the `recent` latest), user by user, in time order."""
+def read_turns(url: str, recent: int | None = None, context: bool = False) -> Iterator[LoggedTurn]:
+    """Every logged turn with a transcript (or the `recent` latest), user by user, in time order; with
+    `context`, also what each acted on, its slots and area (JSON to decode: mining does without)."""
     try:
-        yield from _read_turns(url, recent)
+        yield from _read_turns(url, recent, context)
     except SQLAlchemyError as exc:
         raise LogUnreadable(f"cannot read the turn log at {url}: {getattr(exc, 'orig', None) or exc}") from exc
 
 
-def _read_turns(url: str, recent: int | None) -> Iterator[LoggedTurn]:
+def _read_turns(url: str, recent: int | None, context: bool) -> Iterator[LoggedTurn]:
     engine = create_engine(url)
+    extra = (Turn.devices, Turn.slots, Turn.area) if context else ()
     try:
         with engine.connect() as db:
             query = select(Turn.user, Turn.device, Turn.started_at, Turn.ended_at, Turn.transcript,
                            Turn.rewritten_text, Turn.rewrite_rule, Turn.intent, Turn.outcome, Turn.barged_in,
-                           Turn.devices, Turn.slots, Turn.area
-                           ).order_by(Turn.user, Turn.started_at)
+                           *extra).order_by(Turn.user, Turn.started_at)
             if recent is not None:
                 latest = select(Turn.turn_id).order_by(Turn.started_at.desc()).limit(recent)
                 query = query.where(Turn.turn_id.in_(latest.scalar_subquery()))
@@ -87,8 +88,9 @@ def _read_turns(url: str, recent: int | None) -> Iterator[LoggedTurn]:
                 view = TurnView(row.transcript, row.started_at, row.ended_at or row.started_at, row.outcome,
                                 row.intent, bool(row.barged_in), row.user, row.device)
                 rule = row.rewrite_rule if row.rewrite_rule and row.rewrite_rule.startswith(RULE_PREFIX) else None
-                yield LoggedTurn(view, row.rewritten_text if row.rewrite_rule else None, rule,
-                                 tuple(row.devices or ()), dict(row.slots or {}), row.area)
+                turn = LoggedTurn(view, row.rewritten_text if row.rewrite_rule else None, rule)
+                yield replace(turn, devices=tuple(row.devices or ()), slots=dict(row.slots or {}),
+                              area=row.area) if context else turn
     finally:
         engine.dispose()
 

@@ -57,16 +57,19 @@ ENROLL_PROMPTS = 25
 """Phrases each simulated person reads when the household enrolls."""
 
 
-def read_aloud(home: Home, speakers: Sequence[Sequence[Voice]]) -> list[Recording]:
-    """Each speaker reads their own enrollment prompts, one voice per prompt, with a little silence around."""
+def read_aloud(home: Home, speakers: Sequence[Sequence[Voice]],
+               texts: Sequence[Sequence[str]] | None = None) -> list[Recording]:
+    """Each speaker reads their own enrollment prompts (`texts`, else `prompts_for`), one voice per prompt, with
+    a little silence around."""
     from agent.asr.enroll import Recording
 
     return [Recording(text, np.concatenate([silence(0.2), synthesize(text, voice), silence(0.3)]).tobytes())
-            for texts, voices in zip(_prompts_for(home, speakers), speakers)
-            for text, voice in zip(texts, voices)]
+            for said, voices in zip(texts or prompts_for(home, speakers), speakers)
+            for text, voice in zip(said, voices)]
 
 
-def _prompts_for(home: Home, speakers: Sequence[Sequence[Voice]]) -> list[list[str]]:
+def prompts_for(home: Home, speakers: Sequence[Sequence[Voice]]) -> list[list[str]]:
+    """Each speaker's enrollment prompts (seeded per speaker)."""
     from agent.asr.enroll import prompts
 
     return [prompts(home, len(voices), seed=1000 + n) for n, voices in enumerate(speakers)]
@@ -79,12 +82,13 @@ def enrolled_model(home: Home, users: Iterable[str], options: AudioOptions) -> P
 
     speakers = sorted(set(users))
     voices = [[voice_for(u, i, options.voices, options.speeds) for i in range(ENROLL_PROMPTS)] for u in speakers]
-    read = [list(zip(texts, [(v.name, v.speed) for v in vs])) for texts, vs in zip(_prompts_for(home, voices), voices)]
+    texts = prompts_for(home, voices)
+    read = [list(zip(said, [(v.name, v.speed) for v in vs])) for said, vs in zip(texts, voices)]
     digest = hashlib.sha256(json.dumps([read, RECIPE_VERSION]).encode())
     target = cache_root("acoustic") / digest.hexdigest()[:16]
     if (target / "enrollment.json").is_file():
         return target
-    recordings = read_aloud(home, voices)
+    recordings = read_aloud(home, voices, texts)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         enroll(recordings, Path(tmp) / "model")

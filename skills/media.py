@@ -15,7 +15,6 @@ from rapidfuzz import fuzz
 from agent.home import Device
 from agent.turn import Outcome, Resolution, Result
 from agent.learn.habits import play_key
-from agent.teach.store import StoreUnavailable
 from skills.base import Skill, SkillContext
 from skills.common import Command, carry_out, offline_result
 
@@ -128,10 +127,7 @@ def _taste(request: Resolution, ctx: SkillContext) -> str:
     if request.values.get("media_class") not in (None, "music"):
         return ""
     store, habits = ctx.services.get("preferences"), ctx.services.get("habits")
-    try:
-        liked = store.find(ctx.user, "music") if store is not None else []
-    except StoreUnavailable:
-        liked = []
+    liked = store.find(ctx.user, "music") if store is not None else []
     if liked:
         return str(liked[-1].value)
     usual = habits.usual(play_key(ctx.user), ctx.clock.now()) if habits is not None else None

@@ -60,9 +60,10 @@ class Habits:
         if intent == "HassMediaSearchAndPlay" and slots.get("search_query"):
             self.add(play_key(user), str(slots["search_query"]).lower(), at)
         chosen = tuple(devices)
+        if intent not in LIGHT_INTENTS or not slots.get("name") or not chosen:
+            return
         lights = [self.home.device(d) for d in chosen]
-        if (intent in LIGHT_INTENTS and slots.get("name") and chosen
-                and all(d is not None and d.type == "light" and d.area == area for d in lights)):
+        if all(d is not None and d.type == "light" and d.area == area for d in lights):
             brightness = slots.get("brightness")
             self.add(light_key(user, area, at), (chosen, int(float(brightness)) if brightness else None), at)
 

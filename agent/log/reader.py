@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, func, select
@@ -88,9 +88,9 @@ def _read_turns(url: str, recent: int | None, context: bool) -> Iterator[LoggedT
                 view = TurnView(row.transcript, row.started_at, row.ended_at or row.started_at, row.outcome,
                                 row.intent, bool(row.barged_in), row.user, row.device)
                 rule = row.rewrite_rule if row.rewrite_rule and row.rewrite_rule.startswith(RULE_PREFIX) else None
-                turn = LoggedTurn(view, row.rewritten_text if row.rewrite_rule else None, rule)
-                yield replace(turn, devices=tuple(row.devices or ()), slots=dict(row.slots or {}),
-                              area=row.area) if context else turn
+                found = {"devices": tuple(row.devices or ()), "slots": dict(row.slots or {}), "area": row.area
+                         } if context else {}
+                yield LoggedTurn(view, row.rewritten_text if row.rewrite_rule else None, rule, **found)
     finally:
         engine.dispose()
 

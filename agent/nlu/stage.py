@@ -10,7 +10,7 @@ from agent.nlu.jsgf import spoken
 from agent.nlu.model import NluModel
 from agent.teach.parse import ROUTINE, steps_of, teaching
 from agent.teach.rewriter import in_home_words
-from agent.teach.store import PreferenceStore, StoreUnavailable
+from agent.teach.store import PreferenceStore
 from agent.turn import Intent, Rewrite
 
 
@@ -37,11 +37,7 @@ class NluStage:
         if self.preferences is None or ctx is None:
             return None
         said = spoken(text)
-        try:
-            routines = self.preferences.find(ctx.user, "routine")
-        except StoreUnavailable:
-            return None
-        found = next((r for r in routines if spoken(r.key) == said), None)
+        found = next((r for r in self.preferences.find(ctx.user, "routine") if spoken(r.key) == said), None)
         if found is None:
             return None
         steps = tuple(self.model.parse_many([in_home_words(step, ctx.user, ctx.home, self.preferences)

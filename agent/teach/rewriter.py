@@ -8,7 +8,7 @@ from typing import Any
 
 from agent.home import Home
 from agent.nlu.jsgf import spoken
-from agent.teach.store import ALIAS, PreferenceStore, StoreUnavailable
+from agent.teach.store import ALIAS, PreferenceStore, Taught
 from agent.turn import Rewrite
 
 RULE = "taught:alias"
@@ -21,19 +21,20 @@ class TaughtRewriter:
         self.preferences = preferences
 
     def rewrite(self, text: str, ctx: Any = None) -> Rewrite | None:
-        if ctx is None:
+        aliases = self.preferences.find(ctx.user, ALIAS) if ctx is not None else []
+        if not aliases:  # most users never taught a name: nothing to do on their turns
             return None
-        changed = in_home_words(text, ctx.user, ctx.home, self.preferences)
-        return Rewrite(changed, text, RULE) if changed != spoken(text) else None
+        said = spoken(text)
+        changed = _renamed(said, aliases, ctx.home)
+        return Rewrite(changed, text, RULE) if changed != said else None
 
 
 def in_home_words(text: str, user: str, home: Home, preferences: PreferenceStore) -> str:
     """`text` as spoken words, with each name `user` taught replaced by the device's own name."""
-    said = spoken(text)
-    try:
-        aliases = preferences.find(user, ALIAS)
-    except StoreUnavailable:
-        return said
+    return _renamed(spoken(text), preferences.find(user, ALIAS), home)
+
+
+def _renamed(said: str, aliases: list[Taught], home: Home) -> str:
     for alias in sorted(aliases, key=lambda a: -len(a.key)):
         device = home.device(str(alias.value))
         if device is not None:

@@ -49,7 +49,7 @@ class PreferenceStore:
             self._cache.setdefault(row.user, []).append(_taught(row))
 
     def of(self, user: str) -> list[Taught]:
-        """Everything `user` taught, oldest first."""
+        """Everything `user` taught, oldest first (from memory: reading never fails)."""
         return list(self._cache.get(user, ()))
 
     def find(self, user: str, kind: str) -> list[Taught]:

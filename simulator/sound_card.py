@@ -1,7 +1,8 @@
 """A microphone and a speaker without a sound card, for tests.
 
-`fake_sound_card` writes an ALSA config whose default capture device replays a raw file and whose default
-playback device is a named pipe that a thread drains at real-time speed (so playing takes as long as the audio).
+`fake_sound_card` writes an ALSA config whose default capture device is a named pipe that a thread fills with a
+raw file at real-time speed, then with silence (a microphone in a quiet room), and whose default playback device
+is a named pipe that a thread drains at real-time speed (so playing takes as long as the audio).
 In a subprocess (e.g. `ambient listen`), pass `env=alsa_env(config)`; in the test process, use
 `with portaudio_using(config):`, which re-initialises PortAudio (it reads the ALSA config only at start-up).
 """
@@ -19,6 +20,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from agent.audio.frames import FRAME_MS, SAMPLE_RATE
+
 SPEAKER_RATE = 48_000
 SPEAKER_BYTES_PER_S = SPEAKER_RATE * 2 * 4
 """Everything played is converted (by an ALSA `plug`) to 48 kHz stereo s32le before the paced sink."""
@@ -31,7 +34,7 @@ waits in that write: a high byte rate (so a page is short) keeps this artefact o
 """
 
 CONFIG = """\
-# capture: the `file` plugin reads `infile` in place of what the (null) slave records
+# capture: the `file` plugin reads `infile` (a pipe fed in real time) in place of what the (null) slave records
 # playback: `plug` converts to 48 kHz stereo s32le; the `file` plugin writes it into a pipe drained in real time
 pcm.!default {{
     type asym
@@ -67,27 +70,62 @@ pcm.pacedsink {{
 
 
 @contextmanager
-def fake_sound_card(directory: Path, infile: Path) -> Iterator[Path]:
-    """Within the block, `directory/asound.conf` exists (returned) and its speaker is drained in real time.
+def fake_sound_card(directory: Path, infile: Path, rate: int = SAMPLE_RATE) -> Iterator[Path]:
+    """Within the block, `directory/asound.conf` exists (returned), its microphone hears `infile` (raw s16le
+    mono at `rate`, the rate the stream must be opened at) in real time and then silence, and its speaker is
+    drained in real time.
 
-    The microphone replays `infile`: raw s16le mono, read at whatever rate the stream is opened at.
+    ALSA's null device keeps no time, so without the paced pipe the microphone would deliver the whole file at
+    once and a busy reader would lose audio no real microphone would have given it that fast. Audio waits in
+    the pipe until someone records (a reader that starts late still hears the file from its start).
     """
-    fifo = directory / "speaker.fifo"
-    os.mkfifo(fifo)
+    mic_fifo, speaker_fifo = directory / "mic.fifo", directory / "speaker.fifo"
+    os.mkfifo(mic_fifo)
+    os.mkfifo(speaker_fifo)
     config = directory / "asound.conf"
-    config.write_text(CONFIG.format(infile=Path(infile).resolve(), rate=SPEAKER_RATE, fifo=fifo.resolve()))
-    # Held open for reading and writing, so the speaker's open never blocks and the reader never sees EOF.
-    fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
-    fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
+    config.write_text(CONFIG.format(infile=mic_fifo.resolve(), rate=SPEAKER_RATE, fifo=speaker_fifo.resolve()))
+    # Both held open for reading and writing, so ALSA's opens never block and its reads never see EOF.
+    mic = os.open(mic_fifo, os.O_RDWR | os.O_NONBLOCK)
+    speaker = os.open(speaker_fifo, os.O_RDWR | os.O_NONBLOCK)
+    fcntl.fcntl(speaker, F_SETPIPE_SZ, PIPE_BYTES)
     stop = threading.Event()
-    drain = threading.Thread(target=_drain, args=(fd, SPEAKER_BYTES_PER_S, stop), name="alsa-speaker", daemon=True)
-    drain.start()
+    threads = [threading.Thread(target=_feed, args=(mic, Path(infile).read_bytes(), rate, stop), name="alsa-mic",
+                                daemon=True),
+               threading.Thread(target=_drain, args=(speaker, SPEAKER_BYTES_PER_S, stop), name="alsa-speaker",
+                                daemon=True)]
+    for thread in threads:
+        thread.start()
     try:
         yield config
     finally:
         stop.set()
-        drain.join()
-        os.close(fd)
+        for thread in threads:
+            thread.join()
+        os.close(mic)
+        os.close(speaker)
+
+
+def _feed(fd: int, audio: bytes, rate: int, stop: threading.Event) -> None:
+    """Write `audio`, then silence, into the pipe one block at a time, no faster than real time, until `stop`.
+
+    A block is what PortAudio reads at once (MicSource's FRAME_MS at `rate`): ALSA's file plugin keeps stale
+    samples for the part of a read the pipe could not fill, so every write must fill exactly one read.
+    """
+    block = rate * FRAME_MS // 1000 * 2
+    audio += bytes(-len(audio) % block)
+    silence = bytes(block)
+    deadline, offset = time.monotonic(), 0
+    while not stop.is_set():
+        if not select.select([], [fd], [], 0.05)[1]:
+            continue
+        chunk = audio[offset:offset + block] or silence
+        try:
+            os.write(fd, chunk)
+        except BlockingIOError:
+            continue
+        offset += block
+        deadline = max(deadline, time.monotonic()) + block / (rate * 2)
+        time.sleep(max(0.0, deadline - time.monotonic()))
 
 
 def _drain(fd: int, bytes_per_s: int, stop: threading.Event) -> None:

@@ -210,7 +210,7 @@ async def test_mic_opened_at_another_rate_is_resampled(speech_dir: Path, referen
                                                        tmp_path: Path) -> None:
     raw48k = sox(speech_dir / "phrase.wav", tmp_path / "phrase48k.raw",
                  "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw")
-    with fake_sound_card(tmp_path, raw48k) as config, portaudio_using(config):
+    with fake_sound_card(tmp_path, raw48k, rate=48_000) as config, portaudio_using(config):
         mic = MicSource("filemic", rate=48_000)
         frames = await collect(mic, limit=math.ceil(len(reference) * 2 / FRAME_BYTES) + 5)
     assert similarity(samples_of(frames), reference) > 0.98

@@ -254,16 +254,24 @@ def bench(
     hours: Annotated[float, typer.Option(help="With --audio: hours of non-wake speech for false wakes.")] = 1.0,
     learning: Annotated[bool, typer.Option("--learn", help="Time `ambient learn` on a synthetic turn log instead.")] = False,
     log_turns: Annotated[int, typer.Option(help="With --learn: turns in the synthetic log.")] = 1_000_000,
+    context: Annotated[bool, typer.Option("--context", help="Score ambiguous requests in generated homes with and without context instead.")] = False,
+    homes: Annotated[int, typer.Option(help="With --context: generated homes (ten requests each).")] = 25,
+    seed: Annotated[int, typer.Option(help="With --context: seed of the generated homes.")] = 0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Text: turn latency, parse throughput, held-out intent accuracy. --audio: the voice front-end.
-    --learn: mining a million logged turns into rewrites."""
+    --learn: mining a million logged turns into rewrites. --context: context on vs off."""
     from dataclasses import asdict
 
     from rich.table import Table
 
     _setup_logging(False)
-    if learning:
+    if context:
+        from simulator import context_bench
+
+        figures = context_bench.as_dict(context_bench.run(homes, seed))
+        targets = {"accuracy_with_context": ">= 0.95", "gain": "> 0"}
+    elif learning:
         from simulator import learn_bench
 
         figures = asdict(learn_bench.run(log_turns))
@@ -284,7 +292,8 @@ def bench(
     if as_json:
         print(json.dumps(figures))
         return
-    table = Table(title="ambient bench" + (" --audio" if audio else " --learn" if learning else ""))
+    title = " --audio" if audio else " --learn" if learning else " --context" if context else ""
+    table = Table(title="ambient bench" + title)
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_column("target", style="dim")

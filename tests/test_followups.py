@@ -82,3 +82,14 @@ def test_the_topic_is_forgotten_after_a_few_turns_or_a_couple_of_minutes() -> No
     dialogue.end(acted, 20.0)
     dialogue.begin(20.0 + TOPIC_TTL_S + 1)
     assert dialogue.topic is None
+
+
+def test_a_bare_brighter_is_about_the_light_just_set_else_a_question(home: Home, nlu) -> None:
+    bare = nlu.parse("a bit brighter")
+    assert (bare.name, bare.slots) == ("HassLightSet", {})
+    lamp = Topic("HassLightSet", ("reading_lamp",), {"name": "reading lamp"}, {"brightness": 40}, 3, 1e12)
+    after = resolve(bare, about(home, "bedroom_speaker", lamp, reading_lamp={"state": "on", "brightness": 40}))
+    assert (after.devices, after.values) == (("reading_lamp",), {"brightness": 65})
+    alone = resolve(bare, about(home, "bedroom_speaker", None, reading_lamp={"state": "on", "brightness": 40},
+                                bedside_lamp={"state": "on", "brightness": 40}))
+    assert not alone.devices and "reading lamp and the bedside lamp" in alone.question

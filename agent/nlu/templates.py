@@ -137,6 +137,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
     "HassLightSet": (
         "<polite> make (it|them) [a bit|a little|much] (brighter|dimmer|darker|lighter) <thanks>",
+        "[a bit|a little|much|slightly] (brighter|dimmer|darker) [please]",
         "<polite> (dim|brighten) (it|them) [a bit|a little] <thanks>",
         "<polite> (set|put|turn) (it|them) (to|at|up to|down to) {brightness} <percent> <thanks>",
         "<polite> (set|put|turn|change|adjust|bring) <the> {name:light} <in_area> (to|at|up to|down to|on) {brightness} <percent> <in_area> <thanks>",

@@ -32,9 +32,15 @@ BRIGHTER = re.compile(r"\b(brighter|brighten|lighter|up|warmer|hotter)\b", re.IG
 DIMMER = re.compile(r"\b(dimmer|darker|dim|down|less bright|cooler|colder)\b", re.IGNORECASE)
 
 
-def refers_back(intent: Intent) -> bool:
+def points_back(intent: Intent) -> bool:
     """Whether a request names no device or room but points at one ("it", "them", "that one")."""
     return not intent.slots.get("name") and not intent.slots.get("area") and bool(REFERENCE.search(intent.text))
+
+
+def refers_back(intent: Intent) -> bool:
+    """Whether a request is about what was just talked about, if anything was: it points back, or it is a
+    bare "brighter" / "a bit dimmer" (without a topic, that one is about the room's light, or asks which)."""
+    return points_back(intent) or (intent.name == SETTER["light"] and not intent.slots)
 
 
 def again_there(intent: Intent, topic_intent: str, topic_slots: dict[str, Any]) -> Intent:

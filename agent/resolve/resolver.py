@@ -10,7 +10,7 @@ from typing import Any
 from agent.dialogue import Topic
 from agent.home import Area, Device, Home
 from agent.learn.habits import Habits, light_key
-from agent.resolve.followup import ALSO, OTHER, UNDOABLE, again_there, other_one, refers_back, step
+from agent.resolve.followup import ALSO, OTHER, UNDOABLE, again_there, other_one, points_back, refers_back, step
 from agent.resolve.match import Match, find_area, find_devices, normalize
 from agent.nlu.intents import OUT_OF_DOMAIN
 from agent.turn import Intent, Resolution
@@ -83,7 +83,7 @@ def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
     if intent.steps:
         steps = tuple(resolve(step, replace(ctx, topic=None)) for step in intent.steps)
         return Resolution(intent, tuple(d for step in steps for d in step.devices), steps=steps)
-    if intent.name in (ALSO, OTHER) or (intent.name in POINTABLE and refers_back(intent)):
+    if intent.name in (ALSO, OTHER) or (intent.name in POINTABLE and points_back(intent)):
         return Resolution(intent, problem="Sorry, I'm not sure what you're referring to.")
     intent = _unknown_room_as_device(intent, ctx.home)
     values = _values(intent)

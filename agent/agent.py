@@ -16,6 +16,7 @@ from agent.dialogue import Dialogue
 from agent.feedback.signals import rejects, rephrases, view_of
 from agent.home import Home, load_home
 from agent.learn.habits import Habits
+from agent.moments import just_happened
 from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
 from agent.nlu.stage import NluStage
@@ -125,7 +126,8 @@ class Agent:
         now = self.clock.now()
         dialogue.begin(now)
         trace = TurnTrace(user or self.config.user, sat_id, satellite.area if satellite else None, now,
-                          session_id=dialogue.session_id, text=text)
+                          session_id=dialogue.session_id, text=text,
+                          just_happened=just_happened(self.home, self.states.get, now))
         return TurnContext(self.home, trace.user, satellite, trace.area, self.states, dialogue, trace)
 
     def end_turn(self, ctx: TurnContext) -> None:
@@ -145,7 +147,7 @@ class Agent:
             self.online.observe(said.user, said.device, said.text, said.started_at,
                                 (ctx.trace.intent, tuple(ctx.trace.devices)))
             self.habits.observe(said.user, ctx.trace.area, ctx.trace.intent, ctx.trace.slots, ctx.trace.devices,
-                                said.started_at)
+                                said.started_at, ctx.trace.just_happened)
         ctx.dialogue.end(ctx.trace, ctx.trace.started_at)
         self.log_turn(ctx.trace)
 

@@ -13,7 +13,7 @@ from agent.yamlfile import load_model
 
 DeviceType = Literal[
     "light", "switch", "cover", "oven", "climate", "media_player", "speaker",
-    "coffee_maker", "vacuum", "lock", "sensor",
+    "coffee_maker", "kettle", "vacuum", "lock", "sensor", "alarm_clock",
 ]
 IDENT = r"^[a-z0-9_]+$"
 SECURITY_COVER_CLASSES = {"garage", "door", "gate"}
@@ -79,6 +79,11 @@ class Device(BaseModel):
     @property
     def is_media(self) -> bool:
         return self.type in ("media_player", "speaker")
+
+    @property
+    def brews(self) -> bool:
+        """A coffee maker or a kettle: switched on, it brews for a while."""
+        return self.type in ("coffee_maker", "kettle")
 
     def topic(self, kind: str) -> str:
         """The MQTT topic for `state`, `set` or `availability`."""

@@ -63,6 +63,8 @@ class TurnTrace:
     barged_in: bool = False
     rephrase_of: str | None = None
     """Turn id of the previous turn this one rephrases."""
+    just_happened: str | None = None
+    """What had just happened in the home when the turn began ("alarm": an alarm went off), see `moments`."""
 
     def record(self, stage: Stage) -> StageRecord | None:
         return next((r for r in self.stages if r.stage == stage), None)

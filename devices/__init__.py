@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from devices.alarm import AlarmClock
 from devices.base import CommandError, SimDevice
 from devices.climate import Climate
-from devices.coffee import CoffeeMaker
+from devices.coffee import CoffeeMaker, Kettle
 from devices.cover import Cover
 from devices.light import Light
 from devices.lock import Lock
@@ -23,9 +24,11 @@ DEVICE_TYPES: dict[str, type[SimDevice]] = {
     "media_player": MediaPlayer,
     "speaker": MediaPlayer,
     "coffee_maker": CoffeeMaker,
+    "kettle": Kettle,
     "vacuum": Vacuum,
     "lock": Lock,
     "sensor": Sensor,
+    "alarm_clock": AlarmClock,
 }
 """Device type (as in the home file) -> the class that simulates it."""
 

@@ -124,6 +124,7 @@ async def _run_step(
 ) -> StepResult | None:
     if step.wait is not None:  # a long wait (nights between habits) jumps: devices tick once, at its end
         await (clock.jump(step.wait) if step.wait > LONG_WAIT_S else clock.advance(step.wait))
+        await _caught_up(agent, fleet)
         return None
     if step.set is not None:
         assert step.device
@@ -137,6 +138,13 @@ async def _run_step(
         trace = await agent.handle_text(step.say, user=step.user, device=step.device)
     failures = await check(step.expect, trace, agent) if step.expect else []
     return StepResult(index, trace, failures)
+
+
+async def _caught_up(agent: Agent, fleet: DeviceFleet) -> None:
+    """What changed while time passed (an alarm went off) reaches the agent before anyone speaks, as it would
+    have in real time."""
+    for device in fleet:
+        await agent.states.wait_for(device.device.id, matches(dict(device.state)), STATE_WAIT_S)
 
 
 async def check(expect: Expect, trace: TurnTrace, agent: Agent) -> list[str]:

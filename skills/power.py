@@ -16,7 +16,7 @@ Plan = tuple[dict[str, Any], dict[str, Any], str, str]
 def plan(device: Device, on: bool, state: dict[str, Any]) -> Plan | None:
     """What to send to switch `device` on or off, or None if it cannot be switched."""
     kind = device.type
-    if kind in ("light", "switch", "oven", "coffee_maker"):
+    if kind in ("light", "switch", "oven") or device.brews:
         word = "on" if on else "off"
         return {"state": word}, {"state": word}, f"turn {word}", f"turned {word}"
     if device.is_media:

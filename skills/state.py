@@ -31,7 +31,7 @@ def describe(device: Device, state: dict[str, Any]) -> str:
         if mode in ("heat", "cool"):
             return f"{'heating' if mode == 'heat' else 'cooling'} to {degrees(state.get('target_temperature', 0))}"
         return "off"
-    if kind == "coffee_maker" and state.get("brewing"):
+    if device.brews and state.get("brewing"):
         return "brewing"
     if kind == "light" and current == "on" and state.get("brightness") not in (None, 100):
         return f"on at {state['brightness']} percent"
@@ -59,7 +59,7 @@ def words(device: Device, state: dict[str, Any]) -> set[str]:
         true |= {"on"} if current == "open" else {"off"} if current == "closed" else {"moving"}
     elif kind == "lock":
         true |= {"on", "closed"} if current == "locked" else {"off", "open"} if current == "unlocked" else set()
-    elif kind == "coffee_maker" and state.get("brewing"):
+    elif device.brews and state.get("brewing"):
         true.add("brewing")
     return true
 

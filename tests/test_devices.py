@@ -234,6 +234,35 @@ def test_speaker_without_screen_refuses_video_and_keeps_its_state() -> None:
     assert speaker.state["state"] == "idle"
 
 
+def test_alarm_clock_rings_at_its_time_every_day_until_stopped() -> None:
+    from datetime import datetime
+
+    morning = datetime(2026, 11, 23, 6, 29).timestamp()
+    alarm = DEVICE_TYPES["alarm_clock"](Device(id="alarm", name="alarm clock", area="bedroom", type="alarm_clock"),
+                                        VirtualClock(morning), {"alarm_time": "06:30"})
+    assert not alarm.tick(30) and alarm.state["state"] == "idle"
+    alarm.clock._now += 60
+    assert alarm.tick(60) and alarm.state["state"] == "ringing" and alarm.state["rang_at"] == morning + 60
+    alarm.apply({"state": "idle"})
+    alarm.clock._now += 60
+    assert not alarm.tick(60) and alarm.state["state"] == "idle"
+    alarm.clock._now += 86_400 + 3_600  # a day later, an hour after the alarm: it went off, and has stopped
+    assert alarm.tick(86_400 + 3_600) and alarm.state == {"state": "idle", "alarm_time": "06:30",
+                                                          "rang_at": morning + 60 + 86_400}
+    with pytest.raises(CommandError, match="HH:MM"):
+        alarm.apply({"alarm_time": "half past six"})
+    with pytest.raises(CommandError, match="only be stopped"):
+        alarm.apply({"state": "ringing"})
+
+
+def test_kettle_boils_sooner_than_the_coffee_brews() -> None:
+    kettle, coffee = make("kettle"), make("coffee_maker")
+    for device in (kettle, coffee):
+        device.apply({"state": "on"})
+        device.tick(200)
+    assert (kettle.state["brewing"], coffee.state["brewing"]) == (False, True)
+
+
 def test_coffee_maker_brews_then_keeps_warm() -> None:
     coffee = make("coffee_maker")
     coffee.apply({"state": "on"})

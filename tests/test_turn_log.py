@@ -215,7 +215,7 @@ def test_unwritable_database_spools_and_replays_on_restart(
 
 def assert_schema_at_head(url: str) -> None:
     """The database is at the newest revision and matches the models exactly."""
-    assert current_revision(url) == head_revision() == "0002"
+    assert current_revision(url) == head_revision() == "0003"
     engine = create_engine(url)
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

@@ -2,7 +2,9 @@
 
 - what they play: "play some music" is jazz for someone who only ever asks for jazz;
 - which light of the room, and how bright, at this time of day: "turn on the light" in the bedroom at night
-  is the bedside lamp at 30 % for someone who always asks for that at night.
+  is the bedside lamp at 30 % for someone who always asks for that at night;
+- what they do right after something happens (see `agent.moments`): "start brewing" right after the alarm
+  is the coffee maker for someone who always turns it on then, and the kettle for someone who makes tea.
 
 Every successful turn that named its choice adds one to it; weights halve every `HALF_LIFE_DAYS`, so last
 month's habit yields to this week's. A choice is the habit once it has `MIN_WEIGHT` and `MIN_SHARE` of the
@@ -34,6 +36,10 @@ def light_key(user: str, area: str | None, at: float) -> tuple[Any, ...]:
     return ("light", user, area, part_of_day(at))
 
 
+def after_key(user: str, moment: str, intent: str) -> tuple[str, ...]:
+    return ("after", user, moment, intent)
+
+
 class Habits:
     """Decayed counts of each user's choices, by what the choice was for."""
 
@@ -55,12 +61,16 @@ class Habits:
         return best if weights[best] >= MIN_WEIGHT and weights[best] >= MIN_SHARE * sum(weights.values()) else None
 
     def observe(self, user: str, area: str | None, intent: str | None, slots: dict[str, Any],
-                devices: Iterable[str], at: float) -> None:
-        """A successful turn: count the choice it named, if it named one."""
+                devices: Iterable[str], at: float, moment: str | None = None) -> None:
+        """A successful turn (said at `moment`, if any): count the choice it named, if it named one."""
         if intent == "HassMediaSearchAndPlay" and slots.get("search_query"):
             self.add(play_key(user), str(slots["search_query"]).lower(), at)
         chosen = tuple(devices)
-        if intent not in LIGHT_INTENTS or not slots.get("name") or not chosen:
+        if intent is None or not slots.get("name") or not chosen:
+            return
+        if moment is not None:
+            self.add(after_key(user, moment, intent), chosen, at)
+        if intent not in LIGHT_INTENTS:
             return
         lights = [self.home.device(d) for d in chosen]
         if all(d is not None and d.type == "light" and d.area == area for d in lights):
@@ -73,7 +83,8 @@ class Habits:
         for turn in turns:
             view = turn.view
             if view.outcome == "success" and turn.rewritten is None:
-                self.observe(view.user, turn.area, view.intent, turn.slots, turn.devices, view.started_at)
+                self.observe(view.user, turn.area, view.intent, turn.slots, turn.devices, view.started_at,
+                             turn.just_happened)
             yield turn
 
 

@@ -56,6 +56,8 @@ class LoggedTurn:
     slots: dict[str, Any] = field(default_factory=dict)
     area: str | None = None
     """The area of the satellite it was said to."""
+    just_happened: str | None = None
+    """What had just happened in the home (see `moments`)."""
 
 
 class LogUnreadable(ValueError):
@@ -64,7 +66,7 @@ class LogUnreadable(ValueError):
 
 def read_turns(url: str, recent: int | None = None, context: bool = False) -> Iterator[LoggedTurn]:
     """Every logged turn with a transcript (or the `recent` latest), user by user, in time order; with
-    `context`, also what each acted on, its slots and area (JSON to decode: mining does without)."""
+    `context`, also what each acted on, its slots, area and moment (JSON to decode: mining does without)."""
     try:
         yield from _read_turns(url, recent, context)
     except SQLAlchemyError as exc:
@@ -73,7 +75,7 @@ def read_turns(url: str, recent: int | None = None, context: bool = False) -> It
 
 def _read_turns(url: str, recent: int | None, context: bool) -> Iterator[LoggedTurn]:
     engine = create_engine(url)
-    extra = (Turn.devices, Turn.slots, Turn.area) if context else ()
+    extra = (Turn.devices, Turn.slots, Turn.area, Turn.just_happened) if context else ()
     try:
         with engine.connect() as db:
             query = select(Turn.user, Turn.device, Turn.started_at, Turn.ended_at, Turn.transcript,
@@ -88,8 +90,8 @@ def _read_turns(url: str, recent: int | None, context: bool) -> Iterator[LoggedT
                 view = TurnView(row.transcript, row.started_at, row.ended_at or row.started_at, row.outcome,
                                 row.intent, bool(row.barged_in), row.user, row.device)
                 rule = row.rewrite_rule if row.rewrite_rule and row.rewrite_rule.startswith(RULE_PREFIX) else None
-                found = {"devices": tuple(row.devices or ()), "slots": dict(row.slots or {}), "area": row.area
-                         } if context else {}
+                found = {"devices": tuple(row.devices or ()), "slots": dict(row.slots or {}), "area": row.area,
+                         "just_happened": row.just_happened} if context else {}
                 yield LoggedTurn(view, row.rewritten_text if row.rewrite_rule else None, rule, **found)
     finally:
         engine.dispose()

@@ -56,6 +56,7 @@ class Turn(Base):
     outcome: Mapped[str] = mapped_column(String)
     barged_in: Mapped[bool] = mapped_column(Boolean)
     rephrase_of: Mapped[str | None] = mapped_column(String)
+    just_happened: Mapped[str | None] = mapped_column(String)
     wake_ms: Mapped[float | None] = mapped_column(Float)
     asr_ms: Mapped[float | None] = mapped_column(Float)
     rewrite_ms: Mapped[float | None] = mapped_column(Float)
@@ -133,6 +134,7 @@ def turn_row(trace: dict[str, Any]) -> dict[str, Any]:
         "outcome": trace.get("outcome", ""),
         "barged_in": bool(trace.get("barged_in")),
         "rephrase_of": trace.get("rephrase_of"),
+        "just_happened": trace.get("just_happened"),
         **{column: records.get(stage.value, {}).get("latency_ms") for stage, column in LATENCY_COLUMNS.items()},
         "error": f"{first_error['stage']}: {first_error['error']}" if first_error else None,
         "trace": trace,

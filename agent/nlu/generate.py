@@ -18,6 +18,7 @@ Span = tuple[int, int, str]
 HOME_KINDS: dict[str, str] = {
     "light": "light", "switch": "switch", "cover": "cover", "lock": "lock", "media_player": "media",
     "speaker": "media", "climate": "climate", "oven": "oven", "vacuum": "vacuum", "coffee_maker": "coffee",
+    "kettle": "coffee",
 }
 """Home device type -> vocabulary kind."""
 COMPOSITE_KINDS: dict[str, tuple[str, ...]] = {

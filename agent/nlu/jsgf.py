@@ -33,7 +33,7 @@ GENERIC_DEVICES: dict[str, tuple[str, ...]] = {
     "climate": ("thermostat", "heat", "heating", "ac", "air conditioning"),
     "oven": ("oven", "stove"),
     "vacuum": ("vacuum", "robot", "robot vacuum", "hoover"),
-    "coffee": ("coffee maker", "coffee machine"),
+    "coffee": ("coffee maker", "coffee machine", "kettle"),
 }
 """Type words that name any device of a kind."""
 GENRES = ("jazz", "rock", "classical music", "pop", "country", "blues", "relaxing music", "the news")

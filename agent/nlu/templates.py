@@ -62,6 +62,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "<polite> (make|brew|start) (a|some|a pot of|the) {name=coffee} <thanks>",
         "(i want|i'd like|i need|i could use|i'd love) (a|some|a cup of) {name=coffee} [please]",
         "(time for|let's have) (a|some) {name=coffee}",
+        "<polite> (start|begin|get) {name=brewing} <thanks>",
+        "<polite> (boil|put on) the {name=kettle} <thanks>",
         "<polite> (light up|brighten up|illuminate) the {area} <thanks>",
         "({name=lights}|{name=light}) on [in the {area}]",
         "<polite> (turn|switch) on everything in the {area}",

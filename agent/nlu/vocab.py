@@ -52,7 +52,8 @@ DEVICES: dict[str, tuple[str, ...]] = {
         "vacuum", "robot vacuum", "roomba", "vacuum cleaner", "robot", "hoover", "robovac",
         "cleaning robot", "mop", "robot mop", "deebot", "roborock",
     ),
-    "coffee": ("coffee maker", "coffee machine", "espresso machine", "coffee pot", "percolator", "keurig"),
+    "coffee": ("coffee maker", "coffee machine", "espresso machine", "coffee pot", "percolator", "keurig", "kettle",
+               "tea kettle", "electric kettle"),
 }
 """Generic device names by kind."""
 

@@ -21,6 +21,7 @@ TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "music": ("speaker", "media_player"), "player": ("speaker", "media_player"),
     "oven": ("oven",), "stove": ("oven",),
     "coffee": ("coffee_maker",), "coffee maker": ("coffee_maker",), "coffee machine": ("coffee_maker",),
+    "kettle": ("kettle",), "tea": ("kettle",), "brewing": ("coffee_maker", "kettle"),
     "thermostat": ("climate",), "heating": ("climate",), "heat": ("climate",), "heater": ("climate",),
     "ac": ("climate",), "air conditioning": ("climate",),
     "garage": ("cover",), "garage door": ("cover",), "blinds": ("cover",), "shades": ("cover",),

@@ -9,7 +9,7 @@ from typing import Any
 
 from agent.dialogue import Topic
 from agent.home import Area, Device, Home
-from agent.learn.habits import Habits, light_key
+from agent.learn.habits import Habits, after_key, light_key
 from agent.resolve.followup import ALSO, OTHER, UNDOABLE, again_there, other_one, points_back, refers_back, step
 from agent.resolve.match import Match, find_area, find_devices, normalize
 from agent.nlu.intents import OUT_OF_DOMAIN
@@ -52,6 +52,8 @@ class ResolveContext:
     habits: Habits | None = None
     """The users' habits (which light of a room, when a request names none)."""
     now: float = 0.0
+    just_happened: str | None = None
+    """What just happened in the home (`agent.moments`): habits that follow it settle "which one?"."""
 
 
 def resolve_best(intent: Intent, ctx: ResolveContext) -> Resolution:
@@ -242,6 +244,17 @@ def _usual_light(intent: Intent, ctx: ResolveContext, area: str | None, pool: li
     return Resolution(dimmed, devices, {"brightness": brightness}, scores={d: 0.8 for d in devices})
 
 
+def _usual_after(intent: Intent, ctx: ResolveContext, found: tuple[Device, ...]) -> Resolution | None:
+    """"start brewing" (the coffee maker or the kettle?) right after the alarm: the one this user habitually
+    asks for then."""
+    if ctx.habits is None or ctx.just_happened is None:
+        return None
+    usual = ctx.habits.usual(after_key(ctx.user, ctx.just_happened, intent.name), ctx.now)
+    if usual is None or not set(usual) <= {d.id for d in found}:
+        return None
+    return Resolution(intent, usual, scores={d: 0.8 for d in usual})
+
+
 def _unnamed_type(intent: Intent) -> str:
     """What a request naming only a room is about: its covers when opening or closing, its locks when asking
     about locking, else its lights ("open the garage", "is the garage closed", "lights on in the garage")."""
@@ -262,6 +275,8 @@ def _from_match(
         where = f" in the {area.name}" if area else ""
         return Resolution(intent, values=values, problem=f"I don't know a device called {phrase}{where}.")
     if len(found) > 1 and not match.plural:
+        if (usual := _usual_after(intent, ctx, found)) is not None:
+            return replace(usual, values=values)
         areas = {d.area for d in found}
         in_area = home.area_by_id[areas.pop()] if len(areas) == 1 else area
         return Resolution(intent, values=values, question=_which_one(home, list(found), phrase, in_area))
@@ -271,7 +286,7 @@ def _from_match(
 
 def _which_one(home: Home, devices: list[Device], phrase: str, area: Area | None) -> str:
     noun = normalize(phrase).split()[-1] if phrase else "devices"
-    noun = noun if noun.endswith("s") else noun + "s"
+    noun = "devices" if noun.endswith("ing") else noun if noun.endswith("s") else noun + "s"
     counts = {2: "two", 3: "three", 4: "four", 5: "five"}
     where = f" in the {area.name}" if area else ""
     listed = [f"the {d.name}" for d in devices]

@@ -133,3 +133,38 @@ async def test_without_its_database_the_agent_says_it_cannot_remember(tmp_path: 
         assert works.outcome == "success"
     finally:
         await agent.stop()
+
+
+def test_questions_that_need_what_was_taught_are_recognised() -> None:
+    from agent.teach.parse import FIND_RESTAURANT, TEAM_NEWS, teaching
+
+    for said in ("hey home how did my team do", "did my team win last night", "when does my team play next"):
+        assert teaching(said).name == TEAM_NEWS, said
+    for said in ("find me a good restaurant nearby", "where should we eat tonight", "recommend a place to eat"):
+        assert teaching(said).name == FIND_RESTAURANT, said
+    assert teaching("play jazz") is None and teaching("how did the oven do") is None
+
+
+def test_the_sports_service_knows_fans_words_and_answers_the_same_every_time() -> None:
+    from datetime import datetime
+
+    from skills.sports import SimulatedScores, find_team
+
+    assert find_team("the niners").name == "San Francisco 49ers" and find_team("dubs").name == "Golden State Warriors"
+    assert find_team("red sox") is None
+    scores, team = SimulatedScores(), find_team("warriors")
+    now = datetime(2026, 11, 23, 19).timestamp()
+    last, upcoming = scores.last_game(team, now), scores.last_game(team, now)
+    assert last == upcoming and last.day < datetime.fromtimestamp(now).date() and last.opponent != team
+    assert last.opponent.league == "NBA" and scores.next_game(team, now).day >= last.day
+    for day in range(60):
+        game = scores.last_game(team, now + day * 86_400)
+        assert game.scored != game.conceded  # basketball has no draws
+
+
+def test_restaurants_by_the_cuisine_taught_nearest_first() -> None:
+    from skills.restaurants import load_listing, serving
+
+    assert [r.name for r in serving("Italian")] == ["Luigi's Trattoria", "Nonna's Kitchen"]
+    assert [r.name for r in serving("thai food")] == ["Bangkok Garden"]
+    assert serving("ethiopian") == [] and load_listing()[0].name == "Taqueria El Sol"

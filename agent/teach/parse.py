@@ -9,6 +9,8 @@ from agent.turn import Intent
 
 TEACH, KNOW, FORGET, FORGET_ALL, ROUTINE = (
     "TeachPreference", "WhatDoYouKnow", "ForgetThat", "ForgetMe", "RunRoutine")
+TEAM_NEWS, FIND_RESTAURANT = "TeamNews", "FindRestaurant"
+"""Questions whose answer is what was taught: "how did my team do", "find me a restaurant"."""
 STEP_SEPARATOR = re.compile(r",? (?:and then|and|then) ")
 """Between the requests of a routine ("dim the lights and turn on the tv")."""
 _TASTE = {"restaurants": "cuisine", "restaurant": "cuisine", "food": "cuisine", "cooking": "cuisine",
@@ -22,6 +24,18 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), kind)
     (r"^when (?:i|we) say (?P<trigger>.+?),? (?:please |you should |can you |could you )?(?P<steps>(?:dim|turn|switch|set|"
      r"play|start|stop|open|close|lock|unlock|make|put|pause|brighten|preheat|shut)\b.+)$", "routine"),
 ))
+_USES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), intent) for p, intent in (
+    (r"^(?:how did|how are|how's) (?:my|our) (?:team|guys) (?:do|doing|get on)(?: last night| yesterday| today)?$",
+     TEAM_NEWS),
+    (r"^(?:did|have) (?:my|our) team (?:win|won|play|played)(?: last night| yesterday| today)?$", TEAM_NEWS),
+    (r"^(?:what's|what is|what was) (?:my|our) team's (?:score|result|last result)$", TEAM_NEWS),
+    (r"^when (?:do|does|is) (?:my|our) team (?:play|playing)(?: next)?$", TEAM_NEWS),
+    (r"^(?:can you |could you |please )?(?:find|recommend|suggest) (?:me |us )?(?:a |some )?(?:good )?"
+     r"(?:restaurant|place to eat|place for dinner|place for lunch)(?: nearby| near me| around here| tonight)?$",
+     FIND_RESTAURANT),
+    (r"^where should (?:i|we) (?:eat|go for dinner|go for lunch|go out to eat)(?: tonight| today)?$",
+     FIND_RESTAURANT),
+))
 _ASKS = {
     "what do you know about me": KNOW, "what have i taught you": KNOW, "what do you remember about me": KNOW,
     "forget that": FORGET, "forget what i just said": FORGET, "forget the last thing i told you": FORGET,
@@ -32,10 +46,14 @@ _ASKS = {
 
 def teaching(text: str) -> Intent | None:
     """The teaching request `text` makes, if it is one: `TeachPreference` with slots kind and value (plus
-    alias and target, or trigger and steps), or a question about or deletion of what was taught."""
+    alias and target, or trigger and steps), a question about or deletion of what was taught, or a question
+    whose answer depends on it (`TEAM_NEWS`, `FIND_RESTAURANT`)."""
     said = re.sub(r"^(?:hey home|ok|okay|please|so)\s+", "", _plain(text))
     if said in _ASKS:
         return Intent(_ASKS[said], {}, 1.0, text)
+    for pattern, intent in _USES:
+        if pattern.match(said):
+            return Intent(intent, {}, 1.0, text)
     for pattern, kind in _PATTERNS:
         found = pattern.match(said)
         if found is None:

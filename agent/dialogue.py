@@ -1,5 +1,5 @@
-"""Per-satellite dialogue state: the session, the last turn, what was last talked about, and a pending
-confirmation."""
+"""Per-satellite dialogue state: the session, the last turn, what was last talked about, a pending
+confirmation, and a question of "learn my preferences" waiting for its answer."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from agent.teach.interview import Interview
 from agent.trace import Stage, TurnTrace
 from agent.turn import Resolution
 
@@ -52,6 +53,8 @@ class Dialogue:
     last_at: float = 0.0
     pending: PendingAction | None = None
     topic: Topic | None = None
+    interview: Interview | None = None
+    """"Learn my preferences": the question waiting for its answer."""
 
     def begin(self, now: float) -> None:
         """Start a new session when the last turn is too long ago; drop stale confirmations and topics."""
@@ -62,6 +65,8 @@ class Dialogue:
             self.pending = None
         if self.topic and (now > self.topic.expires_at or self.topic.turns_left <= 0):
             self.topic = None
+        if self.interview and now > self.interview.expires_at:
+            self.interview = None
 
     def end(self, trace: TurnTrace, now: float) -> None:
         """Remember the turn; what it acted on becomes the topic, else the topic ages by a turn."""

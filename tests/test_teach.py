@@ -168,3 +168,17 @@ def test_restaurants_by_the_cuisine_taught_nearest_first() -> None:
     assert [r.name for r in serving("Italian")] == ["Luigi's Trattoria", "Nonna's Kitchen"]
     assert [r.name for r in serving("thai food")] == ["Bangkok Garden"]
     assert serving("ethiopian") == [] and load_listing()[0].name == "Taqueria El Sol"
+
+
+def test_an_interview_answer_is_the_taste_itself_and_skip_or_stop_are_understood() -> None:
+    from agent.teach.interview import ANSWER, QUESTIONS, answer, start
+
+    asked = start("ann", 0.0)
+    assert asked.question == QUESTIONS["team"]
+    assert answer("hey home I'm a Warriors fan", asked).slots == {"kind": "team", "value": "warriors"}
+    assert answer("the Boston Celtics", asked).slots == {"kind": "team", "value": "boston celtics"}
+    assert answer("skip", asked) == answer("skip", asked) and answer("no thanks", asked).slots == {"kind": "team"}
+    assert answer("never mind", asked).name == "HassNevermind" and answer("pass", asked).name == ANSWER
+    food = asked.next(10.0)
+    assert food.left[0] == "cuisine" and answer("I love Thai food", food).slots == {"kind": "cuisine", "value": "thai"}
+    assert food.next(20.0).next(30.0) is None

@@ -8,6 +8,7 @@ from typing import Any
 
 from agent.nlu.jsgf import spoken
 from agent.nlu.model import NluModel
+from agent.teach.interview import answer
 from agent.teach.parse import ROUTINE, steps_of, teaching
 from agent.teach.rewriter import in_home_words
 from agent.teach.store import PreferenceStore
@@ -22,6 +23,8 @@ class NluStage:
         self.preferences = preferences
 
     async def process(self, request: Rewrite, ctx: Any = None) -> Intent:
+        if ctx is not None and ctx.dialogue.interview is not None and ctx.dialogue.interview.user == ctx.user:
+            return answer(request.text, ctx.dialogue.interview)
         taught = teaching(request.text)
         if taught is not None:
             return taught

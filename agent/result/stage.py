@@ -11,7 +11,10 @@ from agent.clock import Clock
 from agent.context import TurnContext
 from agent.dialogue import CONFIRM_WINDOW_S, PendingAction
 from agent.result.safety import is_guess, opens_something
-from agent.turn import Outcome, Resolution, Result
+from agent.teach import interview
+from agent.teach.interview import ANSWER, LEARN
+from agent.teach.parse import TEACH
+from agent.turn import Intent, Outcome, Resolution, Result
 from skills.base import Commander, Skill, SkillContext, names
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,11 @@ class ResultStage:
             return Result("Okay, I won't.", Outcome.SUCCESS)
         if name in ("HassDeny", "HassNevermind"):
             ctx.dialogue.pending = None
+            if ctx.dialogue.interview is not None:
+                ctx.dialogue.interview = None
+                return Result("Okay, that's enough questions for now.", Outcome.SUCCESS)
+        if name in (LEARN, ANSWER):
+            return await self._interview(resolution, ctx)
         if resolution.question:
             return Result(resolution.question, Outcome.CLARIFY)
         if resolution.problem:
@@ -78,6 +86,24 @@ class ResultStage:
         failed = next((r for r in done if r.outcome != Outcome.SUCCESS), None)
         return Result(" ".join(r.speech for r in done), failed.outcome if failed else Outcome.SUCCESS,
                       tuple(a for r in done for a in r.actions))
+
+    async def _interview(self, request: Resolution, ctx: TurnContext) -> Result:
+        """"learn my preferences": ask the first question; each answer is taught, then the next is asked."""
+        asked = ctx.dialogue.interview
+        if request.intent.name == LEARN or asked is None or asked.user != ctx.user:
+            ctx.dialogue.interview = interview.start(ctx.user, ctx.now)
+            return Result(f"Let's see. {ctx.dialogue.interview.question} You can say skip.", Outcome.SUCCESS)
+        said = ""
+        if "value" in request.intent.slots:
+            taught = await self._run_skill(Resolution(Intent(TEACH, request.intent.slots, 1.0, request.intent.text)),
+                                           ctx)
+            if taught.outcome != Outcome.SUCCESS:
+                return taught
+            said = taught.speech + " "
+        ctx.dialogue.interview = asked.next(ctx.now)
+        if ctx.dialogue.interview is None:
+            return Result(said + "That's all my questions. Ask me what I know about you any time.", Outcome.SUCCESS)
+        return Result(said + ctx.dialogue.interview.question, Outcome.SUCCESS)
 
     async def _run_skill(self, resolution: Resolution, ctx: TurnContext) -> Result:
         skill = self.skills.get(resolution.intent.name)

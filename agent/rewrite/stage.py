@@ -22,7 +22,8 @@ class RewriteStage:
         self.rewriters = list(rewriters or [])
 
     async def process(self, transcript: Transcript, ctx: Any = None) -> Rewrite:
-        if teaching(transcript.text) is not None:  # what a user teaches is taken as said
+        answering = ctx is not None and ctx.dialogue.interview is not None and ctx.dialogue.interview.user == ctx.user
+        if answering or teaching(transcript.text) is not None:  # what a user teaches is taken as said
             return Rewrite(transcript.text, transcript.text)
         for rewriter in self.rewriters:
             found = rewriter.rewrite(transcript.text, ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from agent.teach.interview import LEARN
 from agent.turn import Intent
 
 TEACH, KNOW, FORGET, FORGET_ALL, ROUTINE = (
@@ -37,6 +38,8 @@ _USES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), intent) f
      FIND_RESTAURANT),
 ))
 _ASKS = {
+    "learn my preferences": LEARN, "learn about me": LEARN, "get to know me": LEARN,
+    "ask me about my preferences": LEARN, "ask me what i like": LEARN,
     "what do you know about me": KNOW, "what have i taught you": KNOW, "what do you remember about me": KNOW,
     "forget that": FORGET, "forget what i just said": FORGET, "forget the last thing i told you": FORGET,
     "forget everything about me": FORGET_ALL, "forget everything you know about me": FORGET_ALL,

@@ -19,6 +19,8 @@ TOPIC_TURNS = 3
 """Turns after which what was last talked about is forgotten (like OpenVoiceOS's context: turns remaining)..."""
 TOPIC_TTL_S = 120.0
 """... or seconds after, whichever comes first (its expiry)."""
+OFFER_WINDOW_S = 60.0
+"""How long after a missed request getting it right makes the agent offer to remember what was meant."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,16 @@ class Topic:
     """The resolved values (brightness, temperature, ...)."""
     turns_left: int = TOPIC_TURNS
     expires_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A request naming something the agent did not know, or got wrong ("that's not what I meant"): if the
+    user gets it done right after, the agent offers to remember what the name meant."""
+
+    phrase: str
+    intent: str
+    expires_at: float
 
 
 @dataclass
@@ -55,6 +67,7 @@ class Dialogue:
     topic: Topic | None = None
     interview: Interview | None = None
     """"Learn my preferences": the question waiting for its answer."""
+    missed: Missed | None = None
 
     def begin(self, now: float) -> None:
         """Start a new session when the last turn is too long ago; drop stale confirmations and topics."""
@@ -67,6 +80,8 @@ class Dialogue:
             self.topic = None
         if self.interview and now > self.interview.expires_at:
             self.interview = None
+        if self.missed and now > self.missed.expires_at:
+            self.missed = None
 
     def end(self, trace: TurnTrace, now: float) -> None:
         """Remember the turn; what it acted on becomes the topic, else the topic ages by a turn."""
@@ -75,11 +90,21 @@ class Dialogue:
         resolved = trace.record(Stage.RESOLVE)
         output = resolved.output if resolved and isinstance(resolved.output, dict) else {}
         devices = tuple(output.get("devices") or trace.devices)
+        if trace.outcome == "unresolved" and trace.intent and trace.slots.get("name"):
+            self.missed = Missed(str(trace.slots["name"]), trace.intent, now + OFFER_WINDOW_S)
         if trace.outcome == "success" and devices and trace.intent:
             self.topic = Topic(trace.intent, devices, dict(trace.slots), dict(output.get("values") or {}),
                                TOPIC_TURNS, now + TOPIC_TTL_S)
         elif self.topic:
             self.topic = replace(self.topic, turns_left=self.topic.turns_left - 1)
+
+    def declared_wrong(self, now: float) -> bool:
+        """"That's not what I meant": the last request is a miss; False when it named nothing to remember."""
+        last = self.last_turn
+        if last is None or not last.intent or not last.slots.get("name"):
+            return False
+        self.missed = Missed(str(last.slots["name"]), last.intent, now + OFFER_WINDOW_S)
+        return True
 
     def take_pending(self, now: float) -> PendingAction | None:
         pending, self.pending = self.pending, None

@@ -13,12 +13,14 @@ from agent.dialogue import CONFIRM_WINDOW_S, PendingAction
 from agent.result.safety import is_guess, opens_something
 from agent.teach import interview
 from agent.teach.interview import ANSWER, LEARN
-from agent.teach.parse import TEACH
+from agent.teach.parse import NOT_MEANT, TEACH
 from agent.turn import Intent, Outcome, Resolution, Result
 from skills.base import Commander, Skill, SkillContext, names
 
 log = logging.getLogger(__name__)
 NOT_UNDERSTOOD = "Sorry, I can't help with that."
+UNDO = {"HassTurnOn": "HassTurnOff", "HassTurnOff": "HassTurnOn"}
+"""What switches back a request declared wrong."""
 
 
 class ResultStage:
@@ -47,6 +49,8 @@ class ResultStage:
                 return Result("Okay, that's enough questions for now.", Outcome.SUCCESS)
         if name in (LEARN, ANSWER):
             return await self._interview(resolution, ctx)
+        if name == NOT_MEANT:
+            return await self._not_meant(ctx)
         if resolution.question:
             return Result(resolution.question, Outcome.CLARIFY)
         if resolution.problem:
@@ -59,7 +63,37 @@ class ResultStage:
             question = f"Do you want me to {verb} {names(ctx.home, opened)}?"
             ctx.dialogue.pending = PendingAction(resolution, question, ctx.now + CONFIRM_WINDOW_S)
             return Result(question, Outcome.CONFIRM, data={"pending": opened})
-        return await self._run_skill(resolution, ctx)
+        return self._offer_to_remember(resolution, await self._run_skill(resolution, ctx), ctx)
+
+    async def _not_meant(self, ctx: TurnContext) -> Result:
+        """"That's not what I meant": switch back what the last request switched, and ask what was meant."""
+        last = ctx.dialogue.last_turn
+        if not ctx.dialogue.declared_wrong(ctx.now) or last is None:
+            return Result("Sorry. What did you mean?", Outcome.SUCCESS)
+        undone = ""
+        if last.outcome == Outcome.SUCCESS and last.intent in UNDO and last.devices:
+            back = Resolution(Intent(UNDO[last.intent], {}, 1.0, ctx.trace.text or ""), tuple(last.devices))
+            undone = (await self._run_skill(back, ctx)).speech + " "
+        return Result(f"Sorry about that. {undone}What did you mean?", Outcome.SUCCESS)
+
+    @staticmethod
+    def _offer_to_remember(done: Resolution, result: Result, ctx: TurnContext) -> Result:
+        """Right after a miss ("the big light"? "that's not what I meant"), the same request done on one device
+        is a teachable moment: offer to remember that the name meant that device (asked, never assumed)."""
+        missed = ctx.dialogue.missed
+        if (missed is None or result.outcome != Outcome.SUCCESS or done.intent.name != missed.intent
+                or len(done.devices) != 1):
+            return result
+        device = ctx.home.device_by_id[done.devices[0]]
+        phrase = missed.phrase.lower().removeprefix("the ")
+        ctx.dialogue.missed = None
+        if phrase == device.name.lower() or phrase in (a.lower() for a in device.aliases):
+            return result
+        question = f"Should I remember that the {phrase} means the {device.name}?"
+        teach = Intent(TEACH, {"kind": "alias", "alias": phrase, "target": device.name}, 1.0,
+                       f"call the {phrase} the {device.name}")
+        ctx.dialogue.pending = PendingAction(Resolution(teach), question, ctx.now + CONFIRM_WINDOW_S)
+        return Result(f"{result.speech} {question}", result.outcome, result.actions, {**result.data, "offer": phrase})
 
     async def _confirmed(self, ctx: TurnContext) -> Result:
         pending = ctx.dialogue.take_pending(ctx.now)

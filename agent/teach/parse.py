@@ -11,6 +11,8 @@ from agent.turn import Intent
 TEACH, KNOW, FORGET, FORGET_ALL, ROUTINE = (
     "TeachPreference", "WhatDoYouKnow", "ForgetThat", "ForgetMe", "RunRoutine")
 TEAM_NEWS, FIND_RESTAURANT = "TeamNews", "FindRestaurant"
+NOT_MEANT = "NotWhatIMeant"
+"""The user declares the last answer wrong: a teachable moment."""
 """Questions whose answer is what was taught: "how did my team do", "find me a restaurant"."""
 STEP_SEPARATOR = re.compile(r",? (?:and then|and|then) ")
 """Between the requests of a routine ("dim the lights and turn on the tv")."""
@@ -38,6 +40,8 @@ _USES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), intent) f
      FIND_RESTAURANT),
 ))
 _ASKS = {
+    "that's not what i meant": NOT_MEANT, "that's not what i asked": NOT_MEANT, "that's wrong": NOT_MEANT,
+    "that's not what i wanted": NOT_MEANT, "wrong one": NOT_MEANT, "not that one": NOT_MEANT,
     "learn my preferences": LEARN, "learn about me": LEARN, "get to know me": LEARN,
     "ask me about my preferences": LEARN, "ask me what i like": LEARN,
     "what do you know about me": KNOW, "what have i taught you": KNOW, "what do you remember about me": KNOW,

@@ -205,6 +205,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "(can|could) the {area} be {temperature:climate} <degrees>",
         "<polite> (set|put|turn) it (to|at|up to|down to) {temperature:climate} <degrees> <where> <thanks>",
         "<want> it (warmer|cooler|colder|hotter) [at] {temperature:climate} <degrees> [please]",
+        "<polite> make it [a bit|a little|much] (warmer|cooler|colder|hotter) <thanks>",
     ),
     "HassOvenSetTemperature": (
         "<polite> preheat <the> {name:oven} to {temperature:oven} <degrees> <thanks>",

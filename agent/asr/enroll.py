@@ -42,7 +42,7 @@ from agent.audio.levels import dither
 from agent.audio.noise import noise_sigma, with_noise
 from agent.home import Home
 
-RECIPE_VERSION = 3
+RECIPE_VERSION = 4
 """Bumped whenever enrollment would produce a different model from the same recordings (caches key on it)."""
 TAU = 3.0
 """Weight of the speaker-independent mean, in frames: low, because enrollment speech is clean and on-topic."""
@@ -67,6 +67,10 @@ MIN_FIT = -34.5
 """Lowest alignment score per frame (pocketsphinx's log units) of a recording that says its text. With the
 bundled model, espeak-ng voices reading generated prompts score -18 to -33; another prompt's text forced
 onto a recording, when it aligns at all, -35 to -47 (24 prompts x 4 voices). Noisy copies are not held to it."""
+RETRY_PADS = (0, 1600, 3200, 4800, 6400, 9600)
+"""Silence (bytes, 0, 100 and 200 ms) added at both ends of a recording on each try: pocketsphinx's state
+alignment gives up on some recordings that do say their text (about one in four espeak-ng commands), and
+rarely on the same one padded differently."""
 KEY_WORDS = frozenset().union(*OPPOSITES)
 """Words a command turns on: mishear one and the opposite happens."""
 PROMPT_POOL = 4
@@ -317,20 +321,16 @@ class _Aligner:
             if not phones:
                 return None
             self.decoder.add_word(word, phones, False)
-        for old in self._logdir.iterdir():
-            old.unlink()
-        audio = dither(recording.pcm, np.random.default_rng(seed))
-        try:
-            self.decoder.set_align_text(" ".join(words))
-            self._decode(audio)
-            self.decoder.set_alignment()
-            self._decode(audio)
-            segments, score, frames = [], 0, 0
-            for word in self.decoder.get_alignment():  # one pass: its entries do not outlive the iteration
-                score, frames = score + word.score, frames + word.duration
-                segments += [(phone.name, int(state.name), state.start, state.start + state.duration)
-                             for phone in word for state in phone]
-        except RuntimeError:
+        for pad in RETRY_PADS:
+            for old in self._logdir.iterdir():
+                old.unlink()
+            audio = dither(bytes(pad) + recording.pcm + bytes(pad), np.random.default_rng(seed))
+            try:
+                segments, score, frames = self._align(words, audio)
+                break
+            except RuntimeError:
+                continue
+        else:
             return None
         if min_fit is not None and score / max(1, frames) < min_fit:
             return None
@@ -338,6 +338,20 @@ class _Aligner:
         if not segments or not logged:
             return None
         return features(read_cepstra(logged[-1])), segments
+
+    def _align(self, words: list[str], audio: bytes) -> tuple[list[tuple[str, int, int, int]], int, int]:
+        """States of `audio` aligned to `words`, the alignment's score and its frames; RuntimeError when
+        pocketsphinx gives up."""
+        self.decoder.set_align_text(" ".join(words))
+        self._decode(audio)
+        self.decoder.set_alignment()
+        self._decode(audio)
+        segments, score, frames = [], 0, 0
+        for word in self.decoder.get_alignment():  # one pass: its entries do not outlive the iteration
+            score, frames = score + word.score, frames + word.duration
+            segments += [(phone.name, int(state.name), state.start, state.start + state.duration)
+                         for phone in word for state in phone]
+        return segments, score, frames
 
     def _decode(self, audio: bytes) -> None:
         self.decoder.start_utt()

@@ -67,3 +67,5 @@ def test_pocketsphinx_loads_the_home_model(tmp_path: Path) -> None:
 
     assert score("turn on the kitchen light") > score("turn the on light kitchen")
     assert score("what time is it") > score("is time it what")
+    assert score("i'm a warriors fan") > score("fan warriors a i'm")  # what users teach is heard too
+    assert score("how did my team do") > score("do team my did how")

@@ -28,12 +28,14 @@ NGram = tuple[str, ...]
 
 
 def home_sentences(home: Home, per_intent: int = SENTENCES_PER_INTENT, seed: int = 0) -> list[tuple[str, ...]]:
-    """Word sequences generated from the NLU templates with this home's names (no placeholder names)."""
+    """Word sequences generated from the NLU templates with this home's names (no placeholder names), and what
+    people say to teach the agent (`agent.teach.examples`)."""
     from agent.nlu.generate import generate, is_placeholder
+    from agent.teach.examples import teaching_sentences
 
     sentences = []
-    for example in generate(per_intent, seed, home):
-        words = words_of(example.text)
+    for text in [example.text for example in generate(per_intent, seed, home)] + teaching_sentences(home, seed):
+        words = words_of(text)
         if words and not any(map(is_placeholder, words)):
             sentences.append(words)
     return sentences

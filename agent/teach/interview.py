@@ -18,7 +18,8 @@ ANSWER_WINDOW_S = 60.0
 """How long a question waits for its answer."""
 SKIP = re.compile(r"^(?:skip|pass|next|none|nothing|no one|nobody|no team|i don't know|not really|no)(?: thanks)?$")
 STOP = re.compile(r"^(?:stop|cancel|never mind|nevermind|that's enough|enough|quit)(?: thanks)?$")
-FILLER = re.compile(r"^(?:i (?:follow|like|love|support|listen to)|i'm a|i am a|mostly|probably|definitely|the|um|uh)\s+")
+FILLER = re.compile(
+    r"^(?:i (?:follow|like|love|support|listen to)|i'm a|i am a|mostly|probably|definitely|the|um|uh)\s+")
 FAN = re.compile(r"\s+(?:fan|fans|food|music|restaurants?)$")
 
 

@@ -39,9 +39,10 @@ _USES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), intent) f
     (r"^where should (?:i|we) (?:eat|go for dinner|go for lunch|go out to eat)(?: tonight| today)?$",
      FIND_RESTAURANT),
 ))
-_ASKS = {
+ASKS = {
     "that's not what i meant": NOT_MEANT, "that's not what i asked": NOT_MEANT, "that's wrong": NOT_MEANT,
-    "that's not what i wanted": NOT_MEANT, "wrong one": NOT_MEANT, "not that one": NOT_MEANT,
+    "that's not what i wanted": NOT_MEANT, "that's not what i said": NOT_MEANT,
+    "that's not what i asked for": NOT_MEANT, "wrong one": NOT_MEANT, "not that one": NOT_MEANT,
     "learn my preferences": LEARN, "learn about me": LEARN, "get to know me": LEARN,
     "ask me about my preferences": LEARN, "ask me what i like": LEARN,
     "what do you know about me": KNOW, "what have i taught you": KNOW, "what do you remember about me": KNOW,
@@ -56,8 +57,8 @@ def teaching(text: str) -> Intent | None:
     alias and target, or trigger and steps), a question about or deletion of what was taught, or a question
     whose answer depends on it (`TEAM_NEWS`, `FIND_RESTAURANT`)."""
     said = re.sub(r"^(?:hey home|ok|okay|please|so)\s+", "", _plain(text))
-    if said in _ASKS:
-        return Intent(_ASKS[said], {}, 1.0, text)
+    if said in ASKS:
+        return Intent(ASKS[said], {}, 1.0, text)
     for pattern, intent in _USES:
         if pattern.match(said):
             return Intent(intent, {}, 1.0, text)

@@ -515,11 +515,13 @@ def listen(
             if not as_json:
                 console.print(f"[dim]… {text}[/dim]", end="\r")
 
+        # a file that cannot be read fails at once, before the agent starts
+        recorded = WavSource(input_wav, trailing_silence_s=1.5) if input_wav is not None else None
         async with _live_agent(config, broker) as agent:
             loop = VoiceLoop(agent, build_engines(agent, open_player(), vosk_model), satellite=device, user=user,
                              on_turn=show, on_partial=partial)
-            if input_wav is not None:
-                await loop.run(WavSource(input_wav, trailing_silence_s=1.5))
+            if recorded is not None:
+                await loop.run(recorded)
                 return
             if not as_json:
                 console.print(f'[dim]Listening. Say "{agent.config.wake_phrase}" and a request. Ctrl-C to stop.[/dim]')

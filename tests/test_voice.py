@@ -103,7 +103,8 @@ def household_model() -> Path:
     return enrolled_model(load_home(ROOT / "scenarios" / "home.yaml"), ["alice", "bob"], AudioOptions())
 
 
-@pytest.mark.parametrize("name", ["hunger_games.yaml", "oven_temperature.yaml"])
+@pytest.mark.parametrize("name", ["hunger_games.yaml", "oven_temperature.yaml", "follow_ups.yaml", "habits.yaml",
+                                  "coffee_after_alarm.yaml"])
 async def test_seed_scenarios_pass_in_british_voices_once_the_household_enrolled(
     nlu: NluModel, household_model: Path, name: str
 ) -> None:

@@ -98,6 +98,10 @@ class Dialogue:
         elif self.topic:
             self.topic = replace(self.topic, turns_left=self.topic.turns_left - 1)
 
+    def expects_answer(self, user: str) -> bool:
+        """Whether `user` was just asked a question to answer in their own words ("learn my preferences")."""
+        return self.interview is not None and self.interview.user == user
+
     def declared_wrong(self, now: float) -> bool:
         """"That's not what I meant": the last request is a miss; False when it named nothing to remember."""
         last = self.last_turn

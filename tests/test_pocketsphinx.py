@@ -45,8 +45,8 @@ def with_noise(samples: np.ndarray, level: float = 30.0) -> bytes:
     return add_noise(samples.astype(np.int16), level, np.random.default_rng(0)).tobytes()
 
 
-def recognize(recognizer: PocketsphinxRecognizer, pcm: bytes) -> Transcript:
-    recognizer.start()
+def recognize(recognizer: PocketsphinxRecognizer, pcm: bytes, free: bool = False) -> Transcript:
+    recognizer.start(free)
     for i in range(0, len(pcm), FRAME_BYTES):
         recognizer.feed(pcm[i:i + FRAME_BYTES])
     return recognizer.finish()
@@ -180,3 +180,12 @@ def test_wake_cooldown_ignores_a_quick_repeat() -> None:
     wake.reset()
     events = [e for _ in range(2) for i in range(0, len(pcm), FRAME_BYTES) if (e := wake.feed(pcm[i:i + FRAME_BYTES]))]
     assert len(events) == 1
+
+
+def test_an_expected_answer_is_heard_in_its_own_words(recognizer: PocketsphinxRecognizer) -> None:
+    """While "learn my preferences" waits for an answer, the answers' model is heard first: no command
+    grammar forces "mostly jazz" into a command; and a command afterwards is a command again."""
+    answered = recognize(recognizer, speech("mostly jazz"), free=True)
+    assert (answered.text, answered.engine) == ("mostly jazz", "pocketsphinx-answers")
+    assert recognize(recognizer, speech("the warriors"), free=True).text == "the warriors"
+    assert recognize(recognizer, speech("turn on the kitchen light")).text == "turn on the kitchen light"

@@ -26,7 +26,7 @@ class AudioAsr:
         if ctx.audio is None:
             raise RuntimeError("audio ASR needs the turn's audio frames")
         endpointer = self.new_endpointer()
-        self.recognizer.start()
+        self.recognizer.start(free=ctx.dialogue.expects_answer(ctx.user))
         heard = False
         while True:
             frame = await ctx.audio.get()

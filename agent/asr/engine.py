@@ -10,8 +10,9 @@ from agent.turn import Transcript
 class Recognizer(Protocol):
     """Streaming recognition of one utterance at a time."""
 
-    def start(self) -> None:
-        """Begin a new utterance."""
+    def start(self, free: bool = False) -> None:
+        """Begin a new utterance; `free` when the dialogue expects an answer in the user's own words rather
+        than a command (decode without the command grammar)."""
         ...
 
     def feed(self, pcm: bytes) -> str | None:

@@ -8,8 +8,10 @@ logistic curve. On espeak-ng voices of enrolled households, commands the grammar
 grammar -7.4 to -2.4 (-5.6 to -2.5 at 10 dB); the curve is centred at -2.5. (The search's own scores cannot
 serve: pocketsphinx renormalizes them at every frame, so the best path scores about zero.)
 
-What `finish` returns: the grammar's best path; when it is not sure (under 0.9), its n-best alternatives and
-the domain model's transcript too. Only hypotheses of confidence 0.3 and up are offered (0.8 for the domain
+What `finish` returns: while the dialogue expects an answer in the user's own words (`start(free=True)`),
+first the transcript of a trigram model of such answers (`agent.teach.examples.answer_sentences`). Then the
+grammar's best path; when it is not sure (under 0.9), its n-best alternatives and the domain model's
+transcript too. Only hypotheses of confidence 0.3 and up are offered (0.8 for the domain
 model, which fits speech more freely), best first; resolution then takes the first that makes sense in the
 home ("get the plug going" names no device here; "get the oven going" does). When none is offered, the
 English model's transcript is, so everyday talk is heard as what it was.
@@ -29,6 +31,7 @@ import pocketsphinx
 from agent.asr.acoustic import check_model_dir
 from agent.asr.grammar import JOINER, compile_fsg, grammar_hash, grammar_words, merge_chains, split_compounds
 from agent.asr.language_model import arpa, home_sentences
+from agent.teach.examples import answer_sentences
 from agent.asr.pronounce import pronounce_all
 from agent.audio.levels import dither
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
@@ -39,7 +42,7 @@ from agent.turn import Transcript
 Segment = tuple[str, int, int, float]
 """A word of a hypothesis: word, first frame, last frame, natural-log acoustic likelihood."""
 
-GRAMMAR, DOMAIN, LM, FORCED = "home", "domain", "lm", "forced"
+GRAMMAR, DOMAIN, ANSWERS, LM, FORCED = "home", "domain", "answers", "lm", "forced"
 """Names of the decoders' searches."""
 SCORE_CENTRE = -2.5
 """Forced-alignment log-likelihood per frame at which confidence is 0.5."""
@@ -87,6 +90,7 @@ class PocketsphinxRecognizer:
         self.grammar_id: str | None = None
         """Fingerprint of the loaded grammar (see grammar.grammar_hash)."""
         self._buffer = bytearray()
+        self._free = False
         if home is not None:
             self.use_home(home)
 
@@ -110,13 +114,16 @@ class PocketsphinxRecognizer:
                 self.aligner.add_word(word, said, False)
         self._add_accents(home_words(home))
         speakable = [s for s in sentences if all(phones.get(w, True) for w in s)]
+        answers = [words_of(t) for t in answer_sentences(home)]
         with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "home.arpa")
-            with open(path, "w", encoding="utf-8") as out:
-                out.write(arpa(speakable))
-            if self.grammar_id is not None:
-                self.decoder.remove_search(DOMAIN)
-            self.decoder.add_lm_file(DOMAIN, path)
+            answers = [a for a in answers if all(phones.get(w, True) for w in a)]
+            for search, said in ((DOMAIN, speakable), (ANSWERS, answers)):
+                path = os.path.join(tmp, f"{search}.arpa")
+                with open(path, "w", encoding="utf-8") as out:
+                    out.write(arpa(said))
+                if self.grammar_id is not None:
+                    self.decoder.remove_search(search)
+                self.decoder.add_lm_file(search, path)
         graph = merge_chains(compile_fsg(jsgf))
         for compound in sorted({w for _, _, w, _ in graph.transitions if w and JOINER in w}):
             for n, said in enumerate(self._compound_phones(compound)):
@@ -151,10 +158,11 @@ class PocketsphinxRecognizer:
             variants = [f"{v} {a}".strip() for v in variants for a in self._pronunciations(word)][:limit]
         return variants
 
-    def start(self) -> None:
-        """Begin a new utterance."""
+    def start(self, free: bool = False) -> None:
+        """Begin a new utterance; `free`: the domain model's transcript comes first (an answer, not a command)."""
         if self.grammar_id is None:
             raise RuntimeError("no grammar loaded: call use_home(home) first")
+        self._free = free
         self._buffer.clear()
         self._rng = np.random.default_rng(0)
 
@@ -167,9 +175,13 @@ class PocketsphinxRecognizer:
         """End the utterance: the hypotheses worth offering, best first (see the module's docstring)."""
         began = time.perf_counter()
         audio = bytes(self._buffer)
+        offered: dict[str, tuple[float, str]] = {}
+        if self._free and audio:
+            answer, _ = self._decode(ANSWERS, audio)
+            if answer:
+                offered[answer] = (self._confidence(answer, audio), "pocketsphinx-answers")
         text, _ = self._decode(GRAMMAR, audio)
         best = self._confidence(text, audio)
-        offered: dict[str, tuple[float, str]] = {}
         if best >= OFFER_BAR:
             offered[text] = (best, "pocketsphinx")
         if text and best < SURE:

@@ -132,9 +132,9 @@ class VoskRecognizer:
             self._grammar_json = grammar_json(self.model, phrases)
         self._recognizer = None
 
-    def start(self) -> None:
-        """Begin a new utterance."""
-        if self._grammar_json is None:
+    def start(self, free: bool = False) -> None:
+        """Begin a new utterance; `free`: dictation, whatever the grammar."""
+        if self._grammar_json is None or free:
             recognizer = vosk.KaldiRecognizer(self.model, SAMPLE_RATE)
         else:
             recognizer = vosk.KaldiRecognizer(self.model, SAMPLE_RATE, self._grammar_json)

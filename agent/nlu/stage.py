@@ -23,7 +23,7 @@ class NluStage:
         self.preferences = preferences
 
     async def process(self, request: Rewrite, ctx: Any = None) -> Intent:
-        if ctx is not None and ctx.dialogue.interview is not None and ctx.dialogue.interview.user == ctx.user:
+        if ctx is not None and ctx.dialogue.expects_answer(ctx.user):
             return answer(request.text, ctx.dialogue.interview)
         taught = teaching(request.text)
         if taught is not None:

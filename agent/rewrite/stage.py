@@ -22,7 +22,7 @@ class RewriteStage:
         self.rewriters = list(rewriters or [])
 
     async def process(self, transcript: Transcript, ctx: Any = None) -> Rewrite:
-        answering = ctx is not None and ctx.dialogue.interview is not None and ctx.dialogue.interview.user == ctx.user
+        answering = ctx is not None and ctx.dialogue.expects_answer(ctx.user)
         if answering or teaching(transcript.text) is not None:  # what a user teaches is taken as said
             return Rewrite(transcript.text, transcript.text)
         for rewriter in self.rewriters:

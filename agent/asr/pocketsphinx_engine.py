@@ -80,12 +80,16 @@ class PocketsphinxRecognizer:
         model = pocketsphinx.get_model_path()
         hmm = str(check_model_dir(acoustic_model)) if acoustic_model else None
         chosen = {"hmm": hmm} if hmm else {}
-        self.decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **chosen, **(DECODER_OPTIONS | decoder_options))
+        self._options = chosen | DECODER_OPTIONS | decoder_options
+        self.decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **self._options)
         self.aligner = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **chosen, **FORCED_OPTIONS)
         """Scores one hypothesis at a time (see `_confidence`)."""
         self.english = pocketsphinx.Decoder(lm=None, loglevel="FATAL", **chosen, **ENGLISH_OPTIONS)
         """The general English model, for speech no command fits."""
         self.english.add_lm_file(LM, os.path.join(model, "en-us", "en-us.lm.bin"))
+        self.answers: pocketsphinx.Decoder | None = None
+        """A trigram model of the answers to the agent's questions, with a dictionary of their words only (a
+        second n-gram search over the full dictionary would cost seconds at every start)."""
         self.nbest = nbest
         self.grammar_id: str | None = None
         """Fingerprint of the loaded grammar (see grammar.grammar_hash)."""
@@ -114,16 +118,15 @@ class PocketsphinxRecognizer:
                 self.aligner.add_word(word, said, False)
         self._add_accents(home_words(home))
         speakable = [s for s in sentences if all(phones.get(w, True) for w in s)]
-        answers = [words_of(t) for t in answer_sentences(home)]
+        answers = [a for a in (words_of(t) for t in answer_sentences(home)) if a]
         with tempfile.TemporaryDirectory() as tmp:
-            answers = [a for a in answers if all(phones.get(w, True) for w in a)]
-            for search, said in ((DOMAIN, speakable), (ANSWERS, answers)):
-                path = os.path.join(tmp, f"{search}.arpa")
-                with open(path, "w", encoding="utf-8") as out:
-                    out.write(arpa(said))
-                if self.grammar_id is not None:
-                    self.decoder.remove_search(search)
-                self.decoder.add_lm_file(search, path)
+            path = os.path.join(tmp, "home.arpa")
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(arpa(speakable))
+            if self.grammar_id is not None:
+                self.decoder.remove_search(DOMAIN)
+            self.decoder.add_lm_file(DOMAIN, path)
+            self.answers = self._small_decoder(answers, tmp)
         graph = merge_chains(compile_fsg(jsgf))
         for compound in sorted({w for _, _, w, _ in graph.transitions if w and JOINER in w}):
             for n, said in enumerate(self._compound_phones(compound)):
@@ -176,8 +179,8 @@ class PocketsphinxRecognizer:
         began = time.perf_counter()
         audio = bytes(self._buffer)
         offered: dict[str, tuple[float, str]] = {}
-        if self._free and audio:
-            answer, _ = self._decode(ANSWERS, audio)
+        if self._free and audio and self.answers is not None:
+            answer, _ = self._decode(ANSWERS, audio, self.answers)
             if answer:
                 offered[answer] = (self._confidence(answer, audio), "pocketsphinx-answers")
         text, _ = self._decode(GRAMMAR, audio)
@@ -200,6 +203,19 @@ class PocketsphinxRecognizer:
         return Transcript(ranked[0], round(confidence, 3), tuple(ranked[1:]),
                           audio_s=len(audio) / (SAMPLE_RATE * SAMPLE_WIDTH),
                           final_ms=(time.perf_counter() - began) * 1000, engine=engine)
+
+    def _small_decoder(self, sentences: list[tuple[str, ...]], folder: str) -> pocketsphinx.Decoder:
+        """A decoder for `sentences` only: their words in its dictionary, their trigram model as `ANSWERS`."""
+        said = {w: self.decoder.lookup_word(w) for s in sentences for w in s}
+        known = [s for s in sentences if all(said[w] for w in s)]
+        dictionary, model = os.path.join(folder, "answers.dict"), os.path.join(folder, "answers.arpa")
+        with open(dictionary, "w", encoding="utf-8") as out:
+            out.writelines(f"{word} {phones}\n" for word, phones in sorted(said.items()) if phones)
+        with open(model, "w", encoding="utf-8") as out:
+            out.write(arpa(known))
+        decoder = pocketsphinx.Decoder(lm=None, dict=dictionary, loglevel="FATAL", **self._options)
+        decoder.add_lm_file(ANSWERS, model)
+        return decoder
 
     def _confidence(self, text: str, audio: bytes) -> float:
         """How well `text` fits the audio: its forced alignment's log-likelihood per frame, mapped into [0, 1]."""

@@ -70,10 +70,11 @@ pcm.pacedsink {{
 
 
 @contextmanager
-def fake_sound_card(directory: Path, infile: Path, rate: int = SAMPLE_RATE) -> Iterator[Path]:
+def fake_sound_card(directory: Path, infile: Path, rate: int = SAMPLE_RATE,
+                    speed: float = 1.0) -> Iterator[Path]:
     """Within the block, `directory/asound.conf` exists (returned), its microphone hears `infile` (raw s16le
-    mono at `rate`, the rate the stream must be opened at) in real time and then silence, and its speaker is
-    drained in real time.
+    mono at `rate`, the rate the stream must be opened at) in real time (`speed` times faster, for a test that
+    needs the words and not their timing) and then silence, and its speaker is drained in real time.
 
     ALSA's null device keeps no time, so without the paced pipe the microphone would deliver the whole file at
     once and a busy reader would lose audio no real microphone would have given it that fast. Audio waits in
@@ -89,8 +90,8 @@ def fake_sound_card(directory: Path, infile: Path, rate: int = SAMPLE_RATE) -> I
     speaker = os.open(speaker_fifo, os.O_RDWR | os.O_NONBLOCK)
     fcntl.fcntl(speaker, F_SETPIPE_SZ, PIPE_BYTES)
     stop = threading.Event()
-    threads = [threading.Thread(target=_feed, args=(mic, Path(infile).read_bytes(), rate, stop), name="alsa-mic",
-                                daemon=True),
+    feed = (mic, Path(infile).read_bytes(), rate, speed, stop)
+    threads = [threading.Thread(target=_feed, args=feed, name="alsa-mic", daemon=True),
                threading.Thread(target=_drain, args=(speaker, SPEAKER_BYTES_PER_S, stop), name="alsa-speaker",
                                 daemon=True)]
     for thread in threads:
@@ -105,8 +106,8 @@ def fake_sound_card(directory: Path, infile: Path, rate: int = SAMPLE_RATE) -> I
         os.close(speaker)
 
 
-def _feed(fd: int, audio: bytes, rate: int, stop: threading.Event) -> None:
-    """Write `audio`, then silence, into the pipe one block at a time, no faster than real time, until `stop`.
+def _feed(fd: int, audio: bytes, rate: int, speed: float, stop: threading.Event) -> None:
+    """Write `audio`, then silence, into the pipe one block at a time, `speed` times real time, until `stop`.
 
     A block is what PortAudio reads at once (MicSource's FRAME_MS at `rate`): ALSA's file plugin keeps stale
     samples for the part of a read the pipe could not fill, so every write must fill exactly one read.
@@ -124,7 +125,7 @@ def _feed(fd: int, audio: bytes, rate: int, stop: threading.Event) -> None:
         except BlockingIOError:
             continue
         offset += block
-        deadline = max(deadline, time.monotonic()) + block / (rate * 2)
+        deadline = max(deadline, time.monotonic()) + block / (rate * 2 * speed)
         time.sleep(max(0.0, deadline - time.monotonic()))
 
 

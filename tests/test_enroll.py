@@ -157,7 +157,7 @@ def test_cli_records_the_phrases_from_the_microphone(tmp_path: Path) -> None:
     texts = CliRunner().invoke(app, ["enroll", "--prompts", "3", "--seed", "5"]).output.strip().splitlines()
     mic = tmp_path / "mic.raw"
     mic.write_bytes(bytes(16000) + b"".join(spoken(t, "en-us") + bytes(32000) for t in texts) + bytes(32000 * 20))
-    with fake_sound_card(tmp_path, mic) as config:
+    with fake_sound_card(tmp_path, mic, speed=2.0) as config:  # the words matter here, not their pace
         done = subprocess.run([sys.executable, "-m", "agent", "enroll", str(tmp_path / "model"), "--record",
                                "--prompts", "3", "--seed", "5"], capture_output=True, text=True, timeout=180,
                               env=alsa_env(config, os.environ), cwd=tmp_path)

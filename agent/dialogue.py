@@ -90,8 +90,8 @@ class Dialogue:
         resolved = trace.record(Stage.RESOLVE)
         output = resolved.output if resolved and isinstance(resolved.output, dict) else {}
         devices = tuple(output.get("devices") or trace.devices)
-        if trace.outcome == "unresolved" and trace.intent and trace.slots.get("name"):
-            self.missed = Missed(str(trace.slots["name"]), trace.intent, now + OFFER_WINDOW_S)
+        if trace.outcome == "unresolved":
+            self.missed = _missed(trace, now) or self.missed
         if trace.outcome == "success" and devices and trace.intent:
             self.topic = Topic(trace.intent, devices, dict(trace.slots), dict(output.get("values") or {}),
                                TOPIC_TURNS, now + TOPIC_TTL_S)
@@ -104,12 +104,18 @@ class Dialogue:
 
     def declared_wrong(self, now: float) -> bool:
         """"That's not what I meant": the last request is a miss; False when it named nothing to remember."""
-        last = self.last_turn
-        if last is None or not last.intent or not last.slots.get("name"):
+        missed = _missed(self.last_turn, now) if self.last_turn else None
+        if missed is None:
             return False
-        self.missed = Missed(str(last.slots["name"]), last.intent, now + OFFER_WINDOW_S)
+        self.missed = missed
         return True
 
     def take_pending(self, now: float) -> PendingAction | None:
         pending, self.pending = self.pending, None
         return pending if pending and now <= pending.expires_at else None
+
+
+def _missed(trace: TurnTrace, now: float) -> Missed | None:
+    """The miss `trace` is, if it named something; None when there is no name to remember."""
+    name = trace.slots.get("name")
+    return Missed(str(name), trace.intent, now + OFFER_WINDOW_S) if trace.intent and name else None

@@ -244,7 +244,8 @@ def _usual_light(intent: Intent, ctx: ResolveContext, area: str | None, pool: li
     return Resolution(dimmed, devices, {"brightness": brightness}, scores={d: 0.8 for d in devices})
 
 
-def _usual_after(intent: Intent, ctx: ResolveContext, found: tuple[Device, ...]) -> Resolution | None:
+def _usual_after(intent: Intent, ctx: ResolveContext, found: tuple[Device, ...], values: dict[str, Any]
+                 ) -> Resolution | None:
     """"start brewing" (the coffee maker or the kettle?) right after the alarm: the one this user habitually
     asks for then."""
     if ctx.habits is None or ctx.just_happened is None:
@@ -252,7 +253,7 @@ def _usual_after(intent: Intent, ctx: ResolveContext, found: tuple[Device, ...])
     usual = ctx.habits.usual(after_key(ctx.user, ctx.just_happened, intent.name), ctx.now)
     if usual is None or not set(usual) <= {d.id for d in found}:
         return None
-    return Resolution(intent, usual, scores={d: 0.8 for d in usual})
+    return Resolution(intent, usual, values, scores={d: 0.8 for d in usual})
 
 
 def _unnamed_type(intent: Intent) -> str:
@@ -275,8 +276,8 @@ def _from_match(
         where = f" in the {area.name}" if area else ""
         return Resolution(intent, values=values, problem=f"I don't know a device called {phrase}{where}.")
     if len(found) > 1 and not match.plural:
-        if (usual := _usual_after(intent, ctx, found)) is not None:
-            return replace(usual, values=values)
+        if (usual := _usual_after(intent, ctx, found, values)) is not None:
+            return usual
         areas = {d.area for d in found}
         in_area = home.area_by_id[areas.pop()] if len(areas) == 1 else area
         return Resolution(intent, values=values, question=_which_one(home, list(found), phrase, in_area))

@@ -12,8 +12,8 @@ from agent.context import TurnContext
 from agent.dialogue import CONFIRM_WINDOW_S, PendingAction
 from agent.result.safety import is_guess, opens_something
 from agent.teach import interview
-from agent.teach.interview import ANSWER, LEARN
-from agent.teach.parse import NOT_MEANT, TEACH
+from agent.teach.interview import ANSWER
+from agent.teach.parse import LEARN, NOT_MEANT, TEACH
 from agent.turn import Intent, Outcome, Resolution, Result
 from skills.base import Commander, Skill, SkillContext, names
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.teach.parse import plain
 from agent.turn import Intent
 
-LEARN, ANSWER = "LearnPreferences", "PreferenceAnswer"
+ANSWER = "PreferenceAnswer"
 QUESTIONS: dict[str, str] = {
     "team": "Which sports team do you follow?",
     "cuisine": "What kind of food do you like?",
@@ -46,7 +47,7 @@ def start(user: str, now: float) -> Interview:
 def answer(text: str, interview: Interview) -> Intent:
     """What an utterance means while a question waits: the answer to it (slots kind and value, no value when
     skipped), or the end of the interview (`HassNevermind`)."""
-    said = re.sub(r"^(?:hey home|ok|okay|well|so)\s+", "", " ".join(re.findall(r"[a-z0-9']+", text.lower())))
+    said = re.sub(r"^(?:hey home|ok|okay|well|so)\s+", "", plain(text))
     if STOP.match(said):
         return Intent("HassNevermind", {}, 1.0, text)
     if SKIP.match(said):

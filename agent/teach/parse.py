@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
-from agent.teach.interview import LEARN
 from agent.turn import Intent
 
 TEACH, KNOW, FORGET, FORGET_ALL, ROUTINE = (
     "TeachPreference", "WhatDoYouKnow", "ForgetThat", "ForgetMe", "RunRoutine")
+LEARN = "LearnPreferences"
+""""Learn my preferences": the guided Q&A of `agent.teach.interview`."""
 TEAM_NEWS, FIND_RESTAURANT = "TeamNews", "FindRestaurant"
 NOT_MEANT = "NotWhatIMeant"
 """The user declares the last answer wrong: a teachable moment."""
@@ -56,7 +57,7 @@ def teaching(text: str) -> Intent | None:
     """The teaching request `text` makes, if it is one: `TeachPreference` with slots kind and value (plus
     alias and target, or trigger and steps), a question about or deletion of what was taught, or a question
     whose answer depends on it (`TEAM_NEWS`, `FIND_RESTAURANT`)."""
-    said = re.sub(r"^(?:hey home|ok|okay|please|so)\s+", "", _plain(text))
+    said = re.sub(r"^(?:hey home|ok|okay|please|so)\s+", "", plain(text))
     if said in ASKS:
         return Intent(ASKS[said], {}, 1.0, text)
     for pattern, intent in _USES:
@@ -82,6 +83,6 @@ def steps_of(said: str) -> list[str]:
     return [step.strip() for step in STEP_SEPARATOR.split(said) if step.strip()]
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """Lowercase words and apostrophes, single spaces (commas kept out)."""
     return " ".join(re.findall(r"[a-z0-9']+", text.lower()))

@@ -29,6 +29,9 @@ CLIPPING_WARN_RATIO = 0.01
 CLIPPING_WARN_EVERY_S = 60.0
 REPLAY_S = 3.0
 """Recent audio kept so the request can start right where the wake phrase ended (engines decide late)."""
+WAKE_OVERLAP_S = 0.03
+"""The request's audio starts this much before the wake phrase's aligned end: the alignment may give the wake
+word the closure of a first stop consonant ("hey home | call the ..." heard as "all the ...")."""
 
 
 @dataclass
@@ -128,7 +131,7 @@ class VoiceLoop:
         ctx.audio = asyncio.Queue()
         phrase_end_s = None if wake.at_s is None else (self._wake_origin_s or 0.0) + wake.at_s
         for earlier in self._recent:  # what was said after the wake phrase, before the engine decided
-            if phrase_end_s is not None and earlier.start_s >= phrase_end_s:
+            if phrase_end_s is not None and earlier.start_s >= phrase_end_s - WAKE_OVERLAP_S:
                 ctx.audio.put_nowait(earlier)
         self._background = b"".join(f.pcm for f in self._recent if phrase_end_s is None or f.start_s < phrase_end_s)
         self._recent.clear()

@@ -117,6 +117,21 @@ async def test_seed_scenarios_pass_in_british_voices_once_the_household_enrolled
     assert not failures, failures
 
 
+@pytest.mark.parametrize("command", ["turn on the big light", "call the big light the living room ceiling light"])
+def test_a_name_the_home_lacks_is_heard_as_said_not_forced_onto_a_known_one(household_model: Path,
+                                                                           command: str) -> None:
+    """The grammar forces "big light" onto "kitchen light"; the agent must hear it to ask what it means."""
+    from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
+
+    recognizer = PocketsphinxRecognizer(load_home(DEMO), acoustic_model=household_model)
+    for voice in ("en-us+f3", "en-gb"):
+        recognizer.start()
+        recognizer.feed(spoken(command, voice).tobytes())
+        heard = recognizer.finish()
+        assert heard.text == command, (voice, heard)
+        assert "turn on the light" not in heard.alternatives and "turn on the kitchen light" not in heard.alternatives
+
+
 async def test_barge_in_stops_the_answer_and_takes_the_new_request(tmp_path: Path, nlu: NluModel) -> None:
     scenario = tmp_path / "barge.yaml"
     scenario.write_text(f"""name: barge-in

@@ -12,7 +12,8 @@ What `finish` returns: while the dialogue expects an answer in the user's own wo
 first the transcript of a trigram model of such answers (`agent.teach.examples.answer_sentences`). Then the
 grammar's best path; when it is not sure (under 0.9), its n-best alternatives and the domain model's
 transcript too. Only hypotheses of confidence 0.3 and up are offered (0.8 for the domain
-model, which fits speech more freely), best first; resolution then takes the first that makes sense in the
+model, which fits speech more freely), best first (the grammar's ahead unless another fits clearly better:
+`GRAMMAR_LEAD`); resolution then takes the first that makes sense in the
 home ("get the plug going" names no device here; "get the oven going" does). When none is offered, the
 English model's transcript is, so everyday talk is heard as what it was.
 """
@@ -60,6 +61,14 @@ American speech more than they help British."""
 SURE = 0.9
 """Confidence above which the grammar's best path is offered alone; under it, its n-best list (which costs a
 lattice) and the domain model's transcript are offered too."""
+GRAMMAR_LEAD = 0.1
+"""How much better another model's transcript must fit than the grammar's to be offered before it: a name the
+grammar lacks ("turn on the big light") is forced onto a known one ("kitchen light") at 0.7 while the domain
+model hears it at 0.98; a grammar transcript as good as another stays first."""
+ALTERNATIVE_BAND = 0.1
+"""Alternatives fitting this much worse than the transcript are not offered: resolution would take one that names
+a real device ("turn on the light") over a clearly heard unknown name ("turn on the big light") that the agent
+should ask about."""
 DECODER_OPTIONS: dict[str, float | str | bool] = {"beam": 1e-48, "wbeam": 7e-29, "pbeam": 1e-48, "bestpath": False}
 """pocketsphinx's own pruning, with the Viterbi path as the result instead of a lattice's best path: on 260
 dev commands (enrolled voices) 97.7 % / 89.7 % at 10 dB SNR, where narrower beams (1e-30, 1e-20, 1e-30) gave
@@ -198,7 +207,7 @@ class PocketsphinxRecognizer:
         if not offered and audio:
             found, _ = self._decode(LM, audio, self.english)
             offered[found] = (self._confidence(found, audio), "pocketsphinx-lm")
-        ranked = [t for t in offered if t] or [""]
+        ranked = _ranked(offered)
         confidence, engine = offered.get(ranked[0], (0.0, "pocketsphinx"))
         return Transcript(ranked[0], round(confidence, 3), tuple(ranked[1:]),
                           audio_s=len(audio) / (SAMPLE_RATE * SAMPLE_WIDTH),
@@ -257,6 +266,25 @@ class PocketsphinxRecognizer:
                 yield said
                 if len(seen) > self.nbest:
                     return
+
+
+def _ranked(offered: dict[str, tuple[float, str]]) -> list[str]:
+    """The offered hypotheses worth passing on, best first: by confidence, the grammar's `GRAMMAR_LEAD` ahead;
+    without those fitting `ALTERNATIVE_BAND` worse than the best, and without any that is another one with
+    words left out and fits no better ("turn on the light" for "turn on the big light"): resolution would take
+    it for naming a real device, losing a name the user said that the agent should ask about."""
+    texts = [t for t in offered if t and not any(
+        _fewer_words(t, other) and offered[other][0] >= offered[t][0] for other in offered)]
+    if not texts:
+        return [""]
+    texts.sort(key=lambda t: offered[t][0] + (GRAMMAR_LEAD if offered[t][1] == "pocketsphinx" else 0.0), reverse=True)
+    return [t for t in texts if offered[t][0] >= offered[texts[0]][0] - ALTERNATIVE_BAND]
+
+
+def _fewer_words(text: str, than: str) -> bool:
+    """Whether `text` is `than` with words left out."""
+    words = iter(than.split())
+    return len(text.split()) < len(than.split()) and all(word in words for word in text.split())
 
 
 def home_words(home: Home) -> set[str]:

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := espeak-ng libespeak-ng1 mosquitto postgresql libportaudio2 alsa-utils sox
+APT_PACKAGES := espeak-ng libespeak-ng1 mosquitto postgresql libportaudio2 alsa-utils sox chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt demo test bench clean
@@ -35,6 +35,8 @@ bench: setup
 	$(VENV)/bin/ambient bench --audio
 	$(VENV)/bin/ambient bench --learn
 	$(VENV)/bin/ambient ab
+	$(VENV)/bin/ambient isolate
+	$(VENV)/bin/ambient retrain --out /tmp/ambient-bench-labels.json
 
 clean:
 	rm -rf $(VENV) .cache out ambient.db

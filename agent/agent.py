@@ -16,6 +16,7 @@ from agent.dialogue import Dialogue
 from agent.feedback.signals import rejects, rephrases, view_of
 from agent.home import Home, load_home
 from agent.learn.habits import Habits
+from agent.learn.labels import read_labels
 from agent.moments import just_happened
 from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
@@ -182,7 +183,7 @@ class Agent:
 
     def _load_nlu(self) -> NluModel:
         if self._nlu is None:
-            self._nlu = NluModel.load(self.home)
+            self._nlu = NluModel.load(self.home, extra=read_labels(self.config.labels))
         else:
             self._nlu.use_home(self.home)
         return self._nlu

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported lazily below, to keep `ambient parse` and `say` qu
     from agent.audio.frames import AudioSource
     from agent.trace import TurnTrace
     from agent.voice import VoiceLoop
+    from simulator.isolate_bench import IsolationFigures
     from simulator.voice import AudioOptions
 
 T = TypeVar("T")
@@ -355,6 +356,101 @@ def ab(
     for key, value in figures.items():
         table.add_row(key, str(value), targets.get(key, ""))
     console.print(table)
+
+
+FAULTS_POPULATION = SCENARIOS / "populations" / "faults.yaml"
+
+
+@app.command()
+def isolate(
+    db: Annotated[Optional[str], typer.Option("--db", help="Label the failure point of this log's turns.")] = None,
+    population: Annotated[Path, typer.Option("--population", help="Fault population the isolator learns from; without --db, judged on held-out seeds of it.")] = FAULTS_POPULATION,
+    every: Annotated[bool, typer.Option("--all", help="With --db: list correct turns too.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Failure-point isolation: the first stage that failed beyond recovery in each defective turn (false wake,
+    ASR, NLU, entity resolution, result), with the reasons; without --db, accuracy against injected faults."""
+    from simulator import isolate_bench
+    from simulator.population import load_population
+
+    _setup_logging(False)
+    people = _or_fail(lambda: load_population(population))
+    if db is None:
+        _print_isolation(isolate_bench.run(people, population), as_json)
+        return
+    from agent.home import load_home
+    from agent.isolate.features import featurize_all
+    from agent.log.reader import all_traces
+    from agent.nlu.model import NluModel
+
+    pairs = _or_fail(lambda: list(featurize_all(all_traces(db))))
+    isolator = isolate_bench.trained(people, population, NluModel.load(load_home(people.home)))
+    decisions = isolator.decide([f for _, f in pairs])
+    rows = [(turn, decision) for (turn, _), decision in zip(pairs, decisions) if every or decision.label != "correct"]
+    if as_json:
+        for turn, decision in rows:
+            print(json.dumps({"turn_id": turn.turn_id, "user": turn.user, "device": turn.device,
+                              "text": turn.heard, "label": decision.label,
+                              "probability": decision.probability, "reasons": dict(decision.reasons)}))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"failure points: {len(rows)} of {len(pairs)} turns")
+    for column in ("user", "said", "failure point", "p", "why"):
+        table.add_column(column)
+    for turn, decision in rows:
+        why = ", ".join(f"{name} {drop:+.2f}" for name, drop in decision.reasons)
+        table.add_row(escape(turn.user), escape(turn.heard), decision.label, f"{decision.probability:.2f}", why)
+    console.print(table)
+
+
+def _print_isolation(figures: IsolationFigures, as_json: bool) -> None:
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    if as_json:
+        print(json.dumps(asdict(figures)))
+        return
+    console.print(f"isolation accuracy on {figures.turns} held-out turns: {figures.accuracy:.1%} (target >= 95 %)")
+    table = Table(title="confusion matrix (rows: truth; columns: label given)")
+    labels = list(figures.confusion)
+    for column in ("truth", *labels, "accuracy"):
+        table.add_column(column, justify="right")
+    for truth, row in figures.confusion.items():
+        table.add_row(truth, *(str(row[g]) for g in labels), f"{figures.per_label[truth]:.1%}")
+    console.print(table)
+
+
+@app.command()
+def retrain(
+    db: Annotated[Optional[str], typer.Option("--db", help="Turn log to take automatic labels from; without it, a simulated population's.")] = None,
+    population: Annotated[Path, typer.Option("--population", help="Population whose held-out traffic judges the retrained NLU.")] = SCENARIOS / "populations" / "phrasings.yaml",
+    out: Annotated[Path, typer.Option("--out", help="Where the labels go (the agent's `labels` setting: it trains with them).")] = Path("nlu_labels.json"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Fold automatic labels (failed requests labelled by the successful rephrase after them) into the NLU's
+    training set; intent accuracy before and after, on held-out simulated traffic and the hand-written set."""
+    from dataclasses import asdict
+
+    from simulator import retrain_bench
+    from simulator.population import load_population
+
+    _setup_logging(False)
+    people = _or_fail(lambda: load_population(population))
+    labels = _or_fail(lambda: retrain_bench.logged_labels(db)) if db else None
+    figures, used = retrain_bench.run(people, labels=labels)
+    from agent.learn.labels import write_labels
+
+    write_labels(*used, out)
+    if as_json:
+        print(json.dumps(asdict(figures)))
+        return
+    console.print(f"{figures.labels} labels -> {out}")
+    console.print(f"intent accuracy on {figures.traffic_requests} held-out simulated requests: "
+                  f"{figures.traffic_accuracy_before:.1%} -> {figures.traffic_accuracy_after:.1%}")
+    console.print(f"intent accuracy on the hand-written test set: {figures.handwritten_accuracy_before:.1%} -> "
+                  f"{figures.handwritten_accuracy_after:.1%}")
 
 
 rewrites_app = typer.Typer(help="The precomputed rewrites: what they are, and taking one out of service.",

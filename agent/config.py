@@ -23,6 +23,8 @@ class AgentConfig(BaseModel):
     """Apply and learn rewrites (the precomputed table and the online layers); off for an A/B baseline."""
     rewrites: Path = Path("rewrites.json")
     """The precomputed rewrite table `ambient learn` writes; reloaded when it changes; none when missing."""
+    labels: Path = Path("nlu_labels.json")
+    """Automatic labels `ambient retrain` writes: when present, the NLU model is the one trained with them."""
     wake_phrase: str = "hey home"
     require_wake: bool = True
     """Text mode: ignore turns that don't start with the wake phrase."""

@@ -69,6 +69,13 @@ class TurnTrace:
     def record(self, stage: Stage) -> StageRecord | None:
         return next((r for r in self.stages if r.stage == stage), None)
 
+    @property
+    def heard(self) -> str:
+        """What the recognizer heard (the typed text in text mode)."""
+        asr = self.record(Stage.ASR)
+        text = asr.output.get("text") if asr is not None and isinstance(asr.output, dict) else None
+        return text or self.text or ""
+
     def latency_ms(self, stage: Stage) -> float | None:
         rec = self.record(stage)
         return rec.latency_ms if rec else None

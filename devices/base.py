@@ -52,6 +52,8 @@ class SimDevice:
         self._publishing = asyncio.Lock()
         self._publish_scheduled = False
         self._background: set[asyncio.Task[None]] = set()
+        self.drop_commands = 0
+        """Commands still to be lost on the way (fault injection: a device that does not confirm)."""
 
     # --- the pure core -------------------------------------------------------
 
@@ -179,6 +181,9 @@ class SimDevice:
 
     def _receive(self, topic: str, payload: Any) -> bool:
         """Apply a raw command; log and ignore a bad one. True if it was applied."""
+        if self.drop_commands > 0:
+            self.drop_commands -= 1
+            return self._ignore(topic, "command lost (injected fault)")
         raw = payload if isinstance(payload, bytes | bytearray) else str(payload or "").encode()
         if len(raw) > MAX_PAYLOAD_BYTES:
             return self._ignore(topic, f"payload of {len(raw)} bytes exceeds {MAX_PAYLOAD_BYTES}")

@@ -10,13 +10,17 @@ out to the households in turn, who share its habits and error sources:
 - `asr`: words the recognizer mishears for their voice, with how often ("kitchen": heard "chicken", 0.5);
 - `rephrase`, `barge_in`: how likely they say it again, or interrupt a wrong answer, after a failure
   (the rest give up);
+- `say_no`: how likely they say "no, that's wrong" after a failure;
 - `turns_per_day`: how many requests a day.
+
+`faults` gives the share of requests whose pipeline stage is made to fail (`simulator.faults`), and `tv`
+what the TV says when it wakes the agent.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,9 +45,22 @@ class Archetype(BaseModel):
     asr: dict[str, Mishearing] = {}
     rephrase: float = Field(0.7, ge=0.0, le=1.0)
     barge_in: float = Field(0.2, ge=0.0, le=1.0)
+    say_no: float = Field(0.0, ge=0.0, le=1.0)
+    """How likely they say "no, that's wrong" after a wrong answer."""
     turns_per_day: int = Field(6, ge=1)
     device: str = "kitchen_speaker"
     """The satellite they talk to."""
+
+
+class FaultRates(BaseModel):
+    """Share of requests whose stage is made to fail (`simulator.faults`); none by default."""
+
+    model_config = ConfigDict(extra="forbid")
+    false_wake: float = Field(0.0, ge=0.0, le=1.0)
+    asr: float = Field(0.0, ge=0.0, le=1.0)
+    nlu: float = Field(0.0, ge=0.0, le=1.0)
+    entity_resolution: float = Field(0.0, ge=0.0, le=1.0)
+    result: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class PopulationFile(BaseModel):
@@ -53,6 +70,9 @@ class PopulationFile(BaseModel):
     households: int = Field(1, ge=1)
     """Homes built to that plan; users are spread over them."""
     archetypes: list[Archetype] = Field(min_length=1)
+    faults: FaultRates = Field(default_factory=FaultRates)
+    tv: list[str] = []
+    """What the TV says, for false wakes."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +103,8 @@ class Population:
     home: Path
     households: int
     users: list[SimUser]
+    faults: FaultRates = field(default_factory=FaultRates)
+    tv: tuple[str, ...] = ()
 
 
 def load_population(path: Path | str) -> Population:
@@ -91,4 +113,6 @@ def load_population(path: Path | str) -> Population:
     spec = load_model(path, PopulationFile)
     users = [SimUser(f"{kind.name.replace(' ', '-')}-{i}", kind, i % spec.households)
              for kind in spec.archetypes for i in range(kind.count)]
-    return Population((path.parent / spec.home).resolve(), spec.households, users)
+    if spec.faults.false_wake and not spec.tv:
+        raise ValueError(f"{path}: false wakes need sentences the TV says (tv:)")
+    return Population((path.parent / spec.home).resolve(), spec.households, users, spec.faults, tuple(spec.tv))

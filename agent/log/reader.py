@@ -36,6 +36,17 @@ def recent_turns(url: str, limit: int = 50) -> list[TurnTrace]:
         return [TurnTrace.from_dict(trace) for trace in rows]
 
 
+def all_traces(url: str) -> Iterator[TurnTrace]:
+    """Every logged turn's full trace, in time order."""
+    try:
+        with _engine(url) as engine, engine.connect() as db:
+            rows = db.execution_options(yield_per=READ_BATCH).scalars(select(Turn.trace).order_by(Turn.started_at))
+            for trace in rows:
+                yield TurnTrace.from_dict(trace)
+    except SQLAlchemyError as exc:
+        raise LogUnreadable(f"cannot read the turn log at {url}: {getattr(exc, 'orig', None) or exc}") from exc
+
+
 def count_turns(url: str) -> int:
     """How many turns the log holds."""
     with _engine(url) as engine, engine.connect() as db:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from agent.home import Home
-from agent.nlu.generate import HOME_KINDS, placeholder
+from agent.nlu.generate import HOME_KINDS, Example, placeholder
 from agent.nlu.intents import DEVICE_KIND, NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
 from agent.nlu.match import TemplateMatch, TemplateMatcher
 from agent.nlu.slots import DURATION_SLOTS, closed_class, duration_parts, slot_value
@@ -56,9 +56,10 @@ class NluModel:
 
     @classmethod
     def load(cls, home: Home | None = None, cache_dir: Path | None = None,
-             config: TrainConfig = TrainConfig()) -> NluModel:
-        """Load the cached model for `config`, training and caching it first if there is none."""
-        path = ensure_trained(config, cache_dir)
+             config: TrainConfig = TrainConfig(), extra: Sequence[Example] = ()) -> NluModel:
+        """Load the cached model for `config` (with `extra` examples for the intent classifier: see
+        `classifier_text`), training and caching it first if there is none."""
+        path = ensure_trained(config, cache_dir, extra=extra)
         meta = json.loads((path / META_FILE).read_text())
         model = cls(spacy.load(path), frozenset(meta["known_words"]))
         if home is not None:
@@ -111,6 +112,14 @@ class NluModel:
         for doc, view in zip(docs, views):
             doc.cats = view.cats
         return list(self.nlp.get_pipe("ner").pipe(docs))
+
+    def classifier_text(self, text: str) -> str:
+        """`text` as the intent classifier sees it (the home's device names as kind placeholders): the form
+        extra training examples take."""
+        doc = self.nlp.make_doc(normalise(text))
+        if self.has_home:
+            doc = self.nlp.get_pipe("entity_ruler")(doc)
+        return self._classifier_view(doc).text
 
     def _classifier_view(self, doc: Doc) -> Doc:
         """`doc` with each of the home's device names replaced by its kind's placeholder ("xlightx")."""

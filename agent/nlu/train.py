@@ -9,6 +9,7 @@ import os
 import random
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -59,8 +60,9 @@ class TrainConfig:
     """Rows of each hash-embedding table."""
 
 
-def model_key(config: TrainConfig, home: Home | None = None) -> str:
-    """Hash of the generating code, templates, vocabulary, config and spaCy version (and home, if trained on)."""
+def model_key(config: TrainConfig, home: Home | None = None, extra: Sequence[Example] = ()) -> str:
+    """Hash of the generating code, templates, vocabulary, config and spaCy version (and home, if trained on,
+    and the extra examples)."""
     digest = hashlib.sha256()
     here = Path(__file__).parent
     for name in _SOURCES:
@@ -69,6 +71,8 @@ def model_key(config: TrainConfig, home: Home | None = None) -> str:
     digest.update(spacy.__version__.encode())
     if home is not None:
         digest.update(home.model_dump_json().encode())
+    for example in extra:
+        digest.update(f"{example.text}\t{example.intent}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -111,12 +115,15 @@ def to_spacy(nlp: Language, examples: list[Example]) -> list[SpacyExample]:
     return out
 
 
-def train(config: TrainConfig, home: Home | None = None) -> tuple[Language, frozenset[str]]:
-    """Train a pipeline; returns it and the words seen in training."""
+def train(config: TrainConfig, home: Home | None = None, extra: Sequence[Example] = ()
+          ) -> tuple[Language, frozenset[str]]:
+    """Train a pipeline; returns it and the words seen in training. `extra` examples (automatic labels: an
+    intent, no slot spans) train the intent classifier only."""
     fix_random_seed(config.seed)
     nlp = build_pipeline(config)
     examples = generate(config.per_intent, config.seed, home)
     data = to_spacy(nlp, examples)
+    labelled = to_spacy(nlp, list(extra))
     optimizer = nlp.initialize(lambda: data[:500])
     optimizers = {"textcat": Adam(config.textcat_learn_rate), "ner": optimizer}
     order = random.Random(config.seed)
@@ -129,19 +136,23 @@ def train(config: TrainConfig, home: Home | None = None) -> tuple[Language, froz
             with nlp.select_pipes(enable=[component]):
                 for start in range(0, len(data), batch):
                     nlp.update(data[start:start + batch], drop=config.dropout, sgd=optimizers[component])
-    known = frozenset(token.lower_ for example in data for token in example.reference)
+                if component == "textcat" and labelled:  # after the generated batches, which stay as they were
+                    nlp.update(labelled, drop=config.dropout, sgd=optimizers[component])
+    known = frozenset(token.lower_ for example in data + labelled for token in example.reference)
     return nlp, known
 
 
-def ensure_trained(config: TrainConfig, cache_dir: Path | None = None, home: Home | None = None) -> Path:
-    """The cached model directory for `config`, training it first if needed (safe across processes)."""
+def ensure_trained(config: TrainConfig, cache_dir: Path | None = None, home: Home | None = None,
+                   extra: Sequence[Example] = ()) -> Path:
+    """The cached model directory for `config` (and `extra` examples), training it first if needed (safe across
+    processes)."""
     root = cache_root(cache_dir)
-    target = root / model_key(config, home)
+    target = root / model_key(config, home, extra)
     if (target / META_FILE).exists():
         return target
     root.mkdir(parents=True, exist_ok=True)
     log.warning("training the NLU model: about a minute, once; it is kept in %s", target)
-    nlp, known = train(config, home)
+    nlp, known = train(config, home, extra)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
     try:
         tmp.chmod(0o755)

@@ -453,6 +453,30 @@ def retrain(
                   f"{figures.handwritten_accuracy_after:.1%}")
 
 
+@app.command()
+def report(
+    db: DbOpt = DEFAULT_DB,
+    out: Annotated[Path, typer.Option("--out", help="Folder for index.html and its figures.")] = Path("out/report"),
+    population: Annotated[Path, typer.Option("--population", help="Fault population the failure-point isolator learns from.")] = FAULTS_POPULATION,
+) -> None:
+    """An HTML report of the turn log: defect rate over time, failures by stage, top failing requests, rewrite
+    wins and losses, per user and per satellite."""
+    from agent.home import load_home
+    from agent.log.reader import all_traces
+    from agent.nlu.model import NluModel
+    from agent.report.page import write_report
+    from agent.report.stats import compute
+    from simulator import isolate_bench
+    from simulator.population import load_population
+
+    _setup_logging(False)
+    traces = _or_fail(lambda: list(all_traces(db)))
+    people = _or_fail(lambda: load_population(population))
+    isolator = isolate_bench.trained(people, population, NluModel.load(load_home(people.home)))
+    page = write_report(compute(traces, isolator), out)
+    console.print(f"{len(traces)} turns -> {page}")
+
+
 rewrites_app = typer.Typer(help="The precomputed rewrites: what they are, and taking one out of service.",
                           no_args_is_help=True)
 app.add_typer(rewrites_app, name="rewrites")

@@ -56,7 +56,8 @@ def trained(population: Population, population_file: Path, nlu: NluModel) -> Iso
     """The isolator trained on `population` (cached: the key is the population file and the code it ran)."""
     here = Path(__file__).parent
     digest = hashlib.sha256(f"{MODEL_VERSION} {TRAIN_SEEDS} {REQUESTS_PER_USER}".encode())
-    for source in (population_file, here / "faults.py", here.parent / "agent" / "isolate" / "features.py"):
+    isolate = here.parent / "agent" / "isolate"
+    for source in (population_file, here / "faults.py", isolate / "features.py", isolate / "model.py"):
         digest.update(Path(source).read_bytes())
     path = cache_root("isolate") / f"{digest.hexdigest()[:16]}.pickle"
     if path.exists():

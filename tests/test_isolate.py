@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
+from matplotlib.image import imread
 
 from agent.isolate.features import featurize_all
 from agent.isolate.model import LABELS, Isolator
 from agent.nlu.model import NluModel
-from simulator.faults import simulate
+from agent.log.reader import all_traces
+from agent.report.page import FIGURES, write_report
+from agent.report.stats import compute
+from simulator.faults import LabelledTurn, simulate
 from simulator.isolate_bench import evaluate, labelled_turns
 from simulator.population import load_population
 
@@ -37,14 +46,62 @@ def test_injected_faults_carry_their_ground_truth_and_recovered_ones_count_as_co
     assert all(t.trace.heard in population.tv for t in woken)
 
 
-def test_the_isolator_finds_the_failure_point_on_seeds_it_never_saw(population, nlu: NluModel) -> None:
+@pytest.fixture(scope="module")
+def training(population, nlu: NluModel) -> tuple[Isolator, list[LabelledTurn]]:
+    """An isolator trained on two seeds of the fault population (a smaller run than the benchmark's)."""
     train = labelled_turns(population, (1, 2), 25, nlu)
     truth = {t.trace.turn_id: t.truth for t in train}
     features = [f for _, f in featurize_all(t.trace for t in train)]
-    isolator = Isolator().fit(features, [truth[f.turn_id] for f in features])
+    return Isolator().fit(features, [truth[f.turn_id] for f in features]), train
+
+
+def test_the_isolator_finds_the_failure_point_on_seeds_it_never_saw(population, nlu: NluModel, training) -> None:
+    isolator, train = training
+    truth = {t.trace.turn_id: t.truth for t in train}
     figures = evaluate(isolator, labelled_turns(population, (77,), 25, nlu))
     assert figures.accuracy >= 0.93, figures
     for label in LABELS:
         assert figures.support[label] > 0 and figures.per_label[label] >= 0.75, (label, figures)
     decision = isolator.decide([f for _, f in featurize_all(t.trace for t in train) if truth[f.turn_id] == "result"][:1])[0]
     assert decision.label == "result" and decision.reasons and decision.reasons[0][1] > 0
+
+
+def test_the_report_shows_its_figures_in_a_real_headless_browser(population, nlu: NluModel, training,
+                                                                  tmp_path: Path) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "Debian's chromium is needed (make setup installs it)"
+    asyncio.run(simulate(population, 10, seed=9, nlu=nlu, workdir=tmp_path))
+    traces = list(all_traces(f"sqlite:///{tmp_path / 'turns.db'}"))
+    stats = compute(traces, training[0])
+    assert stats.turns == len(traces) and stats.defects > 0 and sum(stats.failure_points.values()) > 0
+    page = write_report(stats, tmp_path / "report")
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=900,2200"]
+    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    assert f"{stats.turns} turns, {stats.defects} defective" in dom
+    assert all(f'src="{name}"' in dom for name in FIGURES) and stats.top_failing[0][0] in dom
+    shot = tmp_path / "shot.png"
+    subprocess.run([*flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=True)
+    pixels = imread(shot)[..., :3]
+    colored = (pixels.max(axis=2) - pixels.min(axis=2)) > 0.3  # the plots' bars and lines; text is grey
+    rows = np.flatnonzero(colored.any(axis=1))
+    assert colored.sum() > 5000, "the browser drew no figure"
+    assert rows.max() - rows.min() > 1000, "the figures are not all drawn down the page"
+
+
+def test_isolate_and_report_on_a_logged_turn_log_from_the_command_line(population, nlu: NluModel,
+                                                                       tmp_path: Path) -> None:
+    """The commands as people run them, with an isolator learnt from a three-person fault population."""
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text(FAULTS.read_text().replace("../home.yaml", str(population.home))
+                    .replace("count: 6", "count: 1").replace("households: 2", "households: 1"))
+    asyncio.run(simulate(population, 8, seed=11, nlu=nlu, workdir=tmp_path))
+    db = f"sqlite:///{tmp_path / 'turns.db'}"
+    ambient = [sys.executable, "-m", "agent"]
+    found = subprocess.run([*ambient, "isolate", "--db", db, "--population", str(tiny), "--json"],
+                           capture_output=True, text=True, timeout=600, check=True)
+    rows = [json.loads(line) for line in found.stdout.splitlines()]
+    assert rows and {row["label"] for row in rows} <= set(LABELS) - {"correct"}
+    assert all(row["reasons"] and row["text"] for row in rows)
+    made = subprocess.run([*ambient, "report", "--db", db, "--population", str(tiny), "--out", str(tmp_path / "r")],
+                          capture_output=True, text=True, timeout=600, check=True)
+    assert "turns ->" in made.stdout and all((tmp_path / "r" / name).stat().st_size > 5000 for name in FIGURES)

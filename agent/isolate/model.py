@@ -3,7 +3,8 @@ on simulated turns whose failure point is known (`simulator.faults`), with each 
 
 Explanation: for each feature, how much the probability of the chosen label drops when that feature is set to
 what it typically is on a correct turn (the median of the training set's correct turns). The features whose
-neutralizing costs the most are the decision's reasons.
+neutralizing costs the most are the decision's reasons; when no single one moves the decision (trees that are
+sure for several reasons at once), the features furthest from typical, in standard deviations, come first.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class Isolator:
         self.model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, random_state=seed)
         self.typical = np.zeros(len(NAMES))
         """Each feature's median on correct turns: the neutral value explanations compare against."""
+        self.spread = np.ones(len(NAMES))
+        """Each feature's standard deviation over the training turns."""
 
     def fit(self, features: Sequence[TurnFeatures], labels: Sequence[str]) -> Isolator:
         unknown = set(labels) - set(LABELS)
@@ -52,6 +55,7 @@ class Isolator:
         self.model.fit(x, y)
         correct = x[y == "correct"]
         self.typical = np.median(correct, axis=0) if len(correct) else np.median(x, axis=0)
+        self.spread = np.maximum(x.std(axis=0), 1e-9)
         return self
 
     def decide(self, features: Sequence[TurnFeatures]) -> list[Decision]:
@@ -71,8 +75,9 @@ class Isolator:
         for i, feature in enumerate(features):
             label = chosen[i]
             drops = probabilities[i, label] - without[i, :, label]
-            order = np.argsort(-drops)[:REASONS]
-            reasons = tuple((NAMES[j], round(float(drops[j]), 3)) for j in order if drops[j] > 0.01)
+            unusual = np.abs(x[i] - self.typical) / self.spread  # breaks ties when no one feature decides alone
+            order = np.lexsort((-unusual, -np.round(drops, 3)))[:REASONS]
+            reasons = tuple((NAMES[j], round(float(drops[j]), 3)) for j in order if drops[j] > 0.01 or unusual[j] > 0)
             decisions.append(Decision(feature.turn_id, classes[label], round(float(probabilities[i, label]), 3),
                                       reasons))
         return decisions

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := espeak-ng libespeak-ng1 mosquitto postgresql libportaudio2 alsa-utils sox chromium
+APT_PACKAGES := espeak-ng libespeak-ng1 mosquitto postgresql libportaudio2 alsa-utils sox chromium openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt demo test bench clean

@@ -52,8 +52,7 @@ class Agent:
         self.dialogues: dict[str, Dialogue] = {}
         self.turn_log = TurnLog(config.db) if config.db else None
         address = parse_broker_url(config.broker)
-        self.bus = MqttBus(address.host, address.port, self.home, self.states, self.clock,
-                           username=address.username, password=address.password)
+        self.bus = MqttBus(address, self.home, self.states, self.clock)
         self._nlu = nlu
         self.rewriter = PrecomputedRewriter(config.rewrites)
         self.online = OnlineRewriter()

@@ -6,18 +6,20 @@ import asyncio
 import logging
 import shutil
 import socket
+import ssl
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiomqtt
 from amqtt.broker import Broker
 
 DEFAULT_PORT = 1883
+TLS_PORT = 8883
 MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "mosquitto")
 STARTUP_TIMEOUT = 10.0
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
@@ -36,30 +38,48 @@ class BrokerAddress:
     """User name, if the broker wants one."""
     password: str | None = field(default=None, repr=False)
     """Password, if the broker wants one (kept out of repr and logs)."""
+    tls: bool = False
+    """Connect over TLS (`mqtts://`), verifying the broker's certificate."""
+    ca_file: str | None = None
+    """With TLS: the CA certificate to verify the broker with; None: the system's CAs."""
 
     @property
     def url(self) -> str:
-        """The `mqtt://` URL, without the password."""
+        """The URL, without the password."""
         user = f"{self.username}@" if self.username else ""
-        return f"mqtt://{user}{self.host}:{self.port}"
+        ca = f"?ca={self.ca_file}" if self.ca_file else ""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}{ca}"
 
     def client(self, **kwargs: Any) -> aiomqtt.Client:
         """An aiomqtt client for this broker; `kwargs` (identifier, will, ...) pass through."""
         kwargs.setdefault("socket_options", NO_DELAY)
-        return aiomqtt.Client(
-            self.host, self.port, username=self.username, password=self.password, **kwargs
-        )
+        return aiomqtt.Client(self.host, self.port, username=self.username, password=self.password,
+                              tls_context=self.tls_context(), **kwargs)
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        """The TLS context (certificate and host name checked), or None without TLS."""
+        if not self.tls:
+            return None
+        try:
+            return ssl.create_default_context(cafile=self.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"cannot use CA file {self.ca_file!r}: {exc}") from exc
 
 
 def parse_broker_url(url: str) -> BrokerAddress:
-    """Parse `mqtt://[user:pass@]host[:port]`; raises ValueError saying what is wrong."""
+    """Parse `mqtt://[user:pass@]host[:port]` or `mqtts://[user:pass@]host[:port][?ca=CA_FILE]` (TLS, port
+    8883 by default); raises ValueError saying what is wrong."""
     parts = urlsplit(url.strip())
-    if parts.scheme != "mqtt":
-        raise ValueError(f"broker URL {url!r} must start with mqtt:// (mqtt://[user:pass@]host:port)")
+    if parts.scheme not in ("mqtt", "mqtts"):
+        raise ValueError(f"broker URL {url!r} must start with mqtt:// or mqtts:// (mqtt://[user:pass@]host:port)")
     if not parts.hostname:
         raise ValueError(f"broker URL {url!r} has no host (mqtt://[user:pass@]host:port)")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"broker URL {url!r} must not have a path, query or fragment")
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if parts.path not in ("", "/") or parts.fragment or set(query) - {"ca"} or (query and parts.scheme == "mqtt"):
+        raise ValueError(f"broker URL {url!r} must not have a path or fragment, and only mqtts:// takes ?ca=FILE")
+    ca_file = query["ca"][-1] if "ca" in query else None
+    if ca_file is not None and not Path(ca_file).is_file():
+        raise ValueError(f"broker URL {url!r}: no CA file at {ca_file!r}")
     try:
         port = parts.port
     except ValueError:
@@ -68,9 +88,11 @@ def parse_broker_url(url: str) -> BrokerAddress:
         raise ValueError(f"broker URL {url!r} has an invalid port (expected 1-65535)")
     return BrokerAddress(
         host=parts.hostname,
-        port=port or DEFAULT_PORT,
+        port=port or (TLS_PORT if parts.scheme == "mqtts" else DEFAULT_PORT),
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password is not None else None,
+        tls=parts.scheme == "mqtts",
+        ca_file=ca_file,
     )
 
 
@@ -111,16 +133,17 @@ def find_mosquitto() -> str:
 
 
 @asynccontextmanager
-async def mosquitto_broker(port: int = 0) -> AsyncIterator[str]:
-    """Run mosquitto on 127.0.0.1 (anonymous clients allowed) and yield its `mqtt://` URL."""
+async def mosquitto_broker(port: int = 0, settings: str = "allow_anonymous true\n") -> AsyncIterator[str]:
+    """Run mosquitto on 127.0.0.1 with `settings` (mosquitto.conf lines for its listener: anonymous clients
+    allowed by default; a test's password file, ACL and certificates) and yield its `mqtt://host:port` URL."""
     executable = find_mosquitto()
     host = "127.0.0.1"
     port = port or free_port(host)
     with tempfile.TemporaryDirectory(prefix="ambient-mosquitto-") as tmp:
         config = Path(tmp) / "mosquitto.conf"
         config.write_text(
-            f"listener {port} {host}\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
-            "log_dest stderr\nlog_type error\nlog_type warning\n"
+            f"per_listener_settings false\nuser root\nlistener {port} {host}\n{settings}persistence false\n"
+            "set_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\n"
         )
         log_path = Path(tmp) / "mosquitto.log"
         with log_path.open("wb") as log:

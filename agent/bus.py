@@ -10,7 +10,7 @@ from typing import Any
 import aiomqtt
 
 from agent import topics
-from agent.broker import NO_DELAY
+from agent.broker import BrokerAddress
 from agent.clock import Clock
 from agent.home import Device, Home
 from agent.states import DeviceStates
@@ -26,22 +26,10 @@ class BusUnavailable(RuntimeError):
 class MqttBus:
     """Keeps `states` current from the home's topics and publishes commands; reconnects on loss."""
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        home: Home,
-        states: DeviceStates,
-        clock: Clock,
-        username: str | None = None,
-        password: str | None = None,
-        client_id: str = "ambient-agent",
-        retry_s: float = 1.0,
-    ) -> None:
-        self._connect_args: dict[str, Any] = dict(
-            hostname=host, port=port, username=username, password=password, identifier=client_id,
-            socket_options=NO_DELAY,
-        )
+    def __init__(self, address: BrokerAddress, home: Home, states: DeviceStates, clock: Clock,
+                 client_id: str = "ambient-agent", retry_s: float = 1.0) -> None:
+        self.address = address
+        self.client_id = client_id
         self.home = home
         self.states = states
         self.clock = clock
@@ -70,8 +58,7 @@ class MqttBus:
             await asyncio.wait_for(self._connected.wait(), timeout)
         except TimeoutError as exc:
             await self.stop()
-            args = self._connect_args
-            raise BusUnavailable(f"cannot reach MQTT broker at {args['hostname']}:{args['port']}") from exc
+            raise BusUnavailable(f"cannot reach MQTT broker at {self.address.host}:{self.address.port}") from exc
 
     async def stop(self) -> None:
         if self._task:
@@ -107,7 +94,7 @@ class MqttBus:
     async def _run(self) -> None:
         while True:
             try:
-                async with aiomqtt.Client(**self._connect_args) as client:
+                async with self.address.client(identifier=self.client_id) as client:
                     self._client = client
                     await client.subscribe([(topic, 1) for topic in self._routes] + [("home/#", 0)])
                     self._connected.set()

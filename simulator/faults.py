@@ -33,6 +33,7 @@ from agent.clock import VirtualClock
 from agent.config import AgentConfig
 from agent.context import TurnContext
 from agent.home import Home, load_home
+from agent.isolate.model import LABELS
 from agent.nlu.model import NluModel
 from agent.pipeline import StageEngine
 from agent.resolve import ResolveContext, resolve
@@ -41,9 +42,8 @@ from agent.turn import Intent, Resolution, Transcript, WakeEvent
 from devices.fleet import DeviceFleet, running as running_fleet
 from simulator.population import Population, SimUser
 
-LABELS = ("correct", "false_wake", "asr", "nlu", "entity_resolution", "result")
-"""What failure-point isolation tells apart: no failure, or the first stage that failed beyond recovery."""
 FAULTS = LABELS[1:]
+"""The stages a request can be made to fail at."""
 START = 1_767_225_600.0
 """2026-01-01 00:00 UTC."""
 DAY_S = 86_400.0
@@ -190,7 +190,7 @@ async def simulate(population: Population, requests_per_user: int, seed: int, nl
                     (user.id, habit), _meant(nlu, home, user, habit))
                 fault = _draw(population, rng)
                 if fault == "false_wake":
-                    labelled.append(await _false_wake(agent, injection, population, user, rng, clock))
+                    labelled.append(await _false_wake(agent, injection, population, user, rng))
                     continue
                 turn = await _turn(agent, injection, user, habit, fault, want)
                 labelled.append(turn)
@@ -246,7 +246,7 @@ async def _turn(agent: Agent, injection: Injection, user: SimUser, said: str, fa
 
 
 async def _false_wake(agent: Agent, injection: Injection, population: Population, user: SimUser,
-                      rng: random.Random, clock: VirtualClock) -> LabelledTurn:
+                      rng: random.Random) -> LabelledTurn:
     """The TV wakes the agent; whoever is near may tell it to stop."""
     injection.stage = "false_wake"
     trace = await agent.handle_text(rng.choice(population.tv), user=user.id, device=user.kind.device)
@@ -292,8 +292,3 @@ def _first_wrong(trace: TurnTrace, want: Resolution) -> str:
     if tuple(trace.devices) != tuple(want.devices):
         return "entity_resolution"
     return "result"
-
-
-def truths(turns: list[LabelledTurn]) -> dict[str, int]:
-    """How many turns of each ground-truth label."""
-    return {label: sum(t.truth == label for t in turns) for label in LABELS}

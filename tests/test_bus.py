@@ -28,7 +28,7 @@ def home() -> Home:
 def make_bus(url: str, home: Home, retry_s: float = 1.0) -> tuple[MqttBus, DeviceStates]:
     address = parse_broker_url(url)
     states = DeviceStates()
-    return MqttBus(address.host, address.port, home, states, SystemClock(), retry_s=retry_s), states
+    return MqttBus(address, home, states, SystemClock(), retry_s=retry_s), states
 
 
 async def test_states_of_every_device_arrive_and_commands_are_confirmed(broker_url: str, home: Home) -> None:

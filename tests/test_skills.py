@@ -77,7 +77,7 @@ async def world(url: str, initial: dict[str, dict[str, Any]] | None = None) -> A
     states = DeviceStates()
     address = parse_broker_url(url)
     agent_home = with_porch_light(home)
-    bus = MqttBus(address.host, address.port, agent_home, states, clock)
+    bus = MqttBus(address, agent_home, states, clock)
     async with running(home, url, clock, initial) as fleet:
         await bus.start()
         try:

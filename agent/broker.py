@@ -132,36 +132,57 @@ def find_mosquitto() -> str:
     )
 
 
+class Mosquitto:
+    """A mosquitto process on 127.0.0.1 that can be stopped and started again on the same port (a broker
+    restart), with its retained messages kept on disk across restarts."""
+
+    def __init__(self, folder: Path, port: int = 0, settings: str = "allow_anonymous true\n") -> None:
+        self.executable = find_mosquitto()
+        self.host = "127.0.0.1"
+        self.port = port or free_port(self.host)
+        self.folder = folder
+        self.config = folder / "mosquitto.conf"
+        self.config.write_text(
+            f"per_listener_settings false\nuser root\nlistener {self.port} {self.host}\n{settings}"
+            f"persistence true\npersistence_location {folder}/\nautosave_interval 1\n"
+            "set_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\n")
+        self.log_path = folder / "mosquitto.log"
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                self.executable, "-c", str(self.config), stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+        await _wait_listening(self.host, self.port, self.process, self.log_path)
+
+    async def stop(self) -> None:
+        """Stop as a service manager would (SIGTERM: retained messages are saved)."""
+        process, self.process = self.process, None
+        if process is None or process.returncode is not None:
+            return
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 5)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
 @asynccontextmanager
 async def mosquitto_broker(port: int = 0, settings: str = "allow_anonymous true\n") -> AsyncIterator[str]:
-    """Run mosquitto on 127.0.0.1 with `settings` (mosquitto.conf lines for its listener: anonymous clients
-    allowed by default; a test's password file, ACL and certificates) and yield its `mqtt://host:port` URL."""
-    executable = find_mosquitto()
-    host = "127.0.0.1"
-    port = port or free_port(host)
+    """Run mosquitto with `settings` (mosquitto.conf lines: anonymous clients allowed by default; a test's
+    password file, ACL and certificates) and yield its `mqtt://host:port` URL."""
     with tempfile.TemporaryDirectory(prefix="ambient-mosquitto-") as tmp:
-        config = Path(tmp) / "mosquitto.conf"
-        config.write_text(
-            f"per_listener_settings false\nuser root\nlistener {port} {host}\n{settings}persistence false\n"
-            "set_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\n"
-        )
-        log_path = Path(tmp) / "mosquitto.log"
-        with log_path.open("wb") as log:
-            process = await asyncio.create_subprocess_exec(
-                executable, "-c", str(config),
-                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
-            )
+        broker = Mosquitto(Path(tmp), port, settings)
+        await broker.start()
         try:
-            await _wait_listening(host, port, process, log_path)
-            yield f"mqtt://{host}:{port}"
+            yield broker.url
         finally:
-            if process.returncode is None:
-                process.terminate()
-                try:
-                    await asyncio.wait_for(process.wait(), 5)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+            await broker.stop()
 
 
 async def _wait_listening(

@@ -17,6 +17,12 @@ from agent.states import DeviceStates
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_S = 2.0
+RECONNECT_WAIT_S = 5.0
+"""How long a command waits for a lost broker to come back before the user is told it could not be sent."""
+RETRY_MAX_S = 8.0
+"""Reconnection attempts back off from `retry_s`, doubling, up to this."""
+RECOVERY_S = 10.0
+"""After the broker comes back, devices it reported offline as it went down get this long to reconnect."""
 
 
 class BusUnavailable(RuntimeError):
@@ -38,6 +44,8 @@ class MqttBus:
         self._client: aiomqtt.Client | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._lost_at: float | None = None
+        """Event-loop time the broker was last lost."""
         self.use_home(home)
 
     def use_home(self, home: Home) -> None:
@@ -67,19 +75,33 @@ class MqttBus:
             self._task = None
         self._connected.clear()
 
-    async def command(self, device: Device, payload: dict[str, Any]) -> None:
-        """Publish a command on the device's set topic; raises BusUnavailable when offline."""
-        client = self._client
-        if client is None or not self.connected:
-            raise BusUnavailable("not connected to the MQTT broker")
-        try:
-            await asyncio.wait_for(
-                client.publish(device.topic(topics.SET), json.dumps(payload), qos=1), PUBLISH_TIMEOUT_S
-            )
-        except TimeoutError as exc:
-            raise BusUnavailable(f"the broker did not acknowledge a command within {PUBLISH_TIMEOUT_S} s") from exc
-        except aiomqtt.MqttError as exc:
-            raise BusUnavailable(str(exc)) from exc
+    @property
+    def recovering(self) -> bool:
+        """Not connected, or reconnected within `RECOVERY_S` of losing the broker."""
+        lost = self._lost_at
+        return not self.connected or (lost is not None and asyncio.get_running_loop().time() - lost < RECOVERY_S)
+
+    async def command(self, device: Device, payload: dict[str, Any], wait_s: float = RECONNECT_WAIT_S) -> None:
+        """Publish a command (QoS 1) on the device's set topic. While the broker is away, wait up to `wait_s` for
+        it to come back; a publish cut off before the broker acknowledged it is sent once more on the new
+        connection (commands are desired states, so a second delivery is not a second action). Raises
+        BusUnavailable when it cannot be sent."""
+        for attempt in range(2):
+            try:
+                await asyncio.wait_for(self._connected.wait(), wait_s)
+            except TimeoutError as exc:
+                raise BusUnavailable(f"not connected to the MQTT broker (waited {wait_s:.0f} s)") from exc
+            client = self._client
+            try:
+                assert client is not None
+                await asyncio.wait_for(
+                    client.publish(device.topic(topics.SET), json.dumps(payload), qos=1), PUBLISH_TIMEOUT_S)
+                return
+            except (TimeoutError, aiomqtt.MqttError) as exc:
+                if attempt:
+                    raise BusUnavailable(f"the broker did not take a command to {device.id}: {exc or 'timeout'}") from exc
+                log.warning("command to %s cut off (%s); sending it again once reconnected", device.id, exc or "timeout")
+                self._lost()
 
     async def event(self, satellite: str, name: str, payload: dict[str, Any]) -> None:
         """Publish an agent event on `ambient/<satellite>/<name>`; best effort, never raises."""
@@ -92,22 +114,30 @@ class MqttBus:
             log.debug("agent event %s not published: %s", name, exc)
 
     async def _run(self) -> None:
+        delay = self.retry_s
         while True:
             try:
                 async with self.address.client(identifier=self.client_id) as client:
                     self._client = client
                     await client.subscribe([(topic, 1) for topic in self._routes] + [("home/#", 0)])
                     self._connected.set()
+                    delay = self.retry_s
                     log.info("connected to MQTT broker")
                     async for message in client.messages:
                         self.handle(str(message.topic), message.payload)
             except aiomqtt.MqttError as exc:
                 if self._connected.is_set():
-                    log.warning("lost the MQTT broker (%s); reconnecting every %.0f s", exc, self.retry_s)
+                    log.warning("lost the MQTT broker (%s); reconnecting, backing off from %.1f s", exc, delay)
             finally:
                 self._client = None
-                self._connected.clear()
-            await asyncio.sleep(self.retry_s)
+                self._lost()
+            await asyncio.sleep(delay)
+            delay = min(RETRY_MAX_S, delay * 2)
+
+    def _lost(self) -> None:
+        if self._connected.is_set():
+            self._lost_at = asyncio.get_running_loop().time()
+            self._connected.clear()
 
     def handle(self, topic: str, payload: Any) -> None:
         """Apply one incoming message; bad ones are logged and dropped, never raised."""

@@ -71,6 +71,16 @@ class DeviceStates:
             except TimeoutError:
                 return False
 
+    async def wait_available(self, device_ids: list[str], timeout: float) -> bool:
+        """True once every one of `device_ids` says it is online, False after `timeout` real seconds."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: all(self.available(d) is not False for d in device_ids)), timeout)
+                return True
+            except TimeoutError:
+                return False
+
     def _notify(self, device_id: str, state: dict[str, Any] | None, available: bool | None) -> None:
         for listener in self._listeners:
             listener(device_id, state, available)

@@ -29,7 +29,7 @@ CLIPPING_WARN_RATIO = 0.01
 CLIPPING_WARN_EVERY_S = 60.0
 REPLAY_S = 3.0
 """Recent audio kept so the request can start right where the wake phrase ended (engines decide late)."""
-WAKE_OVERLAP_S = 0.03
+WAKE_OVERLAP_S = 0.015
 """The request's audio starts this much before the wake phrase's aligned end: the alignment may give the wake
 word the closure of a first stop consonant ("hey home | call the ..." heard as "all the ...")."""
 

@@ -54,6 +54,8 @@ class SimDevice:
         self._background: set[asyncio.Task[None]] = set()
         self.drop_commands = 0
         """Commands still to be lost on the way (fault injection: a device that does not confirm)."""
+        self.applied = 0
+        """Commands applied since the device started (each one an action)."""
 
     # --- the pure core -------------------------------------------------------
 
@@ -197,6 +199,7 @@ class SimDevice:
             self.apply(command)
         except CommandError as error:
             return self._ignore(topic, f"invalid command {command!r}: {error}")
+        self.applied += 1
         return True
 
     def _ignore(self, topic: str, reason: str) -> bool:

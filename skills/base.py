@@ -17,6 +17,12 @@ class Commander(Protocol):
 
     async def command(self, device: Device, payload: dict[str, Any]) -> None: ...
 
+    @property
+    def recovering(self) -> bool:
+        """The connection to the home is lost, or came back moments ago: devices' "offline" may only have
+        been the broker going down, and they are reconnecting."""
+        ...
+
 
 @dataclass
 class SkillContext:

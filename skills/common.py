@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent.bus import BusUnavailable
+from agent.bus import RECONNECT_WAIT_S, BusUnavailable
 from agent.states import StatePredicate
 from agent.turn import Action, Outcome, Result
 from skills.base import SkillContext, names
@@ -116,6 +116,9 @@ async def carry_out(
     Offline devices are skipped and named; a broker that cannot be reached is an error.
     """
     gone = offline(ctx, [c.device for c in commands])
+    if gone and ctx.commander.recovering:
+        await ctx.states.wait_available(gone, RECONNECT_WAIT_S)
+        gone = offline(ctx, gone)
     live = [c for c in commands if c.device not in gone]
     if not live:
         return offline_result(ctx, gone)

@@ -9,7 +9,7 @@ from simulator.population import load_population
 from simulator.retrain_bench import run
 
 PHRASINGS = Path(__file__).resolve().parent.parent / "scenarios" / "populations" / "phrasings.yaml"
-SMALL = TrainConfig(per_intent=60, epochs=3, textcat_epochs=8)
+SMALL = TrainConfig(per_intent=40, epochs=1, textcat_epochs=6)
 """A smaller model than the agent's, to keep two trainings quick; the benchmark uses the real one."""
 
 

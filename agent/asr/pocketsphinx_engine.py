@@ -10,11 +10,11 @@ serve: pocketsphinx renormalizes them at every frame, so the best path scores ab
 
 What `finish` returns: while the dialogue expects an answer in the user's own words (`start(free=True)`),
 first the transcript of a trigram model of such answers (`agent.teach.examples.answer_sentences`). Then the
-grammar's best path; when it is not sure (under 0.9), its n-best alternatives and the domain model's
-transcript too. Only hypotheses of confidence 0.3 and up are offered (0.8 for the domain
-model, which fits speech more freely), best first (the grammar's ahead unless another fits clearly better:
-`GRAMMAR_LEAD`); resolution then takes the first that makes sense in the
-home ("get the plug going" names no device here; "get the oven going" does). When none is offered, the
+grammar's best path; when it is not sure (under 0.9), its n-best alternatives (if it fits at all: 0.3 and up)
+and the domain model's transcript too. Only hypotheses of confidence 0.3 and up are offered (0.8 for the domain model, which fits
+speech more freely), best first (the grammar's, or while an answer is expected the answers', ahead unless
+another fits clearly better: `GRAMMAR_LEAD`); resolution then takes the first that makes sense in the home
+("get the plug going" names no device here; "get the oven going" does). When none is offered, the
 English model's transcript is, so everyday talk is heard as what it was.
 """
 
@@ -62,7 +62,8 @@ SURE = 0.9
 """Confidence above which the grammar's best path is offered alone; under it, its n-best list (which costs a
 lattice) and the domain model's transcript are offered too."""
 GRAMMAR_LEAD = 0.1
-"""How much better another model's transcript must fit than the grammar's to be offered before it: a name the
+"""How much better another model's transcript must fit than the grammar's (the answers' while an answer is
+expected) to be offered before it: a name the
 grammar lacks ("turn on the big light") is forced onto a known one ("kitchen light") at 0.7 while the domain
 model hears it at 0.98; a grammar transcript as good as another stays first."""
 ALTERNATIVE_BAND = 0.1
@@ -196,8 +197,8 @@ class PocketsphinxRecognizer:
         best = self._confidence(text, audio)
         if best >= OFFER_BAR:
             offered[text] = (best, "pocketsphinx")
-        if text and best < SURE:
-            for other in self._alternatives(text):
+        if text and OFFER_BAR <= best < SURE:  # a best path that does not fit has no fitting rivals, and the
+            for other in self._alternatives(text):  # n-best search over the lattice of noise takes seconds
                 if other not in offered and (score := self._confidence(other, audio)) >= OFFER_BAR:
                     offered[other] = (score, "pocketsphinx")
         if audio and best < SURE:
@@ -207,7 +208,7 @@ class PocketsphinxRecognizer:
         if not offered and audio:
             found, _ = self._decode(LM, audio, self.english)
             offered[found] = (self._confidence(found, audio), "pocketsphinx-lm")
-        ranked = _ranked(offered)
+        ranked = _ranked(offered, "pocketsphinx-answers" if self._free else "pocketsphinx")
         confidence, engine = offered.get(ranked[0], (0.0, "pocketsphinx"))
         return Transcript(ranked[0], round(confidence, 3), tuple(ranked[1:]),
                           audio_s=len(audio) / (SAMPLE_RATE * SAMPLE_WIDTH),
@@ -268,8 +269,9 @@ class PocketsphinxRecognizer:
                     return
 
 
-def _ranked(offered: dict[str, tuple[float, str]]) -> list[str]:
-    """The offered hypotheses worth passing on, best first: by confidence, the grammar's `GRAMMAR_LEAD` ahead;
+def _ranked(offered: dict[str, tuple[float, str]], expected: str) -> list[str]:
+    """The offered hypotheses worth passing on, best first: by confidence, those of the `expected` engine (the
+    grammar's, or the answers' while an answer is expected) `GRAMMAR_LEAD` ahead;
     without those fitting `ALTERNATIVE_BAND` worse than the best, and without any that is another one with
     words left out and fits no better ("turn on the light" for "turn on the big light"): resolution would take
     it for naming a real device, losing a name the user said that the agent should ask about."""
@@ -277,7 +279,7 @@ def _ranked(offered: dict[str, tuple[float, str]]) -> list[str]:
         _fewer_words(t, other) and offered[other][0] >= offered[t][0] for other in offered)]
     if not texts:
         return [""]
-    texts.sort(key=lambda t: offered[t][0] + (GRAMMAR_LEAD if offered[t][1] == "pocketsphinx" else 0.0), reverse=True)
+    texts.sort(key=lambda t: offered[t][0] + (GRAMMAR_LEAD if offered[t][1] == expected else 0.0), reverse=True)
     return [t for t in texts if offered[t][0] >= offered[texts[0]][0] - ALTERNATIVE_BAND]
 
 

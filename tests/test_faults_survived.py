@@ -1,0 +1,82 @@
+"""Faults a real home has, survived for real: the broker process restarted mid-conversation."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from agent.agent import Agent
+from agent.broker import Mosquitto, parse_broker_url
+from agent.clock import SystemClock
+from agent.config import AgentConfig
+from agent.nlu.model import NluModel
+from agent.home import load_home
+from devices.fleet import running
+
+DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
+
+
+async def eventually(check, timeout: float = 10.0) -> bool:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def test_a_broker_restart_mid_conversation_loses_no_command_and_doubles_none(tmp_path: Path, nlu: NluModel) -> None:
+    broker = Mosquitto(tmp_path)
+    await broker.start()
+    home = load_home(DEMO)
+    clock = SystemClock()
+    try:
+        async with running(home, parse_broker_url(broker.url), clock, {"kitchen_light": {"state": "off"}},
+                           reconnect=True) as fleet:
+            config = AgentConfig(home=DEMO, broker=broker.url, db=f"sqlite:///{tmp_path / 'turns.db'}",
+                                 require_wake=False, confirm_timeout_s=5.0)
+            async with Agent(config, clock=clock, nlu=nlu) as agent:
+                first = await agent.handle_text("turn on the kitchen light", user="alice", device="kitchen_speaker")
+                assert first.outcome == "success" and fleet["kitchen_light"].applied == 1
+
+                await broker.stop()
+                assert await eventually(lambda: not agent.bus.connected)
+                asyncio.get_running_loop().call_later(1.0, lambda: asyncio.ensure_future(broker.start()))
+                # said while the broker is down: sent once it is back, and done once
+                second = await agent.handle_text("turn off the kitchen light", user="alice", device="kitchen_speaker")
+                assert second.outcome == "success", second.response
+                assert fleet["kitchen_light"].state["state"] == "off" and fleet["kitchen_light"].applied == 2
+
+                # resubscribed: what happens in the home afterwards still reaches the agent
+                await fleet.set_state("garage_door", state="open")
+                assert await eventually(lambda: (agent.states.get("garage_door") or {}).get("state") == "open")
+                third = await agent.handle_text("turn on the kitchen light", user="alice", device="kitchen_speaker")
+                assert third.outcome == "success" and fleet["kitchen_light"].applied == 3
+    finally:
+        await broker.stop()
+
+
+async def test_retained_states_survive_the_broker_restart(tmp_path: Path) -> None:
+    """A broker restarted while the devices are away still tells a newly started agent how things are."""
+    broker = Mosquitto(tmp_path)
+    await broker.start()
+    home = load_home(DEMO)
+    try:
+        async with running(home, parse_broker_url(broker.url), SystemClock(), {"oven": {"state": "on"}}):
+            await asyncio.sleep(0.3)
+        await broker.stop()
+        await broker.start()
+        seen: dict[str, bytes] = {}
+        async with parse_broker_url(broker.url).client(identifier="late") as late:
+            await late.subscribe("home/+/state")
+
+            async def collect() -> None:
+                async for message in late.messages:
+                    seen[str(message.topic)] = bytes(message.payload)
+
+            task = asyncio.create_task(collect())
+            assert await eventually(lambda: "home/oven/state" in seen, 5.0)
+            task.cancel()
+        assert b'"state": "on"' in seen["home/oven/state"] or b'"state":"on"' in seen["home/oven/state"]
+    finally:
+        await broker.stop()

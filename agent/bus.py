@@ -165,6 +165,9 @@ class MqttBus:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             log.warning("dropped malformed state from %s: not JSON (%s)", device_id, exc)
             return
+        except RecursionError:
+            log.warning("dropped state from %s: JSON nested too deeply", device_id)
+            return
         if not isinstance(state, dict):
             log.warning("dropped state from %s: expected a JSON object, got %s", device_id, type(state).__name__)
             return
@@ -177,6 +180,6 @@ def _parse_availability(raw: bytes) -> bool | None:
     if text.startswith("{"):
         try:
             text = str(json.loads(text).get("state", ""))
-        except (json.JSONDecodeError, AttributeError):
+        except (json.JSONDecodeError, AttributeError, RecursionError):
             return None
     return {topics.ONLINE: True, topics.OFFLINE: False}.get(text.lower())

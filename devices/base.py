@@ -193,6 +193,8 @@ class SimDevice:
             command = json.loads(raw)
         except ValueError as error:
             return self._ignore(topic, f"not valid JSON ({error})")
+        except RecursionError:
+            return self._ignore(topic, "JSON nested too deeply")
         if not isinstance(command, dict):
             return self._ignore(topic, f"expected a JSON object, got {type(command).__name__}")
         try:

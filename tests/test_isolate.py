@@ -49,7 +49,7 @@ def test_injected_faults_carry_their_ground_truth_and_recovered_ones_count_as_co
 @pytest.fixture(scope="module")
 def training(population, nlu: NluModel) -> tuple[Isolator, list[LabelledTurn]]:
     """An isolator trained on two seeds of the fault population (a smaller run than the benchmark's)."""
-    train = labelled_turns(population, (1, 2), 25, nlu)
+    train = labelled_turns(population, (1, 2), 20, nlu)
     truth = {t.trace.turn_id: t.truth for t in train}
     features = [f for _, f in featurize_all(t.trace for t in train)]
     return Isolator().fit(features, [truth[f.turn_id] for f in features]), train

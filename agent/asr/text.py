@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from agent.turn import Transcript, WakeEvent
 
+log = logging.getLogger(__name__)
+MAX_WORDS = 60
+"""A typed request longer than this is cut: nobody says more in one request, and parsing and matching time
+grows faster than the length (a thousand words took 12 s)."""
+
 
 class TextAsr:
-    """Passes typed or scripted text through unchanged."""
+    """Passes typed or scripted text through unchanged (cut to `MAX_WORDS`)."""
 
     async def process(self, wake: WakeEvent, ctx: Any = None) -> Transcript:
+        words = wake.remainder.split()
+        if len(words) > MAX_WORDS:
+            log.warning("a request of %d words was cut to its first %d", len(words), MAX_WORDS)
+            return Transcript(" ".join(words[:MAX_WORDS]), 1.0)
         return Transcript(wake.remainder.strip(), 1.0)

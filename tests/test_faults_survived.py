@@ -80,3 +80,54 @@ async def test_retained_states_survive_the_broker_restart(tmp_path: Path) -> Non
         assert b'"state": "on"' in seen["home/oven/state"] or b'"state":"on"' in seen["home/oven/state"]
     finally:
         await broker.stop()
+
+
+WRITER = """
+import sys, time
+from agent.log.writer import TurnLog
+from agent.trace import TurnTrace
+log = TurnLog(sys.argv[1])
+log.start()
+for n in range(1_000_000):
+    log.record_turn(TurnTrace("alice", "kitchen_speaker", "kitchen", 1_700_000_000.0 + n, turn_id=f"turn-{n:07d}",
+                              text="turn on the kitchen light", outcome="success"))
+    if n % 200 == 0:
+        print(n, flush=True)
+        time.sleep(0.01)
+"""
+
+
+def test_a_process_killed_mid_write_leaves_a_sound_log(tmp_path: Path) -> None:
+    """SQLite in WAL mode: a writer killed (SIGKILL) in the middle of its batches loses at most the batch in
+    flight; the file is intact and takes more turns."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from agent.log.reader import count_turns, recent_turns
+    from agent.log.writer import TurnLog
+    from agent.trace import TurnTrace
+
+    db = tmp_path / "turns.db"
+    url = f"sqlite:///{db}"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, url], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and int((writer.stdout.readline() or "0").split()[0]) < 2000:
+        pass
+    time.sleep(0.3)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(10)
+    assert writer.returncode == -signal.SIGKILL
+
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    kept = count_turns(url)
+    assert kept >= 1000
+    assert all(t.outcome == "success" for t in recent_turns(url, limit=200))
+    with TurnLog(url) as log:
+        log.record_turn(TurnTrace("bob", "tv", "living_room", 1_800_000_000.0, turn_id="after-the-crash"))
+    assert count_turns(url) == kept + 1

@@ -98,9 +98,10 @@ class MqttBus:
                     client.publish(device.topic(topics.SET), json.dumps(payload), qos=1), PUBLISH_TIMEOUT_S)
                 return
             except (TimeoutError, aiomqtt.MqttError) as exc:
+                why = str(exc) or "no acknowledgement"
                 if attempt:
-                    raise BusUnavailable(f"the broker did not take a command to {device.id}: {exc or 'timeout'}") from exc
-                log.warning("command to %s cut off (%s); sending it again once reconnected", device.id, exc or "timeout")
+                    raise BusUnavailable(f"the broker did not take a command to {device.id}: {why}") from exc
+                log.warning("command to %s cut off (%s); sending it again once reconnected", device.id, why)
                 self._lost()
 
     async def event(self, satellite: str, name: str, payload: dict[str, Any]) -> None:

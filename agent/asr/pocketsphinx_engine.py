@@ -11,10 +11,10 @@ serve: pocketsphinx renormalizes them at every frame, so the best path scores ab
 What `finish` returns: while the dialogue expects an answer in the user's own words (`start(free=True)`),
 first the transcript of a trigram model of such answers (`agent.teach.examples.answer_sentences`). Then the
 grammar's best path; when it is not sure (under 0.9), its n-best alternatives (if it fits at all: 0.3 and up)
-and the domain model's transcript too. Only hypotheses of confidence 0.3 and up are offered (0.8 for the domain model, which fits
-speech more freely), best first (the grammar's, or while an answer is expected the answers', ahead unless
-another fits clearly better: `GRAMMAR_LEAD`); resolution then takes the first that makes sense in the home
-("get the plug going" names no device here; "get the oven going" does). When none is offered, the
+and the domain model's transcript too. Only hypotheses of confidence 0.3 and up are offered (0.8 for the
+domain model, which fits speech more freely), best first (the grammar's, or while an answer is expected the
+answers', ahead unless another fits clearly better: `GRAMMAR_LEAD`); resolution then takes the first that
+makes sense in the home ("get the plug going" names no device here; "get the oven going" does). When none is offered, the
 English model's transcript is, so everyday talk is heard as what it was.
 """
 

@@ -75,7 +75,8 @@ def test_the_report_shows_its_figures_in_a_real_headless_browser(population, nlu
     stats = compute(traces, training[0])
     assert stats.turns == len(traces) and stats.defects > 0 and sum(stats.failure_points.values()) > 0
     page = write_report(stats, tmp_path / "report")
-    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=900,2200"]
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+             "--window-size=900,2200"]
     dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
     assert f"{stats.turns} turns, {stats.defects} defective" in dom
     assert all(f'src="{name}"' in dom for name in FIGURES) and stats.top_failing[0][0] in dom

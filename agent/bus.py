@@ -12,6 +12,7 @@ import aiomqtt
 from agent import topics
 from agent.broker import BrokerAddress
 from agent.clock import Clock
+from agent.dialects import to_agent, to_device
 from agent.home import Device, Home
 from agent.states import DeviceStates
 
@@ -94,8 +95,8 @@ class MqttBus:
             client = self._client
             try:
                 assert client is not None
-                await asyncio.wait_for(
-                    client.publish(device.topic(topics.SET), json.dumps(payload), qos=1), PUBLISH_TIMEOUT_S)
+                await asyncio.wait_for(client.publish(
+                    device.topic(topics.SET), json.dumps(to_device(device, payload)), qos=1), PUBLISH_TIMEOUT_S)
                 return
             except (TimeoutError, aiomqtt.MqttError) as exc:
                 why = str(exc) or "no acknowledgement"
@@ -172,7 +173,7 @@ class MqttBus:
         if not isinstance(state, dict):
             log.warning("dropped state from %s: expected a JSON object, got %s", device_id, type(state).__name__)
             return
-        self.states.update(device_id, state, now)
+        self.states.update(device_id, to_agent(self.home.device_by_id[device_id], state), now)
 
 
 def _parse_availability(raw: bytes) -> bool | None:

@@ -477,6 +477,49 @@ def report(
     console.print(f"{len(traces)} turns -> {page}")
 
 
+home_app = typer.Typer(help="The home's devices: what the agent knows of them, and importing real ones.",
+                       no_args_is_help=True)
+app.add_typer(home_app, name="home")
+
+
+@home_app.command("show")
+def home_show(home: HomeOpt = DEFAULT_HOME) -> None:
+    """Each device: name, area, type, and the MQTT topics and payload dialect it is reached by."""
+    from rich.table import Table
+
+    from agent import topics
+    from agent.home import load_home
+
+    model = _or_fail(lambda: load_home(home))
+    table = Table(title=f"{model.name}: {len(model.devices)} devices")
+    for column in ("id", "name", "area", "type", "state topic", "set topic", "dialect"):
+        table.add_column(column)
+    for d in model.devices:
+        table.add_row(d.id, escape(d.name), model.area_name(d.area) or d.area, d.type, escape(d.topic(topics.STATE)),
+                      escape(d.topic(topics.SET)), d.dialect)
+    console.print(table)
+
+
+@home_app.command("import")
+def home_import(
+    broker: Annotated[str, typer.Option("--broker", help="mqtt[s]://[user:pass@]host:port of the real home's broker.")],
+    out: Annotated[Path, typer.Option("--out", help="The home file to write.")],
+    home: Annotated[Optional[Path], typer.Option("--home", help="A home file to add to (its devices are kept as they are).")] = None,
+    wait: Annotated[float, typer.Option(help="Seconds to listen for discovery messages.")] = 1.5,
+) -> None:
+    """Import the devices Home Assistant MQTT discovery and Zigbee2MQTT announce into a home file."""
+    from agent.broker import parse_broker_url
+    from agent.discovery import discover, home_yaml, import_devices
+    from agent.home import load_home
+
+    address = _or_fail(lambda: parse_broker_url(broker))
+    base = _or_fail(lambda: load_home(home)) if home else None
+    found = _run(lambda: discover(address, wait))
+    imported = import_devices(found, base)
+    out.write_text(home_yaml(imported), encoding="utf-8")
+    console.print(f"{len(found)} devices announced; {len(imported.devices)} in {out}")
+
+
 rewrites_app = typer.Typer(help="The precomputed rewrites: what they are, and taking one out of service.",
                           no_args_is_help=True)
 app.add_typer(rewrites_app, name="rewrites")

@@ -1,0 +1,123 @@
+"""Importing a real home's devices from the broker: Home Assistant MQTT discovery and Zigbee2MQTT.
+
+Home Assistant discovery: retained configs on `homeassistant/<component>/[<node_id>/]<object_id>/config`
+(JSON, abbreviated keys allowed: `stat_t`, `cmd_t`, `avty_t`, `uniq_id`, `dev`, `sa`, `dev_cla`), with the
+topics the device uses; a `device.suggested_area` becomes the device's area. Zigbee2MQTT: the retained device
+list on `zigbee2mqtt/bridge/devices`, whose `definition.exposes` say what each device is; its topics are
+`zigbee2mqtt/<friendly_name>` (state), `.../set` and `.../availability`. Both speak the `zigbee2mqtt` payload
+dialect (`agent.dialects`). The result is a home file people can read and edit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from typing import Any
+
+from agent.broker import BrokerAddress
+from agent.home import Area, Device, Home, Topics
+
+log = logging.getLogger(__name__)
+DISCOVERY = ("homeassistant/+/+/config", "homeassistant/+/+/+/config", "zigbee2mqtt/bridge/devices")
+COMPONENTS = {"light": "light", "switch": "switch", "fan": "switch", "lock": "lock", "cover": "cover",
+              "climate": "climate", "sensor": "sensor", "binary_sensor": "sensor", "vacuum": "vacuum"}
+"""Home Assistant components and Zigbee2MQTT expose types -> the agent's device types."""
+ABBREVIATIONS = {"stat_t": "state_topic", "cmd_t": "command_topic", "avty_t": "availability_topic",
+                 "uniq_id": "unique_id", "dev": "device", "sa": "suggested_area", "dev_cla": "device_class",
+                 "obj_id": "object_id"}
+UNASSIGNED = "unassigned"
+"""The area of devices that came without one (edit the home file to place them)."""
+
+
+async def discover(address: BrokerAddress, wait_s: float = 1.5) -> list[tuple[Device, str]]:
+    """Devices announced on the broker (retained discovery messages arrive at once), each with its area's name."""
+    found: dict[str, tuple[Device, str]] = {}
+    async with address.client(identifier="ambient-discovery") as client:
+        for topic in DISCOVERY:
+            await client.subscribe(topic)
+        try:
+            async with asyncio.timeout(wait_s):
+                async for message in client.messages:
+                    for device, area in parse(str(message.topic), bytes(message.payload)):
+                        found[device.id] = (device, area)
+        except TimeoutError:
+            pass
+    return list(found.values())
+
+
+def parse(topic: str, payload: bytes) -> list[tuple[Device, str]]:
+    """The devices one discovery message announces (none, with a log line, when it cannot be read)."""
+    try:
+        data = json.loads(payload) if payload else None
+    except (ValueError, RecursionError):
+        log.warning("discovery message on %s is not JSON: ignored", topic)
+        return []
+    if topic == "zigbee2mqtt/bridge/devices":
+        return [d for entry in (data if isinstance(data, list) else []) if (d := _zigbee2mqtt(entry))]
+    parts = topic.split("/")
+    found = _home_assistant(parts[1], parts[-2], data) if isinstance(data, dict) else None
+    return [found] if found else []
+
+
+def _home_assistant(component: str, object_id: str, config: dict[str, Any]) -> tuple[Device, str] | None:
+    config = {ABBREVIATIONS.get(k, k): v for k, v in config.items()}
+    kind = COMPONENTS.get(component)
+    state, command = config.get("state_topic"), config.get("command_topic")
+    if kind is None or not isinstance(state, str):
+        log.info("discovery: %s %s not imported (no state topic, or a kind the agent does not use)",
+                 component, object_id)
+        return None
+    device_info = config.get("device") if isinstance(config.get("device"), dict) else {}
+    device_info = {ABBREVIATIONS.get(k, k): v for k, v in device_info.items()}
+    name = str(config.get("name") or device_info.get("name") or object_id)
+    area = str(device_info.get("suggested_area") or UNASSIGNED)
+    availability = config.get("availability_topic")
+    device = Device(id=ident(str(config.get("unique_id") or object_id)), name=name.lower(), area=ident(area),
+                    type=kind, device_class=config.get("device_class"), dialect="zigbee2mqtt",
+                    topics=Topics(state=state, set=command if isinstance(command, str) else None,
+                                  availability=availability if isinstance(availability, str) else None))
+    return device, area
+
+
+def _zigbee2mqtt(entry: Any) -> tuple[Device, str] | None:
+    if not isinstance(entry, dict) or entry.get("type") == "Coordinator":
+        return None
+    name = entry.get("friendly_name")
+    exposes = (entry.get("definition") or {}).get("exposes") or []
+    kinds = [COMPONENTS[e["type"]] for e in exposes if isinstance(e, dict) and e.get("type") in COMPONENTS]
+    if not isinstance(name, str) or not kinds:
+        return None
+    base = f"zigbee2mqtt/{name}"
+    area = str(entry.get("area") or UNASSIGNED)
+    device = Device(id=ident(name), name=name.replace("_", " ").lower(), area=ident(area), type=kinds[0],
+                    dialect="zigbee2mqtt", topics=Topics(state=base, set=f"{base}/set", availability=f"{base}/availability"))
+    return device, area
+
+
+def import_devices(found: list[tuple[Device, str]], home: Home | None = None) -> Home:
+    """`home` (or an empty one) with the discovered devices added; devices it already has are kept as they are
+    (people may have renamed or moved them)."""
+    home = home or Home(name="home", areas=[], devices=[])
+    areas = {a.id: a for a in home.areas}
+    devices = {d.id: d for d in home.devices}
+    for device, area_name in found:
+        if device.id in devices:
+            continue
+        areas.setdefault(device.area, Area(id=device.area, name=area_name.replace("_", " ").lower()))
+        devices[device.id] = device
+    return Home(name=home.name, location=home.location, areas=list(areas.values()), devices=list(devices.values()),
+                users=home.users)
+
+
+def home_yaml(home: Home) -> str:
+    """The home as a home file."""
+    import yaml
+
+    return yaml.safe_dump(home.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True)
+
+
+def ident(text: str) -> str:
+    """An id the home file accepts ("Porch Light" -> porch_light)."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "device"

@@ -1,0 +1,105 @@
+"""Real device interop through a real mosquitto: Home Assistant MQTT discovery and Zigbee2MQTT devices are
+imported into a home file and controlled in their own payload dialect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aiomqtt
+
+from agent.agent import Agent
+from agent.broker import mosquitto_broker, parse_broker_url
+from agent.clock import SystemClock
+from agent.config import AgentConfig
+from agent.home import load_home
+from agent.nlu.model import NluModel
+
+# As Home Assistant documents MQTT discovery (abbreviated keys, JSON schema light) and as Zigbee2MQTT publishes
+# its retained device list (trimmed to the fields used).
+HA_PORCH_LIGHT = {"~": "porch/light", "name": "Porch Light", "uniq_id": "porch_light_01", "schema": "json",
+                  "stat_t": "porch/light/state", "cmd_t": "porch/light/set", "avty_t": "porch/light/availability",
+                  "brightness": True, "dev": {"ids": ["porch01"], "name": "Porch Light", "sa": "Porch"}}
+HA_GARAGE = {"name": "Garage Door", "unique_id": "garage_door_01", "device_class": "garage",
+             "state_topic": "garage/door/state", "command_topic": "garage/door/set",
+             "device": {"identifiers": ["gd1"], "suggested_area": "Garage"}}
+HA_MOTION = {"name": "Hall Motion", "unique_id": "hall_motion", "device": {"suggested_area": "Hallway"}}  # no topic
+Z2M_DEVICES = [
+    {"friendly_name": "Coordinator", "type": "Coordinator", "ieee_address": "0x00124b0000000000"},
+    {"friendly_name": "kitchen_lamp", "type": "Router", "ieee_address": "0x0017880100000001",
+     "definition": {"model": "9290012573A", "vendor": "Philips", "description": "Hue white and color ambiance",
+                    "exposes": [{"type": "light", "features": [
+                        {"type": "binary", "name": "state", "property": "state", "value_on": "ON", "value_off": "OFF"},
+                        {"type": "numeric", "name": "brightness", "property": "brightness", "value_min": 0,
+                         "value_max": 254}]}]}},
+    {"friendly_name": "front_lock", "type": "EndDevice", "ieee_address": "0x0017880100000002",
+     "definition": {"model": "YRD226HA2619", "vendor": "Yale", "description": "Assure lock",
+                    "exposes": [{"type": "lock", "features": [{"type": "binary", "name": "state", "property": "state",
+                                                               "value_on": "LOCK", "value_off": "UNLOCK"}]}]}},
+]
+
+
+async def fake_zigbee_light(client: aiomqtt.Client, base: str, received: list[dict], state_topic: str = "") -> None:
+    """A light speaking Zigbee2MQTT: takes {"state": "ON", "brightness": 0-254} on `<base>/set`, reports state.
+    (A stand-in for the Zigbee radio, which cannot run here; the broker, topics and payloads are the real ones.)"""
+    state = {"state": "OFF", "brightness": 254, "linkquality": 120}
+    state_topic = state_topic or base
+    await client.publish(f"{base}/availability", json.dumps({"state": "online"}), retain=True)
+    await client.publish(state_topic, json.dumps(state), retain=True)
+    async for message in client.messages:
+        if str(message.topic) == f"{base}/set":
+            command = json.loads(message.payload)
+            received.append(command)
+            state.update(command)
+            if command.get("brightness"):  # as Zigbee2MQTT does: a brightness switches the light on
+                state["state"] = "ON"
+            await client.publish(state_topic, json.dumps(state), retain=True)
+
+
+async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(tmp_path: Path, nlu: NluModel) -> None:
+    async with mosquitto_broker() as url:
+        address = parse_broker_url(url)
+        async with address.client(identifier="home-assistant") as ha:
+            await ha.publish("homeassistant/light/porch/porch_light/config", json.dumps(HA_PORCH_LIGHT), retain=True)
+            await ha.publish("homeassistant/cover/garage_door/config", json.dumps(HA_GARAGE), retain=True)
+            await ha.publish("homeassistant/binary_sensor/hall_motion/config", json.dumps(HA_MOTION), retain=True)
+            await ha.publish("homeassistant/light/broken/config", b"{not json", retain=True)
+            await ha.publish("zigbee2mqtt/bridge/devices", json.dumps(Z2M_DEVICES), retain=True)
+        home_file = tmp_path / "home.yaml"
+        done = subprocess.run([sys.executable, "-m", "agent", "home", "import", "--broker", url, "--out",
+                               str(home_file)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        home = load_home(home_file)
+        by_id = home.device_by_id
+        assert set(by_id) == {"porch_light_01", "garage_door_01", "kitchen_lamp", "front_lock"}
+        assert by_id["porch_light_01"].topic("set") == "porch/light/set" and home.area_name(by_id["porch_light_01"].area) == "porch"
+        assert by_id["garage_door_01"].security_sensitive and by_id["front_lock"].type == "lock"
+        assert by_id["kitchen_lamp"].topic("state") == "zigbee2mqtt/kitchen_lamp" and by_id["kitchen_lamp"].dialect == "zigbee2mqtt"
+        shown = subprocess.run([sys.executable, "-m", "agent", "home", "show", "--home", str(home_file)],
+                               capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
+        assert "zigbee2mqtt/kitchen_lamp/set" in shown.stdout and "porch/light/state" in shown.stdout
+
+        received: dict[str, list[dict]] = {"zigbee2mqtt/kitchen_lamp": [], "porch/light": []}
+        async with address.client(identifier="z2m") as z2m, address.client(identifier="porch") as porch:
+            await z2m.subscribe("zigbee2mqtt/kitchen_lamp/set")
+            await porch.subscribe("porch/light/set")
+            devices = [asyncio.create_task(fake_zigbee_light(z2m, "zigbee2mqtt/kitchen_lamp", received["zigbee2mqtt/kitchen_lamp"])),
+                       asyncio.create_task(fake_zigbee_light(porch, "porch/light", received["porch/light"],
+                                                         "porch/light/state"))]
+            await asyncio.sleep(0.2)
+            config = AgentConfig(home=home_file, broker=url, db=None, require_wake=False)
+            async with Agent(config, clock=SystemClock(), nlu=nlu) as agent:
+                assert agent.states.get("kitchen_lamp") == {"state": "off", "brightness": 100, "linkquality": 120}
+                on = await agent.handle_text("turn on the kitchen lamp")
+                assert on.outcome == "success", on.response
+                assert received["zigbee2mqtt/kitchen_lamp"] == [{"state": "ON"}]
+                dim = await agent.handle_text("set the porch light to 50 percent")
+                assert dim.outcome == "success", dim.response
+                assert received["porch/light"][-1].get("brightness") == 127
+                assert agent.states.get("porch_light_01")["brightness"] == 50
+            for task in devices:
+                task.cancel()

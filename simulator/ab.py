@@ -94,9 +94,9 @@ def traffic(population: Population, days: int, seed: int) -> list[Request]:
 
 
 async def run_arm(population: Population, requests: list[Request], train_days: int, learning: bool, nlu: NluModel,
-                  workdir: Path) -> tuple[list[Outcome], list[float]]:
-    """Play the traffic through one fleet (an agent per household); the first try's outcome of each request, and
-    rewrite-stage ms."""
+                  workdir: Path, db: str | None = None) -> tuple[list[Outcome], list[float]]:
+    """Play the traffic through one fleet (an agent per household, all logging to `db`, by default a SQLite
+    file in `workdir`); the first try's outcome of each request, and rewrite-stage ms."""
     home = load_home(population.home)
     clock = VirtualClock(START)
     outcomes, rewrite_ms = [], []
@@ -105,7 +105,7 @@ async def run_arm(population: Population, requests: list[Request], train_days: i
         for _ in range(population.households):
             url = await stack.enter_async_context(embedded_broker())
             await stack.enter_async_context(running_fleet(home, parse_broker_url(url), clock, None))
-            config = AgentConfig(home=population.home, broker=url, db=f"sqlite:///{workdir / 'turns.db'}",
+            config = AgentConfig(home=population.home, broker=url, db=db or f"sqlite:///{workdir / 'turns.db'}",
                                  require_wake=False, rewrites=workdir / "rewrites.json", learning=learning)
             agents.append(await stack.enter_async_context(Agent(config, clock=clock, nlu=nlu)))
         expected: dict[tuple[str, str], Resolution] = {}

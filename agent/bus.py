@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 from typing import Any
 
 import aiomqtt
@@ -34,9 +35,11 @@ class MqttBus:
     """Keeps `states` current from the home's topics and publishes commands; reconnects on loss."""
 
     def __init__(self, address: BrokerAddress, home: Home, states: DeviceStates, clock: Clock,
-                 client_id: str = "ambient-agent", retry_s: float = 1.0) -> None:
+                 client_id: str | None = None, retry_s: float = 1.0) -> None:
         self.address = address
-        self.client_id = client_id
+        self.client_id = client_id or f"ambient-agent-{secrets.token_hex(4)}"
+        """Unique per agent: a broker drops a client when another connects with the same id (homes sharing a
+        broker, two agents in one home)."""
         self.home = home
         self.states = states
         self.clock = clock

@@ -258,16 +258,26 @@ def bench(
     context: Annotated[bool, typer.Option("--context", help="Score ambiguous requests in generated homes with and without context instead.")] = False,
     homes: Annotated[int, typer.Option(help="With --context: generated homes (ten requests each).")] = 25,
     seed: Annotated[int, typer.Option(help="With --context: seed of the generated homes.")] = 0,
+    fleet: Annotated[bool, typer.Option("--fleet", help="Many homes at once on one mosquitto and one database instead.")] = False,
+    fleet_homes: Annotated[int, typer.Option("--fleet-homes", help="With --fleet: homes, each asking once a second.")] = 100,
+    fleet_seconds: Annotated[float, typer.Option("--fleet-seconds", help="With --fleet: seconds of traffic.")] = 30.0,
+    db: Annotated[Optional[str], typer.Option("--db", help="With --fleet: the database (default: a throwaway PostgreSQL).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Text: turn latency, parse throughput, held-out intent accuracy. --audio: the voice front-end.
-    --learn: mining a million logged turns into rewrites. --context: context on vs off."""
+    --learn: mining a million logged turns into rewrites. --context: context on vs off. --fleet: many homes on one
+    broker and one database."""
     from dataclasses import asdict
 
     from rich.table import Table
 
     _setup_logging(False)
-    if context:
+    if fleet:
+        from simulator import fleet_bench
+
+        figures = asdict(fleet_bench.run(fleet_homes, fleet_seconds, db))
+        targets = {"turns_per_s": f">= {fleet_homes * 0.95:g}", "turn_p99_ms": "<= 50", "lost_turns": "0"}
+    elif context:
         from simulator import context_bench
 
         figures = context_bench.as_dict(context_bench.run(homes, seed))
@@ -293,7 +303,7 @@ def bench(
     if as_json:
         print(json.dumps(figures))
         return
-    title = " --audio" if audio else " --learn" if learning else " --context" if context else ""
+    title = " --audio" if audio else " --learn" if learning else " --context" if context else " --fleet" if fleet else ""
     table = Table(title="ambient bench" + title)
     table.add_column("figure")
     table.add_column("value", justify="right")

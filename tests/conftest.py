@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from agent.broker import embedded_broker, find_mosquitto, free_port, mosquitto_broker
+from agent.broker import embedded_broker, find_mosquitto, mosquitto_broker
 from agent.home import load_home
 from agent.nlu.model import NluModel
 
@@ -49,25 +46,24 @@ async def amqtt_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL server in a temporary directory."""
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server (Debian's, which make setup installs), shared by the run."""
     pytest.importorskip("psycopg")
-    initdb = shutil.which("initdb") or next(
-        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)), None
-    )
-    if initdb is None:
-        pytest.skip("PostgreSQL server not installed (apt-get install postgresql)")
-    pg_ctl = str(Path(initdb).with_name("pg_ctl"))
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    root = Path(tempfile.mkdtemp(prefix="ambient-pg-"))
-    if as_postgres:
-        shutil.chown(root, "postgres")
-    data, port = root / "data", free_port()
-    subprocess.run([*as_postgres, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"], check=True, capture_output=True)
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -F"
-    subprocess.run([*as_postgres, pg_ctl, "-D", str(data), "-l", str(root / "log"), "-o", options, "-w", "start"], check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_postgres, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+    from agent.log.postgres import temporary_server
+
+    with temporary_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database of its own on the shared server."""
+    from sqlalchemy import create_engine, text
+
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    engine = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as db:
+        db.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        db.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return postgres_server.rsplit("/", 1)[0] + f"/{name}"

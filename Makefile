@@ -34,6 +34,8 @@ bench: setup
 	$(VENV)/bin/ambient bench
 	$(VENV)/bin/ambient bench --audio
 	$(VENV)/bin/ambient bench --learn
+	$(VENV)/bin/ambient bench --context
+	$(VENV)/bin/ambient bench --fleet
 	$(VENV)/bin/ambient ab
 	$(VENV)/bin/ambient isolate
 	$(VENV)/bin/ambient retrain --out /tmp/ambient-bench-labels.json

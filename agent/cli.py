@@ -388,13 +388,11 @@ def isolate(
     if db is None:
         _print_isolation(isolate_bench.run(people, population), as_json)
         return
-    from agent.home import load_home
     from agent.isolate.features import featurize_all
     from agent.log.reader import all_traces
-    from agent.nlu.model import NluModel
 
     pairs = _or_fail(lambda: list(featurize_all(all_traces(db))))
-    isolator = isolate_bench.trained(people, population, NluModel.load(load_home(people.home)))
+    isolator = isolate_bench.trained(people, population)
     decisions = isolator.decide([f for _, f in pairs])
     rows = [(turn, decision) for (turn, _), decision in zip(pairs, decisions) if every or decision.label != "correct"]
     if as_json:
@@ -471,9 +469,7 @@ def report(
 ) -> None:
     """An HTML report of the turn log: defect rate over time, failures by stage, top failing requests, rewrite
     wins and losses, per user and per satellite."""
-    from agent.home import load_home
     from agent.log.reader import all_traces
-    from agent.nlu.model import NluModel
     from agent.report.page import write_report
     from agent.report.stats import compute
     from simulator import isolate_bench
@@ -482,7 +478,7 @@ def report(
     _setup_logging(False)
     traces = _or_fail(lambda: list(all_traces(db)))
     people = _or_fail(lambda: load_population(population))
-    isolator = isolate_bench.trained(people, population, NluModel.load(load_home(people.home)))
+    isolator = isolate_bench.trained(people, population)
     page = write_report(compute(traces, isolator), out)
     console.print(f"{len(traces)} turns -> {page}")
 

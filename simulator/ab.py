@@ -121,7 +121,7 @@ async def run_arm(population: Population, requests: list[Request], train_days: i
             user = request.user
             agent = agents[user.household]
             want = expected.get((user.id, request.habit)) or expected.setdefault(
-                (user.id, request.habit), _meant(nlu, home, user, request.habit))
+                (user.id, request.habit), meant(nlu, home, user, request.habit))
             trace = await agent.handle_text(request.said, user=user.id, device=user.kind.device)
             right = _right(trace, want)
             outcomes.append(Outcome(right, trace.rewrite is not None, _unconfirmed(trace, home)))
@@ -131,7 +131,8 @@ async def run_arm(population: Population, requests: list[Request], train_days: i
     return outcomes, rewrite_ms
 
 
-def _meant(nlu: NluModel, home: Home, user: SimUser, habit: str) -> Resolution:
+def meant(nlu: NluModel, home: Home, user: SimUser, habit: str) -> Resolution:
+    """What the user means by `habit`: their words put in the home's terms, resolved with no context."""
     satellite = home.device(user.kind.device)
     return resolve(nlu.parse(user.meant(habit)), ResolveContext(home, satellite.area, satellite, {}))
 

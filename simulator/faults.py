@@ -36,10 +36,10 @@ from agent.home import Home, load_home
 from agent.isolate.model import LABELS
 from agent.nlu.model import NluModel
 from agent.pipeline import StageEngine
-from agent.resolve import ResolveContext, resolve
 from agent.trace import TurnTrace
 from agent.turn import Intent, Resolution, Transcript, WakeEvent
 from devices.fleet import DeviceFleet, running as running_fleet
+from simulator.ab import meant
 from simulator.population import Population, SimUser
 
 FAULTS = LABELS[1:]
@@ -187,7 +187,7 @@ async def simulate(population: Population, requests_per_user: int, seed: int, nl
                 agent, injection = households[user.household]
                 await clock.jump(max(0.0, at - clock.now()))
                 want = expected.get((user.id, habit)) or expected.setdefault(
-                    (user.id, habit), _meant(nlu, home, user, habit))
+                    (user.id, habit), meant(nlu, home, user, habit))
                 fault = _draw(population, rng)
                 if fault == "false_wake":
                     labelled.append(await _false_wake(agent, injection, population, user, rng))
@@ -272,11 +272,6 @@ async def _react(agent: Agent, injection: Injection, user: SimUser, habit: str, 
         await clock.advance(rng.uniform(*REACT_AFTER_S))
         turns.append(await _turn(agent, injection, user, user.meant(habit), None, want))
     return turns
-
-
-def _meant(nlu: NluModel, home: Home, user: SimUser, habit: str) -> Resolution:
-    satellite = home.device(user.kind.device)
-    return resolve(nlu.parse(user.meant(habit)), ResolveContext(home, satellite.area, satellite, {}))
 
 
 def _right(trace: TurnTrace, want: Resolution) -> bool:

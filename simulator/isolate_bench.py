@@ -14,7 +14,7 @@ from pathlib import Path
 
 from agent.cachedir import cache_root
 from agent.home import load_home
-from agent.isolate.features import featurize_all
+from agent.isolate.features import TurnFeatures, featurize_all
 from agent.isolate.model import LABELS, Isolator
 from agent.nlu.model import NluModel
 from simulator.faults import LabelledTurn, simulate
@@ -48,12 +48,13 @@ def labelled_turns(population: Population, seeds: tuple[int, ...], requests: int
 
 def train(population: Population, nlu: NluModel, seeds: tuple[int, ...] = TRAIN_SEEDS,
           requests: int = REQUESTS_PER_USER) -> Isolator:
-    features, labels = _examples(labelled_turns(population, seeds, requests, nlu))
+    features, labels = featurized(labelled_turns(population, seeds, requests, nlu))
     return Isolator().fit(features, labels)
 
 
-def trained(population: Population, population_file: Path, nlu: NluModel) -> Isolator:
-    """The isolator trained on `population` (cached: the key is the population file and the code it ran)."""
+def trained(population: Population, population_file: Path, nlu: NluModel | None = None) -> Isolator:
+    """The isolator trained on `population` (cached: the key is the population file and the code it ran); the
+    NLU model of its home is loaded when not given."""
     here = Path(__file__).parent
     digest = hashlib.sha256(f"{MODEL_VERSION} {TRAIN_SEEDS} {REQUESTS_PER_USER}".encode())
     isolate = here.parent / "agent" / "isolate"
@@ -62,13 +63,13 @@ def trained(population: Population, population_file: Path, nlu: NluModel) -> Iso
     path = cache_root("isolate") / f"{digest.hexdigest()[:16]}.pickle"
     if path.exists():
         return Isolator.load(path)
-    isolator = train(population, nlu)
+    isolator = train(population, nlu or NluModel.load(load_home(population.home)))
     isolator.save(path)
     return isolator
 
 
 def evaluate(isolator: Isolator, turns: list[LabelledTurn]) -> IsolationFigures:
-    features, truth = _examples(turns)
+    features, truth = featurized(turns)
     given = [d.label for d in isolator.decide(features)]
     confusion = {t: {g: 0 for g in LABELS} for t in LABELS}
     for t, g in zip(truth, given):
@@ -89,7 +90,8 @@ def run(population: Population, population_file: Path, seeds: tuple[int, ...] = 
     return evaluate(isolator, labelled_turns(population, seeds, requests, nlu))
 
 
-def _examples(turns: list[LabelledTurn]) -> tuple[list, list[str]]:
+def featurized(turns: list[LabelledTurn]) -> tuple[list[TurnFeatures], list[str]]:
+    """The turns' features and their ground-truth labels, in the same order."""
     truth = {t.trace.turn_id: t.truth for t in turns}
     features = [f for _, f in featurize_all(t.trace for t in turns)]
     return features, [truth[f.turn_id] for f in features]

@@ -14,14 +14,13 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from agent.isolate.features import featurize_all
 from agent.isolate.model import LABELS, Isolator
 from agent.nlu.model import NluModel
 from agent.log.reader import all_traces
 from agent.report.page import FIGURES, write_report
 from agent.report.stats import compute
 from simulator.faults import LabelledTurn, simulate
-from simulator.isolate_bench import evaluate, labelled_turns
+from simulator.isolate_bench import evaluate, featurized, labelled_turns
 from simulator.population import load_population
 
 FAULTS = Path(__file__).resolve().parent.parent / "scenarios" / "populations" / "faults.yaml"
@@ -50,19 +49,17 @@ def test_injected_faults_carry_their_ground_truth_and_recovered_ones_count_as_co
 def training(population, nlu: NluModel) -> tuple[Isolator, list[LabelledTurn]]:
     """An isolator trained on two seeds of the fault population (a smaller run than the benchmark's)."""
     train = labelled_turns(population, (1, 2), 20, nlu)
-    truth = {t.trace.turn_id: t.truth for t in train}
-    features = [f for _, f in featurize_all(t.trace for t in train)]
-    return Isolator().fit(features, [truth[f.turn_id] for f in features]), train
+    return Isolator().fit(*featurized(train)), train
 
 
 def test_the_isolator_finds_the_failure_point_on_seeds_it_never_saw(population, nlu: NluModel, training) -> None:
     isolator, train = training
-    truth = {t.trace.turn_id: t.truth for t in train}
     figures = evaluate(isolator, labelled_turns(population, (77,), 20, nlu))
     assert figures.accuracy >= 0.93, figures
     for label in LABELS:
         assert figures.support[label] > 0 and figures.per_label[label] >= 0.75, (label, figures)
-    decision = isolator.decide([f for _, f in featurize_all(t.trace for t in train) if truth[f.turn_id] == "result"][:1])[0]
+    features, labels = featurized(train)
+    decision = isolator.decide([next(f for f, label in zip(features, labels) if label == "result")])[0]
     assert decision.label == "result" and decision.reasons and decision.reasons[0][1] > 0
 
 

@@ -62,21 +62,16 @@ class DeviceStates:
 
     async def wait_for(self, device_id: str, predicate: StatePredicate, timeout: float) -> bool:
         """True once the device's state satisfies `predicate`, False after `timeout` real seconds."""
-        async with self._changed:
-            try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: predicate(self.get(device_id))), timeout
-                )
-                return True
-            except TimeoutError:
-                return False
+        return await self._wait(lambda: predicate(self.get(device_id)), timeout)
 
     async def wait_available(self, device_ids: list[str], timeout: float) -> bool:
-        """True once every one of `device_ids` says it is online, False after `timeout` real seconds."""
+        """True once none of `device_ids` says it is offline, False after `timeout` real seconds."""
+        return await self._wait(lambda: all(self.available(d) is not False for d in device_ids), timeout)
+
+    async def _wait(self, condition: Callable[[], bool], timeout: float) -> bool:
         async with self._changed:
             try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: all(self.available(d) is not False for d in device_ids)), timeout)
+                await asyncio.wait_for(self._changed.wait_for(condition), timeout)
                 return True
             except TimeoutError:
                 return False

@@ -80,13 +80,17 @@ def featurize(turn: TurnTrace, after: Sequence[TurnTrace]) -> TurnFeatures:
 
 def featurize_all(turns: Iterable[TurnTrace]) -> Iterator[tuple[TurnTrace, TurnFeatures]]:
     """Each turn with its features; reactions are looked for among the same user's turns on the same satellite."""
+    for conversation in conversations(turns):
+        for i, turn in enumerate(conversation):
+            yield turn, featurize(turn, conversation[i + 1: i + 4])
+
+
+def conversations(turns: Iterable[TurnTrace]) -> list[list[TurnTrace]]:
+    """Each user's turns on each satellite, in time order."""
     by_speaker: dict[tuple[str, str], list[TurnTrace]] = {}
     for turn in turns:
         by_speaker.setdefault((turn.user, turn.device), []).append(turn)
-    for conversation in by_speaker.values():
-        conversation.sort(key=lambda t: t.started_at)
-        for i, turn in enumerate(conversation):
-            yield turn, featurize(turn, conversation[i + 1: i + 4])
+    return [sorted(said, key=lambda t: t.started_at) for said in by_speaker.values()]
 
 
 def _confidence(turn: TurnTrace, stage: Stage, missing: float) -> float:

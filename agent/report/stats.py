@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agent.feedback.signals import label, view_of
-from agent.isolate.features import featurize_all
+from agent.isolate.features import conversations, featurize_all
 from agent.isolate.model import Isolator
 from agent.nlu.jsgf import spoken
 from agent.trace import TurnTrace
@@ -72,11 +72,8 @@ def compute(traces: Sequence[TurnTrace], isolator: Isolator | None = None) -> Re
 def _defects(traces: Sequence[TurnTrace]) -> dict[str, bool]:
     """Each turn's defect label from its feedback, per user and satellite conversation."""
     found: dict[str, bool] = {}
-    by_speaker: dict[tuple[str, str], list[TurnTrace]] = defaultdict(list)
-    for turn in traces:
-        by_speaker[(turn.user, turn.device)].append(turn)
-    for conversation in by_speaker.values():
-        heard = [(t, v) for t in sorted(conversation, key=lambda t: t.started_at) if (v := view_of(t))]
+    for conversation in conversations(traces):
+        heard = [(t, v) for t in conversation if (v := view_of(t))]
         for (turn, _), feedback in zip(heard, label([v for _, v in heard])):
             found[turn.turn_id] = feedback.defect
     return found

@@ -51,7 +51,7 @@ def _setup_logging(verbose: bool) -> None:
 @asynccontextmanager
 async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator["Agent"]:
     """An agent on `broker`, or on an embedded broker with the home's simulated devices."""
-    from agent.agent import Agent
+    from agent.agent import Agent, settle_heap
     from agent.broker import parse_broker_url
     from agent.clock import SystemClock
     from agent.home import load_home
@@ -62,11 +62,13 @@ async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator[
         config = config.model_copy(update={"broker": url})
         if broker:
             async with Agent(config) as agent:
+                settle_heap()
                 yield agent
             return
         clock = SystemClock()
         async with running_fleet(load_home(config.home), parse_broker_url(url), clock, None):
             async with Agent(config, clock=clock) as agent:
+                settle_heap()
                 yield agent
 
 
@@ -275,6 +277,7 @@ def bench(
     if fleet:
         from simulator import fleet_bench
 
+        logging.getLogger("agent").setLevel(logging.ERROR)  # a hundred agents' start-up lines
         figures = asdict(fleet_bench.run(fleet_homes, fleet_seconds, db))
         targets = {"turns_per_s": f">= {fleet_homes * 0.95:g}", "turn_p99_ms": "<= 50", "lost_turns": "0"}
     elif context:

@@ -28,6 +28,7 @@ from agent.clock import VirtualClock
 from agent.config import AgentConfig
 from agent.home import Home, load_home
 from agent.learn.mine import relearn
+from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
 from agent.resolve import ResolveContext, resolve
 from agent.result.safety import opens_something
@@ -100,14 +101,16 @@ async def run_arm(population: Population, requests: list[Request], train_days: i
     home = load_home(population.home)
     clock = VirtualClock(START)
     outcomes, rewrite_ms = [], []
+    db = db or f"sqlite:///{workdir / 'turns.db'}"
     async with AsyncExitStack() as stack:
+        turn_log = stack.enter_context(TurnLog(db))
         agents = []
         for _ in range(population.households):
             url = await stack.enter_async_context(embedded_broker())
             await stack.enter_async_context(running_fleet(home, parse_broker_url(url), clock, None))
-            config = AgentConfig(home=population.home, broker=url, db=db or f"sqlite:///{workdir / 'turns.db'}",
-                                 require_wake=False, rewrites=workdir / "rewrites.json", learning=learning)
-            agents.append(await stack.enter_async_context(Agent(config, clock=clock, nlu=nlu)))
+            config = AgentConfig(home=population.home, broker=url, db=db, require_wake=False,
+                                 rewrites=workdir / "rewrites.json", learning=learning)
+            agents.append(await stack.enter_async_context(Agent(config, clock=clock, nlu=nlu, turn_log=turn_log)))
         expected: dict[tuple[str, str], Resolution] = {}
         day = 0
         for request in requests:
@@ -164,9 +167,8 @@ async def _react(agent: Agent, clock: VirtualClock, request: Request, trace: Tur
 
 async def _learn(agents: list[Agent]) -> None:
     """End of a training day: `ambient learn` on the fleet's log so far; every agent picks the table up."""
-    for agent in agents:
-        assert agent.turn_log is not None
-        agent.turn_log.flush(30)
+    assert agents[0].turn_log is not None
+    agents[0].turn_log.flush(30)  # one log for the fleet
     config = agents[0].config
     assert config.db is not None
     relearn(config.db, config.rewrites)

@@ -34,6 +34,7 @@ from agent.config import AgentConfig
 from agent.context import TurnContext
 from agent.home import Home, load_home
 from agent.isolate.model import LABELS
+from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
 from agent.pipeline import StageEngine
 from agent.trace import TurnTrace
@@ -172,15 +173,16 @@ async def simulate(population: Population, requests_per_user: int, seed: int, nl
     labelled: list[LabelledTurn] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = workdir or Path(tmp)
+        db = f"sqlite:///{folder / 'turns.db'}"
         async with AsyncExitStack() as stack:
+            turn_log = stack.enter_context(TurnLog(db))
             households = []
             for _ in range(population.households):
                 url = await stack.enter_async_context(embedded_broker())
                 fleet = await stack.enter_async_context(running_fleet(home, parse_broker_url(url), clock, None))
-                config = AgentConfig(home=population.home, broker=url, db=f"sqlite:///{folder / 'turns.db'}",
-                                     require_wake=False, rewrites=folder / "rewrites.json",
-                                     confirm_timeout_s=CONFIRM_TIMEOUT_S)
-                agent = await stack.enter_async_context(Agent(config, clock=clock, nlu=nlu))
+                config = AgentConfig(home=population.home, broker=url, db=db, require_wake=False,
+                                     rewrites=folder / "rewrites.json", confirm_timeout_s=CONFIRM_TIMEOUT_S)
+                agent = await stack.enter_async_context(Agent(config, clock=clock, nlu=nlu, turn_log=turn_log))
                 households.append((agent, _inject(agent, fleet, random.Random(rng.random()))))
             expected: dict[tuple[str, str], Resolution] = {}
             for at, user, habit in _schedule(population, requests_per_user, rng):
@@ -196,9 +198,7 @@ async def simulate(population: Population, requests_per_user: int, seed: int, nl
                 labelled.append(turn)
                 if turn.truth != "correct":
                     labelled += await _react(agent, injection, user, habit, want, turn.trace, rng, clock)
-        for agent, _ in households:
-            assert agent.turn_log is not None
-            agent.turn_log.flush(30)
+            turn_log.flush(30)
     return labelled
 
 

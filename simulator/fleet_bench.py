@@ -7,7 +7,6 @@ database after the agents flushed their logs)."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import tempfile
 import time
@@ -15,13 +14,14 @@ from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.agent import Agent
+from agent.agent import Agent, settle_heap
 from agent.bench import percentile
 from agent.broker import Mosquitto, parse_broker_url
 from agent.clock import SystemClock
 from agent.config import AgentConfig
 from agent.home import load_home
 from agent.log.reader import count_turns
+from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
 from devices.fleet import running
 
@@ -64,20 +64,20 @@ async def _run(homes: int, seconds: float, db: str, folder: Path) -> FleetFigure
     outcomes: list[str] = []
     try:
         async with AsyncExitStack() as stack:
+            turn_log = stack.enter_context(TurnLog(db))
             agents = []
             for n, path in enumerate(files):
                 config = AgentConfig(home=path, broker=broker.url, db=db, require_wake=False,
                                      rewrites=folder / "rewrites.json", user=f"home{n}")
                 await stack.enter_async_context(running(load_home(path), parse_broker_url(broker.url), SystemClock(),
                                                         None))
-                agents.append(await stack.enter_async_context(Agent(config, nlu=nlu)))
+                agents.append(await stack.enter_async_context(Agent(config, nlu=nlu, turn_log=turn_log)))
+            settle_heap()
             began = time.perf_counter()
             await asyncio.gather(*(_talk(agent, seconds, latencies, outcomes, random.Random(n))
                                    for n, agent in enumerate(agents)))
             elapsed = time.perf_counter() - began
-            for agent in agents:
-                assert agent.turn_log is not None
-                await asyncio.to_thread(agent.turn_log.flush, 60)
+            await asyncio.to_thread(turn_log.flush, 60)
         logged = count_turns(db)
     finally:
         await broker.stop()
@@ -99,7 +99,6 @@ async def _talk(agent: Agent, seconds: float, latencies: list[float], outcomes: 
 
 
 def run(homes: int = 100, seconds: float = 30.0, db: str | None = None) -> FleetFigures:
-    logging.getLogger("agent").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         if db is None:
             from agent.log.postgres import temporary_server

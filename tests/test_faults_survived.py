@@ -1,9 +1,12 @@
-"""Faults a real home has, survived for real: the broker process restarted mid-conversation."""
+"""Faults a real home has, survived for real: the broker process restarted mid-conversation, the database
+server stopped for a while, a writer killed mid-write."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+
+import pytest
 
 from agent.agent import Agent
 from agent.broker import Mosquitto, parse_broker_url
@@ -80,6 +83,54 @@ async def test_retained_states_survive_the_broker_restart(tmp_path: Path) -> Non
         assert b'"state": "on"' in seen["home/oven/state"] or b'"state":"on"' in seen["home/oven/state"]
     finally:
         await broker.stop()
+
+
+@pytest.mark.parametrize("spool_after_s", [None, 0.5], ids=["held-in-memory", "spooled-then-replayed"])
+async def test_a_database_outage_keeps_every_turn_and_the_agent_answering(
+        tmp_path: Path, nlu: NluModel, spool_after_s: float | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL stops (cutting every connection) mid-conversation: the agent keeps acting and answering,
+    holds the turns (in memory, or in the spool file once the outage outlasts `spool_after_s`), and writes
+    every one of them once the server is back."""
+    from agent.log.postgres import PostgresServer
+    from agent.log.reader import count_turns, recent_turns
+    from agent.log.writer import LogStatus, TurnLog
+
+    monkeypatch.chdir(tmp_path)
+    database = PostgresServer()
+    broker = Mosquitto(tmp_path)
+    await broker.start()
+    try:
+        database.start()
+        turn_log = TurnLog(database.url, spool_after_s=spool_after_s) if spool_after_s is not None else None
+        async with running(load_home(DEMO), parse_broker_url(broker.url), SystemClock(),
+                           {"kitchen_light": {"state": "off"}}) as fleet:
+            config = AgentConfig(home=DEMO, broker=broker.url, db=database.url, require_wake=False)
+            async with Agent(config, nlu=nlu, turn_log=turn_log) as agent:
+                log = agent.turn_log
+                assert log is not None
+                said = ["turn on the kitchen light"]
+                await agent.handle_text(said[0], user="alice", device="kitchen_speaker")
+                assert await asyncio.to_thread(log.flush, 10) and count_turns(database.url) == 1
+
+                await asyncio.to_thread(database.stop)
+                for text in ["turn off the kitchen light", "what's the weather in paris", "turn on the kitchen light"]:
+                    trace = await agent.handle_text(text, user="alice", device="kitchen_speaker")
+                    assert trace.outcome == "success", trace.response
+                    said.append(text)
+                assert fleet["kitchen_light"].applied == 3
+                assert await eventually(lambda: log.status is LogStatus.DEGRADED)
+                await asyncio.sleep(1.5)  # more failed retries while the server is away
+                assert log.spool_path.exists() == (spool_after_s is not None)
+
+                await asyncio.to_thread(database.start)
+                assert await asyncio.to_thread(log.flush, 15)
+                assert await eventually(lambda: log.status is LogStatus.OK and not log.spool_path.exists(), 15)
+        if turn_log is not None:
+            turn_log.close()
+        assert [turn.text for turn in recent_turns(database.url)] == said[::-1]
+    finally:
+        await broker.stop()
+        database.remove()
 
 
 WRITER = """

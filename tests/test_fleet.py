@@ -53,3 +53,14 @@ def test_homes_sharing_a_postgresql_log_learn_rewrites_from_each_other(postgres_
     # the last day, learned from everyone's rephrases in every home: the big light and the user's own Wilkerson
     last = [(r, o) for r, o in zip(requests, outcomes) if r.day == 2]
     assert last and all(o.right and o.rewritten for r, o in last), [(r.said, o) for r, o in last if not o.right]
+
+
+def test_the_load_benchmark_finds_every_homes_turns_in_postgresql(postgres_url: str) -> None:
+    """The fleet benchmark's own accounting: every home's requests done and logged through the one shared
+    writer (a lost or failed turn would show in its figures)."""
+    from simulator import fleet_bench
+
+    figures = fleet_bench.run(homes=4, seconds=3, db=postgres_url)
+    assert figures.turns_asked == 12
+    assert figures.failed_turns == 0 and figures.lost_turns == 0
+    assert figures.turn_p99_ms < 1000

@@ -13,7 +13,7 @@ import aiomqtt
 from agent import topics
 from agent.broker import BrokerAddress
 from agent.clock import Clock
-from agent.dialects import to_agent, to_device
+from agent.dialects import command_payload, read_state
 from agent.home import Device, Home
 from agent.states import DeviceStates
 
@@ -89,7 +89,8 @@ class MqttBus:
         """Publish a command (QoS 1) on the device's set topic. While the broker is away, wait up to `wait_s` for
         it to come back; a publish cut off before the broker acknowledged it is sent once more on the new
         connection (commands are desired states, so a second delivery is not a second action). Raises
-        BusUnavailable when it cannot be sent."""
+        BusUnavailable when it cannot be sent, UnsupportedCommand when the device's dialect cannot say it."""
+        message = command_payload(device, payload)
         for attempt in range(2):
             try:
                 await asyncio.wait_for(self._connected.wait(), wait_s)
@@ -98,8 +99,7 @@ class MqttBus:
             client = self._client
             try:
                 assert client is not None
-                await asyncio.wait_for(client.publish(
-                    device.topic(topics.SET), json.dumps(to_device(device, payload)), qos=1), PUBLISH_TIMEOUT_S)
+                await asyncio.wait_for(client.publish(device.topic(topics.SET), message, qos=1), PUBLISH_TIMEOUT_S)
                 return
             except (TimeoutError, aiomqtt.MqttError) as exc:
                 why = str(exc) or "no acknowledgement"
@@ -165,18 +165,13 @@ class MqttBus:
             else:
                 self.states.set_available(device_id, available, now)
             return
+        device = self.home.device_by_id[device_id]
         try:
-            state = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            log.warning("dropped malformed state from %s: not JSON (%s)", device_id, exc)
+            state = read_state(device, raw)
+        except ValueError as exc:
+            log.warning("dropped malformed state from %s: %s", device_id, exc)
             return
-        except RecursionError:
-            log.warning("dropped state from %s: JSON nested too deeply", device_id)
-            return
-        if not isinstance(state, dict):
-            log.warning("dropped state from %s: expected a JSON object, got %s", device_id, type(state).__name__)
-            return
-        self.states.update(device_id, to_agent(self.home.device_by_id[device_id], state), now)
+        self.states.update(device_id, state, now)
 
 
 def _parse_availability(raw: bytes) -> bool | None:

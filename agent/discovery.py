@@ -1,11 +1,13 @@
 """Importing a real home's devices from the broker: Home Assistant MQTT discovery and Zigbee2MQTT.
 
 Home Assistant discovery: retained configs on `homeassistant/<component>/[<node_id>/]<object_id>/config`
-(JSON, abbreviated keys allowed: `stat_t`, `cmd_t`, `avty_t`, `uniq_id`, `dev`, `sa`, `dev_cla`), with the
-topics the device uses; a `device.suggested_area` becomes the device's area. Zigbee2MQTT: the retained device
-list on `zigbee2mqtt/bridge/devices`, whose `definition.exposes` say what each device is; its topics are
-`zigbee2mqtt/<friendly_name>` (state), `.../set` and `.../availability`. Both speak the `zigbee2mqtt` payload
-dialect (`agent.dialects`). The result is a home file people can read and edit.
+(JSON, abbreviated keys and a `~` base topic allowed: `stat_t`, `cmd_t`, `avty_t`, `uniq_id`, `dev`, `sa`,
+`dev_cla`), with the topics the device uses; a `device.suggested_area` becomes the device's area; `schema:
+json` devices speak the `zigbee2mqtt` payload dialect, the others (Home Assistant's default schema) bare words,
+the `plain` dialect (`agent.dialects`). Zigbee2MQTT: the retained device list on `zigbee2mqtt/bridge/devices`,
+whose `definition.exposes` say what each device is; its topics are `zigbee2mqtt/<friendly_name>` (state),
+`.../set` and `.../availability`, in the `zigbee2mqtt` dialect. The result is a home file people can read and
+edit.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def parse(topic: str, payload: bytes) -> list[tuple[Device, str]]:
 
 
 def _home_assistant(component: str, object_id: str, config: dict[str, Any]) -> tuple[Device, str] | None:
-    config = {ABBREVIATIONS.get(k, k): v for k, v in config.items()}
+    config = {ABBREVIATIONS.get(k, k): _base_topic(v, config.get("~")) for k, v in config.items()}
     kind = COMPONENTS.get(component)
     state, command = config.get("state_topic"), config.get("command_topic")
     if kind is None or not isinstance(state, str):
@@ -75,10 +77,20 @@ def _home_assistant(component: str, object_id: str, config: dict[str, Any]) -> t
     area = str(device_info.get("suggested_area") or UNASSIGNED)
     availability = config.get("availability_topic")
     device = Device(id=ident(str(config.get("unique_id") or object_id)), name=name.lower(), area=ident(area),
-                    type=kind, device_class=config.get("device_class"), dialect="zigbee2mqtt",
+                    type=kind, device_class=config.get("device_class"),
+                    dialect="zigbee2mqtt" if config.get("schema") == "json" else "plain",
                     topics=Topics(state=state, set=command if isinstance(command, str) else None,
                                   availability=availability if isinstance(availability, str) else None))
     return device, area
+
+
+def _base_topic(value: Any, base: Any) -> Any:
+    """A topic with Home Assistant's `~` (the config's base topic) written out."""
+    if not isinstance(value, str) or not isinstance(base, str):
+        return value
+    if value.startswith("~"):
+        return base + value[1:]
+    return value[:-1] + base if value.endswith("~") else value
 
 
 def _zigbee2mqtt(entry: Any) -> tuple[Device, str] | None:

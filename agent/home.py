@@ -68,9 +68,10 @@ class Device(BaseModel):
     """Highest settable temperature."""
     topics: Topics = Topics()
     """Topic overrides for real devices."""
-    dialect: Literal["ambient", "zigbee2mqtt"] = "ambient"
-    """Payload conventions: the agent's own (lower-case states, brightness in per cent), or those of Zigbee2MQTT
-    and Home Assistant's MQTT JSON schema (ON/OFF, LOCKED/UNLOCKED, brightness 0-254): see `agent.dialects`."""
+    dialect: Literal["ambient", "zigbee2mqtt", "plain"] = "ambient"
+    """Payload conventions: the agent's own (lower-case states, brightness in per cent), those of Zigbee2MQTT
+    and Home Assistant's MQTT JSON schema (ON/OFF, LOCKED/UNLOCKED, brightness 0-254), or bare words (Home
+    Assistant's default schema): see `agent.dialects`."""
 
     @property
     def security_sensitive(self) -> bool:

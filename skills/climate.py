@@ -7,7 +7,7 @@ from typing import Any
 from agent.home import Device
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext
-from skills.common import Command, carry_out, degrees, offline_result
+from skills.common import Command, carry_out, degrees, offline, offline_result
 from skills.weather import place, weather_service
 
 
@@ -84,7 +84,7 @@ class TemperatureSkill(Skill):
         if source == "outside" or not request.devices:
             return self._outside(ctx)
         device = ctx.device(request.devices[0])
-        if ctx.states.available(device.id) is False:
+        if await offline(ctx, [device.id]):
             return offline_result(ctx, [device.id])
         state = ctx.state(device.id)
         reading = state.get("temperature" if device.type == "sensor" else "current_temperature")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.bus import RECONNECT_WAIT_S, BusUnavailable
+from agent.dialects import UnsupportedCommand, command_payload
 from agent.states import StatePredicate
 from agent.turn import Action, Outcome, Result
 from skills.base import SkillContext, names
@@ -62,9 +63,14 @@ def group(device_ids: Iterable[str], key: Callable[[str], str]) -> dict[str, lis
     return groups
 
 
-def offline(ctx: SkillContext, device_ids: Iterable[str]) -> list[str]:
-    """The devices that said they are offline (unknown availability counts as reachable)."""
-    return [d for d in device_ids if ctx.states.available(d) is False]
+async def offline(ctx: SkillContext, device_ids: Iterable[str]) -> list[str]:
+    """The devices that said they are offline (unknown availability counts as reachable). While the broker is
+    away or just back, devices it reported offline as it went down get `RECONNECT_WAIT_S` to return first."""
+    gone = [d for d in device_ids if ctx.states.available(d) is False]
+    if gone and ctx.commander.recovering:
+        await ctx.states.wait_available(gone, RECONNECT_WAIT_S)
+        gone = [d for d in gone if ctx.states.available(d) is False]
+    return gone
 
 
 def offline_speech(ctx: SkillContext, device_ids: Sequence[str]) -> str:
@@ -115,13 +121,15 @@ async def carry_out(
     `asked` is the verb phrase for "I asked the oven to <turn on>", per device id when it varies.
     Offline devices are skipped and named; a broker that cannot be reached is an error.
     """
-    gone = offline(ctx, [c.device for c in commands])
-    if gone and ctx.commander.recovering:
-        await ctx.states.wait_available(gone, RECONNECT_WAIT_S)
-        gone = offline(ctx, gone)
+    gone = await offline(ctx, [c.device for c in commands])
     live = [c for c in commands if c.device not in gone]
     if not live:
         return offline_result(ctx, gone)
+    try:  # nothing is sent when any device could not be told its part
+        for command in live:
+            command_payload(ctx.device(command.device), command.payload)
+    except UnsupportedCommand as exc:
+        return Result(f"I can't do that: {exc}.", Outcome.UNSUPPORTED)
     try:
         actions = await send(ctx, live)
     except BusUnavailable:

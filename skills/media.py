@@ -16,7 +16,7 @@ from agent.home import Device
 from agent.turn import Outcome, Resolution, Result
 from agent.learn.habits import play_key
 from skills.base import Skill, SkillContext
-from skills.common import Command, carry_out, offline_result
+from skills.common import Command, carry_out, offline, offline_result
 
 CATALOG_PATH = Path(__file__).parent / "data" / "media.yaml"
 MATCH_THRESHOLD = 80.0
@@ -113,11 +113,11 @@ def choose(items: list[MediaItem], wanted: str | None, has_screen: bool) -> Medi
     return ranked[0] if ranked else None
 
 
-def _player(request: Resolution, ctx: SkillContext) -> tuple[Device | None, Result | None]:
+async def _player(request: Resolution, ctx: SkillContext) -> tuple[Device | None, Result | None]:
     if not request.devices:
         return None, Result("Which speaker or TV do you mean?", Outcome.UNRESOLVED)
     device = ctx.device(request.devices[0])
-    if ctx.states.available(device.id) is False:
+    if await offline(ctx, [device.id]):
         return None, offline_result(ctx, [device.id])
     return device, None
 
@@ -144,7 +144,7 @@ class MediaPlaySkill(Skill):
         query = str(request.values.get("search_query") or "").strip() or _taste(request, ctx)
         if not query:
             return Result("What should I play?", Outcome.UNRESOLVED)
-        device, problem = _player(request, ctx)
+        device, problem = await _player(request, ctx)
         if device is None:
             return problem or Result("Which speaker or TV do you mean?", Outcome.UNRESOLVED)
         has_screen = bool(request.values.get("has_screen", device.has_screen))
@@ -178,7 +178,7 @@ class MediaControlSkill(Skill):
                          "HassSetVolume", "HassVolumeUp", "HassVolumeDown"})
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
-        device, problem = _player(request, ctx)
+        device, problem = await _player(request, ctx)
         if device is None:
             return problem or Result("Which speaker or TV do you mean?", Outcome.UNRESOLVED)
         state = ctx.state(device.id)

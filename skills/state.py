@@ -7,7 +7,7 @@ from typing import Any
 from agent.home import Device
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext, names
-from skills.common import degrees, group, join, sentence
+from skills.common import degrees, group, join, offline, sentence
 
 SYNONYMS = {
     "shut": "closed", "close": "closed", "opened": "open", "running": "on", "active": "on",
@@ -74,8 +74,8 @@ class StateSkill(Skill):
             return Result("Which device do you mean?", Outcome.UNRESOLVED)
         ids = list(request.devices)
         unknown = [d for d in ids if not ctx.state(d)]
-        offline = [d for d in ids if d not in unknown and ctx.states.available(d) is False]
-        known = [d for d in ids if d not in unknown and d not in offline]
+        gone = await offline(ctx, [d for d in ids if d not in unknown])
+        known = [d for d in ids if d not in unknown and d not in gone]
         described = {d: describe(ctx.device(d), ctx.state(d)) for d in known}
         data: dict[str, Any] = {"states": {d: ctx.state(d) for d in known}, "described": described}
         clauses: list[str] = []
@@ -91,8 +91,8 @@ class StateSkill(Skill):
                 prefix = "Yes, " if all(answers.values()) else "No, "
         for text, members in group(known, described.__getitem__).items():
             clauses.append(f"{names(ctx.home, members)} {'is' if len(members) == 1 else 'are'} {text}")
-        if offline:
-            clauses.append(f"{names(ctx.home, offline)} {'is' if len(offline) == 1 else 'are'} offline right now")
+        if gone:
+            clauses.append(f"{names(ctx.home, gone)} {'is' if len(gone) == 1 else 'are'} offline right now")
         if unknown:
             clauses.append(f"I haven't heard from {names(ctx.home, unknown)} yet")
         speech = join(clauses) + "."

@@ -54,6 +54,14 @@ async def test_without_the_wake_phrase_nothing_happens(world: tuple[Agent, Devic
     assert fleet["kitchen_light"].state["state"] == "off"
 
 
+async def test_words_like_the_wake_phrase_neither_wake_it_nor_get_cut_off() -> None:
+    from agent.wake.text import TextWake
+
+    assert await TextWake().process("the home team takes the lead") is None
+    assert (await TextWake(required=False).process("the home team takes the lead")).remainder == "the home team takes the lead"
+    assert (await TextWake().process("hey hom, turn on the light")).remainder == "turn on the light"
+
+
 @pytest.mark.parametrize("text,answer", [
     ("hey home", "can't help"),
     ("hey home asdf qwer zxcv", "can't help"),
@@ -68,6 +76,17 @@ async def test_nonsense_and_unknown_devices_get_a_clear_answer(
     trace = await agent.handle_text(text, device="kitchen_speaker")
     assert answer.lower() in trace.response.lower()
     assert trace.outcome in ("unsupported", "unresolved")
+
+
+@pytest.mark.parametrize("said", ["turn off the front door", "door off", "turn on the garage door"])
+async def test_opening_read_into_words_that_never_say_open_asks_first(world: tuple[Agent, DeviceFleet],
+                                                                       said: str) -> None:
+    """"Turn off the front door" parses as unlocking it; nobody said unlock, so the agent asks."""
+    agent, fleet = world
+    ask = await agent.handle_text(f"hey home {said}", device="kitchen_speaker")
+    assert ask.outcome == "confirm", ask.response
+    assert fleet["front_door"].state["state"] == "locked" and fleet["garage_door"].state["state"] == "closed"
+    await agent.handle_text("hey home no", device="kitchen_speaker")
 
 
 async def test_a_guessed_garage_opening_asks_first(world: tuple[Agent, DeviceFleet]) -> None:

@@ -50,6 +50,21 @@ async def test_a_broker_restart_mid_conversation_loses_no_command_and_doubles_no
                 assert second.outcome == "success", second.response
                 assert fleet["kitchen_light"].state["state"] == "off" and fleet["kitchen_light"].applied == 2
 
+                # the broker comes back having fired the light's last will ("offline"); the light is still
+                # reconnecting when it is asked about: the answer waits for it instead of calling it offline
+                await broker.stop()
+                assert await eventually(lambda: not agent.bus.connected)
+                await broker.start()
+                assert await eventually(lambda: agent.bus.connected and fleet["kitchen_light"].ready.is_set())
+                light = load_home(DEMO).device("kitchen_light")
+                async with parse_broker_url(broker.url).client(identifier="last-will") as will:
+                    await will.publish(light.topic("availability"), "offline", qos=1, retain=True)
+                    assert await eventually(lambda: agent.states.available("kitchen_light") is False)
+                    asyncio.get_running_loop().call_later(1.0, lambda: asyncio.ensure_future(
+                        will.publish(light.topic("availability"), "online", qos=1, retain=True)))
+                    asked = await agent.handle_text("is the kitchen light on", user="alice", device="kitchen_speaker")
+                assert asked.outcome == "success" and asked.response.startswith("No"), asked.response
+
                 # resubscribed: what happens in the home afterwards still reaches the agent
                 await fleet.set_state("garage_door", state="open")
                 assert await eventually(lambda: (agent.states.get("garage_door") or {}).get("state") == "open")

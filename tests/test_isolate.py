@@ -47,8 +47,8 @@ def test_injected_faults_carry_their_ground_truth_and_recovered_ones_count_as_co
 
 @pytest.fixture(scope="module")
 def training(population, nlu: NluModel) -> tuple[Isolator, list[LabelledTurn]]:
-    """An isolator trained on two seeds of the fault population (a smaller run than the benchmark's)."""
-    train = labelled_turns(population, (1, 2), 20, nlu)
+    """An isolator trained on three seeds of the fault population (a smaller run than the benchmark's)."""
+    train = labelled_turns(population, (1, 2, 3), 20, nlu)
     return Isolator().fit(*featurized(train)), train
 
 

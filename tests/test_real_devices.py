@@ -22,11 +22,13 @@ from agent.nlu.model import NluModel
 # As Home Assistant documents MQTT discovery (abbreviated keys, JSON schema light) and as Zigbee2MQTT publishes
 # its retained device list (trimmed to the fields used).
 HA_PORCH_LIGHT = {"~": "porch/light", "name": "Porch Light", "uniq_id": "porch_light_01", "schema": "json",
-                  "stat_t": "porch/light/state", "cmd_t": "porch/light/set", "avty_t": "porch/light/availability",
+                  "stat_t": "~/state", "cmd_t": "~/set", "avty_t": "~/availability",
                   "brightness": True, "dev": {"ids": ["porch01"], "name": "Porch Light", "sa": "Porch"}}
 HA_GARAGE = {"name": "Garage Door", "unique_id": "garage_door_01", "device_class": "garage",
              "state_topic": "garage/door/state", "command_topic": "garage/door/set",
              "device": {"identifiers": ["gd1"], "suggested_area": "Garage"}}
+HA_DESK_LAMP = {"name": "Desk Lamp", "unique_id": "desk_lamp", "state_topic": "study/lamp", "command_topic": "study/lamp/set",
+                "device": {"suggested_area": "Study"}}  # the default schema: bare ON/OFF
 HA_MOTION = {"name": "Hall Motion", "unique_id": "hall_motion", "device": {"suggested_area": "Hallway"}}  # no topic
 Z2M_DEVICES = [
     {"friendly_name": "Coordinator", "type": "Coordinator", "ieee_address": "0x00124b0000000000"},
@@ -60,12 +62,25 @@ async def fake_zigbee_light(client: aiomqtt.Client, base: str, received: list[di
             await client.publish(state_topic, json.dumps(state), retain=True)
 
 
+async def fake_plain_devices(client: aiomqtt.Client, received: list[bytes]) -> None:
+    """A garage door and a lamp on Home Assistant's default MQTT schema: bare OPEN/CLOSE/STOP and ON/OFF
+    commands, bare state words back (the cover opens at once here)."""
+    states = {b"OPEN": b"open", b"CLOSE": b"closed", b"STOP": b"stopped", b"ON": b"ON", b"OFF": b"OFF"}
+    async for message in client.messages:
+        payload = bytes(message.payload)
+        received.append(payload)
+        state_topic = str(message.topic).removesuffix("/set")
+        await client.publish("garage/door/state" if state_topic == "garage/door" else state_topic, states[payload],
+                             retain=True)
+
+
 async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(tmp_path: Path, nlu: NluModel) -> None:
     async with mosquitto_broker() as url:
         address = parse_broker_url(url)
         async with address.client(identifier="home-assistant") as ha:
             await ha.publish("homeassistant/light/porch/porch_light/config", json.dumps(HA_PORCH_LIGHT), retain=True)
             await ha.publish("homeassistant/cover/garage_door/config", json.dumps(HA_GARAGE), retain=True)
+            await ha.publish("homeassistant/light/desk_lamp/config", json.dumps(HA_DESK_LAMP), retain=True)
             await ha.publish("homeassistant/binary_sensor/hall_motion/config", json.dumps(HA_MOTION), retain=True)
             await ha.publish("homeassistant/light/broken/config", b"{not json", retain=True)
             await ha.publish("zigbee2mqtt/bridge/devices", json.dumps(Z2M_DEVICES), retain=True)
@@ -75,7 +90,8 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
         assert done.returncode == 0, done.stderr[-2000:]
         home = load_home(home_file)
         by_id = home.device_by_id
-        assert set(by_id) == {"porch_light_01", "garage_door_01", "kitchen_lamp", "front_lock"}
+        assert set(by_id) == {"porch_light_01", "garage_door_01", "desk_lamp", "kitchen_lamp", "front_lock"}
+        assert by_id["garage_door_01"].dialect == "plain" and by_id["porch_light_01"].dialect == "zigbee2mqtt"
         assert by_id["porch_light_01"].topic("set") == "porch/light/set" and home.area_name(by_id["porch_light_01"].area) == "porch"
         assert by_id["garage_door_01"].security_sensitive and by_id["front_lock"].type == "lock"
         assert by_id["kitchen_lamp"].topic("state") == "zigbee2mqtt/kitchen_lamp" and by_id["kitchen_lamp"].dialect == "zigbee2mqtt"
@@ -103,3 +119,28 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
                 assert agent.states.get("porch_light_01")["brightness"] == 50
             for task in devices:
                 task.cancel()
+
+        # Home Assistant's default schema: bare words both ways
+        plain: list[bytes] = []
+        async with address.client(identifier="ha-devices") as ha:
+            await ha.subscribe("garage/door/set")
+            await ha.subscribe("study/lamp/set")
+            await ha.publish("garage/door/state", b"closed", retain=True)
+            await ha.publish("study/lamp", b"OFF", retain=True)
+            covers = asyncio.create_task(fake_plain_devices(ha, plain))
+            await asyncio.sleep(0.2)
+            config = AgentConfig(home=home_file, broker=url, db=None, require_wake=False)
+            async with Agent(config, clock=SystemClock(), nlu=nlu) as agent:
+                assert agent.states.get("garage_door_01") == {"state": "closed"}
+                opened = await agent.handle_text("open the garage door")
+                assert opened.outcome == "success", opened.response
+                assert plain == [b"OPEN"] and agent.states.get("garage_door_01") == {"state": "open"}
+                on = await agent.handle_text("turn on the desk lamp")
+                assert on.outcome == "success" and plain[-1] == b"ON"
+                dim = await agent.handle_text("set the desk lamp to 30 percent")
+                assert dim.outcome == "unsupported" and "desk lamp takes only on/off" in dim.response
+                assert plain == [b"OPEN", b"ON"]
+                await ha.publish("study/lamp", b"hello there", retain=True)  # not a state word: dropped
+                await asyncio.sleep(0.2)
+                assert agent.states.get("desk_lamp") == {"state": "on"}
+            covers.cancel()

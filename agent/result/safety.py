@@ -8,6 +8,9 @@ from agent.turn import Resolution
 CONFIDENT_MATCH = 1.0
 """Only an exact name, alias or type word counts as a sure match."""
 CONFIDENT_NLU = 0.8
+OPENING_WORDS = frozenset({"open", "unlock", "raise", "up"})
+"""Words that say outright that something should open: without one ("turn off the front door", "door off"),
+opening or unlocking is the parser's reading of the request, and a guess."""
 
 
 def opens_something(resolution: Resolution, home: Home) -> list[str]:
@@ -26,7 +29,8 @@ def opens_something(resolution: Resolution, home: Home) -> list[str]:
 
 
 def is_guess(resolution: Resolution, rewritten: bool) -> bool:
-    """A learned rewrite, a recognizer's second choice, a weak NLU parse or a fuzzy device match is a guess."""
+    """A learned rewrite, a recognizer's second choice, a weak NLU parse, a fuzzy device match, or a request
+    that never says open or unlock is a guess."""
     weakest_match = min(resolution.scores.values(), default=1.0)
     return (rewritten or resolution.intent.hypothesis > 0 or resolution.intent.confidence < CONFIDENT_NLU
-            or weakest_match < CONFIDENT_MATCH)
+            or weakest_match < CONFIDENT_MATCH or OPENING_WORDS.isdisjoint(resolution.intent.text.lower().split()))

@@ -9,7 +9,8 @@ from rapidfuzz import fuzz
 
 from agent.turn import WakeEvent
 
-WAKE_THRESHOLD = 85.0
+WAKE_THRESHOLD = 90.0
+"""Typos of the phrase ("hey hom", "hey homme") wake; "the home team ..." (87.5 against "hey home") does not."""
 
 
 class TextWake:

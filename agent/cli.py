@@ -493,7 +493,7 @@ app.add_typer(home_app, name="home")
 
 @home_app.command("show")
 def home_show(home: HomeOpt = DEFAULT_HOME) -> None:
-    """Each device: name, area, type, and the MQTT topics and payload dialect it is reached by."""
+    """Each device: name, area, type, and the MQTT topics, payload dialect and property names it is reached by."""
     from rich.table import Table
 
     from agent import topics
@@ -501,11 +501,12 @@ def home_show(home: HomeOpt = DEFAULT_HOME) -> None:
 
     model = _or_fail(lambda: load_home(home))
     table = Table(title=f"{model.name}: {len(model.devices)} devices")
-    for column in ("id", "name", "area", "type", "state topic", "set topic", "dialect"):
+    for column in ("id", "name", "area", "type", "state topic", "set topic", "dialect", "properties"):
         table.add_column(column)
     for d in model.devices:
+        renamed = ", ".join(f"{ours}={theirs}" for ours, theirs in d.properties.items())
         table.add_row(d.id, escape(d.name), model.area_name(d.area) or d.area, d.type, escape(d.topic(topics.STATE)),
-                      escape(d.topic(topics.SET)), d.dialect)
+                      escape(d.topic(topics.SET)), d.dialect, escape(renamed))
     console.print(table)
 
 

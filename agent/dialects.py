@@ -5,7 +5,8 @@
 (Home Assistant's default MQTT schema for switches, covers, locks and lights): the state topic carries a bare
 word ("ON", "open", "closing", "LOCKED") and the command topic takes one ("ON", "OPEN", "STOP", "UNLOCK").
 The agent's own (`ambient`): JSON in lower case, "lock"/"unlock" become the states "locked"/"unlocked",
-brightness in per cent.
+brightness in per cent. Whatever the dialect, a device's `properties` rename state keys (a Zigbee thermostat's
+`occupied_heating_setpoint` is the agent's `target_temperature`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ def command_payload(device: Device, command: dict[str, Any]) -> str:
 
 def to_agent(device: Device, state: dict[str, Any]) -> dict[str, Any]:
     """A state the device published, in the agent's convention."""
+    if device.properties:
+        names = {theirs: ours for ours, theirs in device.properties.items()}
+        state = {names.get(key, key): value for key, value in state.items()}
     if device.dialect == "ambient":
         return state
     found = dict(state)
@@ -75,6 +79,8 @@ def to_agent(device: Device, state: dict[str, Any]) -> dict[str, Any]:
 
 def to_device(device: Device, command: dict[str, Any]) -> dict[str, Any]:
     """A command in the agent's convention, as the device takes it."""
+    if device.properties:
+        command = {device.properties.get(key, key): value for key, value in command.items()}
     if device.dialect == "ambient":
         return command
     sent = dict(command)

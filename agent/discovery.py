@@ -29,6 +29,9 @@ COMPONENTS = {"light": "light", "switch": "switch", "fan": "switch", "lock": "lo
 ABBREVIATIONS = {"stat_t": "state_topic", "cmd_t": "command_topic", "avty_t": "availability_topic",
                  "uniq_id": "unique_id", "dev": "device", "sa": "suggested_area", "dev_cla": "device_class",
                  "obj_id": "object_id"}
+Z2M_PROPERTIES = {"occupied_heating_setpoint": "target_temperature", "current_heating_setpoint": "target_temperature",
+                  "local_temperature": "current_temperature", "system_mode": "mode"}
+"""Zigbee2MQTT thermostat and radiator valve properties -> the agent's climate state keys."""
 UNASSIGNED = "unassigned"
 """The area of devices that came without one (edit the home file to place them)."""
 
@@ -103,8 +106,11 @@ def _zigbee2mqtt(entry: Any) -> tuple[Device, str] | None:
         return None
     base = f"zigbee2mqtt/{name}"
     area = str(entry.get("area") or UNASSIGNED)
+    features = [f for e in exposes if isinstance(e, dict) for f in e.get("features") or [] if isinstance(f, dict)]
+    properties = {Z2M_PROPERTIES[p]: p for f in features if (p := f.get("property")) in Z2M_PROPERTIES}
     device = Device(id=ident(name), name=name.replace("_", " ").lower(), area=ident(area), type=kinds[0],
-                    dialect="zigbee2mqtt", topics=Topics(state=base, set=f"{base}/set", availability=f"{base}/availability"))
+                    dialect="zigbee2mqtt", properties=properties,
+                    topics=Topics(state=base, set=f"{base}/set", availability=f"{base}/availability"))
     return device, area
 
 

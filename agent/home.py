@@ -72,6 +72,9 @@ class Device(BaseModel):
     """Payload conventions: the agent's own (lower-case states, brightness in per cent), those of Zigbee2MQTT
     and Home Assistant's MQTT JSON schema (ON/OFF, LOCKED/UNLOCKED, brightness 0-254), or bare words (Home
     Assistant's default schema): see `agent.dialects`."""
+    properties: dict[str, str] = {}
+    """A real device's own names for state keys, agent's -> device's (a Zigbee thermostat's
+    `target_temperature: occupied_heating_setpoint`), renamed both ways at the MQTT edge."""
 
     @property
     def security_sensitive(self) -> bool:

@@ -54,22 +54,31 @@ async def test_a_broker_restart_mid_conversation_loses_no_command_and_doubles_no
                 # reconnecting when it is asked about: the answer waits for it instead of calling it offline
                 await broker.stop()
                 assert await eventually(lambda: not agent.bus.connected)
+                announced: list[bool] = []
+                agent.states.on_change(lambda device, _, available: device == "kitchen_light" and available is not None
+                                       and announced.append(available))
                 await broker.start()
-                assert await eventually(lambda: agent.bus.connected and fleet["kitchen_light"].ready.is_set())
+                # the light has reconnected and said so: no "online" of its own comes later
+                assert await eventually(lambda: agent.bus.connected and True in announced)
                 light = load_home(DEMO).device("kitchen_light")
                 async with parse_broker_url(broker.url).client(identifier="last-will") as will:
                     await will.publish(light.topic("availability"), "offline", qos=1, retain=True)
                     assert await eventually(lambda: agent.states.available("kitchen_light") is False)
-                    asyncio.get_running_loop().call_later(1.0, lambda: asyncio.ensure_future(
-                        will.publish(light.topic("availability"), "online", qos=1, retain=True)))
+
+                    async def back_online() -> None:
+                        await asyncio.sleep(1.0)
+                        await will.publish(light.topic("availability"), "online", qos=1, retain=True)
+
+                    back = asyncio.create_task(back_online())
                     asked = await agent.handle_text("is the kitchen light on", user="alice", device="kitchen_speaker")
+                    await back
                 assert asked.outcome == "success" and asked.response.startswith("No"), asked.response
 
                 # resubscribed: what happens in the home afterwards still reaches the agent
                 await fleet.set_state("garage_door", state="open")
                 assert await eventually(lambda: (agent.states.get("garage_door") or {}).get("state") == "open")
                 third = await agent.handle_text("turn on the kitchen light", user="alice", device="kitchen_speaker")
-                assert third.outcome == "success" and fleet["kitchen_light"].applied == 3
+                assert third.outcome == "success" and fleet["kitchen_light"].applied == 3, third.response
     finally:
         await broker.stop()
 

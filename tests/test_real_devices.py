@@ -42,6 +42,14 @@ Z2M_DEVICES = [
      "definition": {"model": "YRD226HA2619", "vendor": "Yale", "description": "Assure lock",
                     "exposes": [{"type": "lock", "features": [{"type": "binary", "name": "state", "property": "state",
                                                                "value_on": "LOCK", "value_off": "UNLOCK"}]}]}},
+    {"friendly_name": "hall_thermostat", "type": "EndDevice", "ieee_address": "0x0017880100000003",
+     "definition": {"model": "SLR1b", "vendor": "Hive", "description": "Heating thermostat",
+                    "exposes": [{"type": "climate", "features": [
+                        {"type": "numeric", "name": "occupied_heating_setpoint", "property": "occupied_heating_setpoint",
+                         "value_min": 5, "value_max": 32, "unit": "°C"},
+                        {"type": "numeric", "name": "local_temperature", "property": "local_temperature", "unit": "°C"},
+                        {"type": "enum", "name": "system_mode", "property": "system_mode",
+                         "values": ["off", "auto", "heat"]}]}]}},
 ]
 
 
@@ -60,6 +68,18 @@ async def fake_zigbee_light(client: aiomqtt.Client, base: str, received: list[di
             if command.get("brightness"):  # as Zigbee2MQTT does: a brightness switches the light on
                 state["state"] = "ON"
             await client.publish(state_topic, json.dumps(state), retain=True)
+
+
+async def fake_zigbee_thermostat(client: aiomqtt.Client, base: str, received: list[dict]) -> None:
+    """A thermostat speaking Zigbee2MQTT's climate properties (a stand-in for the radio, as above)."""
+    state = {"occupied_heating_setpoint": 18, "local_temperature": 19.5, "system_mode": "heat"}
+    await client.publish(base, json.dumps(state), retain=True)
+    async for message in client.messages:
+        if str(message.topic) == f"{base}/set":
+            command = json.loads(message.payload)
+            received.append(command)
+            state.update(command)
+            await client.publish(base, json.dumps(state), retain=True)
 
 
 async def fake_plain_devices(client: aiomqtt.Client, received: list[bytes]) -> None:
@@ -90,7 +110,10 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
         assert done.returncode == 0, done.stderr[-2000:]
         home = load_home(home_file)
         by_id = home.device_by_id
-        assert set(by_id) == {"porch_light_01", "garage_door_01", "desk_lamp", "kitchen_lamp", "front_lock"}
+        assert set(by_id) == {"porch_light_01", "garage_door_01", "desk_lamp", "kitchen_lamp", "front_lock",
+                              "hall_thermostat"}
+        assert by_id["hall_thermostat"].properties == {"target_temperature": "occupied_heating_setpoint",
+                                                       "current_temperature": "local_temperature", "mode": "system_mode"}
         assert by_id["garage_door_01"].dialect == "plain" and by_id["porch_light_01"].dialect == "zigbee2mqtt"
         assert by_id["porch_light_01"].topic("set") == "porch/light/set" and home.area_name(by_id["porch_light_01"].area) == "porch"
         assert by_id["garage_door_01"].security_sensitive and by_id["front_lock"].type == "lock"
@@ -98,14 +121,19 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
         shown = subprocess.run([sys.executable, "-m", "agent", "home", "show", "--home", str(home_file)],
                                capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
         assert "zigbee2mqtt/kitchen_lamp/set" in shown.stdout and "porch/light/state" in shown.stdout
+        assert "target_temperature=occupied_heating_setpoint" in shown.stdout
 
-        received: dict[str, list[dict]] = {"zigbee2mqtt/kitchen_lamp": [], "porch/light": []}
-        async with address.client(identifier="z2m") as z2m, address.client(identifier="porch") as porch:
+        received: dict[str, list[dict]] = {"zigbee2mqtt/kitchen_lamp": [], "porch/light": [], "thermostat": []}
+        async with address.client(identifier="z2m") as z2m, address.client(identifier="porch") as porch, \
+                address.client(identifier="z2m-thermostat") as thermostat:
             await z2m.subscribe("zigbee2mqtt/kitchen_lamp/set")
             await porch.subscribe("porch/light/set")
+            await thermostat.subscribe("zigbee2mqtt/hall_thermostat/set")
             devices = [asyncio.create_task(fake_zigbee_light(z2m, "zigbee2mqtt/kitchen_lamp", received["zigbee2mqtt/kitchen_lamp"])),
                        asyncio.create_task(fake_zigbee_light(porch, "porch/light", received["porch/light"],
-                                                         "porch/light/state"))]
+                                                         "porch/light/state")),
+                       asyncio.create_task(fake_zigbee_thermostat(thermostat, "zigbee2mqtt/hall_thermostat",
+                                                                  received["thermostat"]))]
             await asyncio.sleep(0.2)
             config = AgentConfig(home=home_file, broker=url, db=None, require_wake=False)
             async with Agent(config, clock=SystemClock(), nlu=nlu) as agent:
@@ -117,6 +145,12 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
                 assert dim.outcome == "success", dim.response
                 assert received["porch/light"][-1].get("brightness") == 127
                 assert agent.states.get("porch_light_01")["brightness"] == 50
+                reads = await agent.handle_text("what is the temperature of the hall thermostat")
+                assert reads.response == "The hall thermostat reads 20 degrees.", reads.response  # 19.5, rounded
+                warmer = await agent.handle_text("set the hall thermostat to 21")
+                assert warmer.outcome == "success", warmer.response
+                assert received["thermostat"] == [{"occupied_heating_setpoint": 21.0}]
+                assert agent.states.get("hall_thermostat")["target_temperature"] == 21
             for task in devices:
                 task.cancel()
 

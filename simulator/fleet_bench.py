@@ -1,16 +1,19 @@
 """Load: many homes talking at once to one broker (mosquitto) and one database (PostgreSQL, started here unless
 one is given). Each home is a small flat (a kitchen light and a speaker) with its own agent, all in this
-process; each home's user asks for the light to be switched once a second. Figures: turns per second done,
-turn latency (wake to result, the device's confirmation included), and lost turns (asked for but not in the
-database after the agents flushed their logs)."""
+process, sharing one turn log; the homes' simulated devices run in a process of their own, as real devices
+are not in the agent's. Each home's user asks for the light to be switched once a second. Figures: turns per
+second done, turn latency (wake to result, the device's confirmation included), and lost turns (asked for but
+not in the database after the log was flushed)."""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import random
 import tempfile
 import time
 from contextlib import AsyncExitStack, ExitStack
+from multiprocessing.synchronize import Event
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +38,8 @@ devices:
      topics: {{state: flat{n}/speaker/state, set: flat{n}/speaker/set, availability: flat{n}/speaker/availability}}}}
 """
 """Each home's file: the same flat, its devices on topics of their own (one broker serves them all)."""
+DEVICES_READY_S = 120.0
+"""How long the devices' process may take to bring every home's devices online."""
 CONNECTIONS_PER_HOME = 3
 """Database connections a home's agent may hold (turn log, taught preferences)."""
 
@@ -60,17 +65,22 @@ async def _run(homes: int, seconds: float, db: str, folder: Path) -> FleetFigure
     nlu = NluModel.load(load_home(files[0]))
     broker = Mosquitto(folder)
     await broker.start()
+    spawn = multiprocessing.get_context("spawn")
+    ready, stop = spawn.Event(), spawn.Event()
+    devices = spawn.Process(target=serve_devices, args=([str(f) for f in files], broker.url, ready, stop),
+                            name="fleet-devices", daemon=True)
     latencies: list[float] = []
     outcomes: list[str] = []
     try:
+        devices.start()
+        if not await asyncio.to_thread(ready.wait, DEVICES_READY_S):
+            raise RuntimeError(f"the homes' devices were not online after {DEVICES_READY_S:.0f} s")
         async with AsyncExitStack() as stack:
             turn_log = stack.enter_context(TurnLog(db))
             agents = []
             for n, path in enumerate(files):
                 config = AgentConfig(home=path, broker=broker.url, db=db, require_wake=False,
                                      rewrites=folder / "rewrites.json", user=f"home{n}")
-                await stack.enter_async_context(running(load_home(path), parse_broker_url(broker.url), SystemClock(),
-                                                        None))
                 agents.append(await stack.enter_async_context(Agent(config, nlu=nlu, turn_log=turn_log)))
             settle_heap()
             began = time.perf_counter()
@@ -80,10 +90,26 @@ async def _run(homes: int, seconds: float, db: str, folder: Path) -> FleetFigure
             await asyncio.to_thread(turn_log.flush, 60)
         logged = count_turns(db)
     finally:
+        stop.set()
+        await asyncio.to_thread(devices.join, 30)
         await broker.stop()
     return FleetFigures(homes, round(elapsed, 1), len(outcomes), round(len(outcomes) / elapsed, 1),
                         round(percentile(latencies, 0.5), 1), round(percentile(latencies, 0.99), 1),
                         sum(o != "success" for o in outcomes), len(outcomes) - logged, db.split("://")[0])
+
+
+def serve_devices(files: list[str], broker_url: str, ready: Event, stop: Event) -> None:
+    """The devices of every home file, online until `stop` is set (the body of the devices' process)."""
+
+    async def serve() -> None:
+        async with AsyncExitStack() as stack:
+            for path in files:
+                await stack.enter_async_context(running(load_home(Path(path)), parse_broker_url(broker_url),
+                                                        SystemClock(), None))
+            ready.set()
+            await asyncio.to_thread(stop.wait)
+
+    asyncio.run(serve())
 
 
 async def _talk(agent: Agent, seconds: float, latencies: list[float], outcomes: list[str], rng: random.Random) -> None:

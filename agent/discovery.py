@@ -67,7 +67,8 @@ def parse(topic: str, payload: bytes) -> list[tuple[Device, str]]:
 
 
 def _home_assistant(component: str, object_id: str, config: dict[str, Any]) -> tuple[Device, str] | None:
-    config = {ABBREVIATIONS.get(k, k): _base_topic(v, config.get("~")) for k, v in config.items()}
+    config = {key: _base_topic(v, config.get("~")) if key.endswith("_topic") else v
+              for k, v in config.items() if (key := ABBREVIATIONS.get(k, k))}
     kind = COMPONENTS.get(component)
     state, command = config.get("state_topic"), config.get("command_topic")
     if kind is None or not isinstance(state, str):

@@ -13,8 +13,8 @@ import random
 import tempfile
 import time
 from contextlib import AsyncExitStack, ExitStack
-from multiprocessing.synchronize import Event
 from dataclasses import dataclass
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from agent.agent import Agent, settle_heap
@@ -41,7 +41,7 @@ devices:
 DEVICES_READY_S = 120.0
 """How long the devices' process may take to bring every home's devices online."""
 CONNECTIONS_PER_HOME = 3
-"""Database connections a home's agent may hold (turn log, taught preferences)."""
+"""Database connections a home may hold (its taught preferences, its start-up read; the turn log is shared)."""
 
 
 @dataclass(frozen=True)

@@ -53,10 +53,16 @@ Z2M_DEVICES = [
 ]
 
 
-async def fake_zigbee_light(client: aiomqtt.Client, base: str, received: list[dict], state_topic: str = "") -> None:
-    """A light speaking Zigbee2MQTT: takes {"state": "ON", "brightness": 0-254} on `<base>/set`, reports state.
-    (A stand-in for the Zigbee radio, which cannot run here; the broker, topics and payloads are the real ones.)"""
-    state = {"state": "OFF", "brightness": 254, "linkquality": 120}
+LAMP = {"state": "OFF", "brightness": 254, "linkquality": 120}
+THERMOSTAT = {"occupied_heating_setpoint": 18, "local_temperature": 19.5, "system_mode": "heat"}
+
+
+async def fake_zigbee_device(client: aiomqtt.Client, base: str, initial: dict, received: list[dict],
+                             state_topic: str = "") -> None:
+    """A device speaking Zigbee2MQTT: takes JSON commands on `<base>/set` and reports its whole state (a light:
+    {"state": "ON", "brightness": 0-254}; a thermostat: its climate properties). A stand-in for the Zigbee radio,
+    which cannot run here; the broker, topics and payloads are the real ones."""
+    state = dict(initial)
     state_topic = state_topic or base
     await client.publish(f"{base}/availability", json.dumps({"state": "online"}), retain=True)
     await client.publish(state_topic, json.dumps(state), retain=True)
@@ -68,18 +74,6 @@ async def fake_zigbee_light(client: aiomqtt.Client, base: str, received: list[di
             if command.get("brightness"):  # as Zigbee2MQTT does: a brightness switches the light on
                 state["state"] = "ON"
             await client.publish(state_topic, json.dumps(state), retain=True)
-
-
-async def fake_zigbee_thermostat(client: aiomqtt.Client, base: str, received: list[dict]) -> None:
-    """A thermostat speaking Zigbee2MQTT's climate properties (a stand-in for the radio, as above)."""
-    state = {"occupied_heating_setpoint": 18, "local_temperature": 19.5, "system_mode": "heat"}
-    await client.publish(base, json.dumps(state), retain=True)
-    async for message in client.messages:
-        if str(message.topic) == f"{base}/set":
-            command = json.loads(message.payload)
-            received.append(command)
-            state.update(command)
-            await client.publish(base, json.dumps(state), retain=True)
 
 
 async def fake_plain_devices(client: aiomqtt.Client, received: list[bytes]) -> None:
@@ -129,11 +123,12 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
             await z2m.subscribe("zigbee2mqtt/kitchen_lamp/set")
             await porch.subscribe("porch/light/set")
             await thermostat.subscribe("zigbee2mqtt/hall_thermostat/set")
-            devices = [asyncio.create_task(fake_zigbee_light(z2m, "zigbee2mqtt/kitchen_lamp", received["zigbee2mqtt/kitchen_lamp"])),
-                       asyncio.create_task(fake_zigbee_light(porch, "porch/light", received["porch/light"],
-                                                         "porch/light/state")),
-                       asyncio.create_task(fake_zigbee_thermostat(thermostat, "zigbee2mqtt/hall_thermostat",
-                                                                  received["thermostat"]))]
+            devices = [asyncio.create_task(fake_zigbee_device(z2m, "zigbee2mqtt/kitchen_lamp", LAMP,
+                                                              received["zigbee2mqtt/kitchen_lamp"])),
+                       asyncio.create_task(fake_zigbee_device(porch, "porch/light", LAMP, received["porch/light"],
+                                                              "porch/light/state")),
+                       asyncio.create_task(fake_zigbee_device(thermostat, "zigbee2mqtt/hall_thermostat", THERMOSTAT,
+                                                              received["thermostat"]))]
             await asyncio.sleep(0.2)
             config = AgentConfig(home=home_file, broker=url, db=None, require_wake=False)
             async with Agent(config, clock=SystemClock(), nlu=nlu) as agent:

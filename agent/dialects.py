@@ -51,15 +51,22 @@ def read_state(device: Device, raw: bytes) -> dict[str, Any]:
     return to_agent(device, state)
 
 
+def refusal(device: Device, command: dict[str, Any]) -> str | None:
+    """Why the device's dialect cannot say `command` (a `plain` device takes only a state word), or None."""
+    if device.dialect == "plain" and (set(command) != {"state"} or command["state"] not in COMMANDS):
+        return (f"{device.name} takes only on/off, open/close/stop or lock/unlock over MQTT, not "
+                f"{', '.join(sorted(command))}")
+    return None
+
+
 def command_payload(device: Device, command: dict[str, Any]) -> str:
     """A command in the agent's convention as the device's set topic takes it; UnsupportedCommand when its
     dialect cannot say it."""
-    if device.dialect != "plain":
-        return json.dumps(to_device(device, command))
-    if set(command) != {"state"} or command["state"] not in COMMANDS:
-        raise UnsupportedCommand(f"{device.name} takes only on/off, open/close/stop or lock/unlock over MQTT, not "
-                                 f"{', '.join(sorted(command))}")
-    return COMMANDS[command["state"]]
+    if why := refusal(device, command):
+        raise UnsupportedCommand(why)
+    if device.dialect == "plain":
+        return COMMANDS[command["state"]]
+    return json.dumps(to_device(device, command))
 
 
 def to_agent(device: Device, state: dict[str, Any]) -> dict[str, Any]:

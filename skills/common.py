@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.bus import RECONNECT_WAIT_S, BusUnavailable
-from agent.dialects import UnsupportedCommand, command_payload
+from agent.dialects import refusal
 from agent.states import StatePredicate
 from agent.turn import Action, Outcome, Result
 from skills.base import SkillContext, names
@@ -125,11 +125,9 @@ async def carry_out(
     live = [c for c in commands if c.device not in gone]
     if not live:
         return offline_result(ctx, gone)
-    try:  # nothing is sent when any device could not be told its part
-        for command in live:
-            command_payload(ctx.device(command.device), command.payload)
-    except UnsupportedCommand as exc:
-        return Result(f"I can't do that: {exc}.", Outcome.UNSUPPORTED)
+    # nothing is sent when any device could not be told its part
+    if why := next(filter(None, (refusal(ctx.device(c.device), c.payload) for c in live)), None):
+        return Result(f"I can't do that: {why}.", Outcome.UNSUPPORTED)
     try:
         actions = await send(ctx, live)
     except BusUnavailable:

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from agent.broker import free_port
@@ -54,8 +54,8 @@ class PostgresServer:
 
     def remove(self) -> None:
         """Stop the server if it runs and delete its data."""
-        subprocess.run([*self._as_postgres, self._pg_ctl, "-D", str(self._data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True)
+        with suppress(subprocess.CalledProcessError):
+            self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _ctl(self, *args: str) -> None:

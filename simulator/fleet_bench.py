@@ -91,7 +91,8 @@ async def _run(homes: int, seconds: float, db: str, folder: Path) -> FleetFigure
         logged = count_turns(db)
     finally:
         stop.set()
-        await asyncio.to_thread(devices.join, 30)
+        if devices.pid is not None:  # started: a failed start must not hide its own error
+            await asyncio.to_thread(devices.join, 30)
         await broker.stop()
     return FleetFigures(homes, round(elapsed, 1), len(outcomes), round(len(outcomes) / elapsed, 1),
                         round(percentile(latencies, 0.5), 1), round(percentile(latencies, 0.99), 1),

@@ -13,7 +13,7 @@ import aiomqtt
 from agent import topics
 from agent.broker import BrokerAddress
 from agent.clock import Clock
-from agent.dialects import command_payload, read_state
+from agent.dialects import command_messages, read_attribute, read_state
 from agent.home import Device, Home
 from agent.states import DeviceStates
 
@@ -45,6 +45,9 @@ class MqttBus:
         self.clock = clock
         self.retry_s = retry_s
         self._routes: dict[str, tuple[str, str]] = {}
+        """Topic -> (device id, state or availability)."""
+        self._attribute_routes: dict[str, tuple[str, str]] = {}
+        """Topic -> (device id, state key) of values devices publish alone on topics of their own."""
         self._client: aiomqtt.Client | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -58,6 +61,8 @@ class MqttBus:
         self._routes = {
             d.topic(kind): (d.id, kind) for d in home.devices for kind in (topics.STATE, topics.AVAILABILITY)
         }
+        self._attribute_routes = {a.state: (d.id, key) for d in home.devices
+                                  for key, a in d.topics.attributes.items() if a.state}
 
     @property
     def connected(self) -> bool:
@@ -86,11 +91,15 @@ class MqttBus:
         return not self.connected or (lost is not None and asyncio.get_running_loop().time() - lost < RECOVERY_S)
 
     async def command(self, device: Device, payload: dict[str, Any], wait_s: float = RECONNECT_WAIT_S) -> None:
-        """Publish a command (QoS 1) on the device's set topic. While the broker is away, wait up to `wait_s` for
-        it to come back; a publish cut off before the broker acknowledged it is sent once more on the new
-        connection (commands are desired states, so a second delivery is not a second action). Raises
-        BusUnavailable when it cannot be sent, UnsupportedCommand when the device's dialect cannot say it."""
-        message = command_payload(device, payload)
+        """Publish a command (QoS 1) on the device's set topic (and values with topics of their own on those).
+        While the broker is away, wait up to `wait_s` for it to come back; a publish cut off before the broker
+        acknowledged it is sent once more on the new connection (commands are desired states, so a second
+        delivery is not a second action). Raises BusUnavailable when it cannot be sent, UnsupportedCommand when
+        the device cannot take it."""
+        for topic, message in command_messages(device, payload):
+            await self._publish(device, topic, message, wait_s)
+
+    async def _publish(self, device: Device, topic: str, message: str, wait_s: float) -> None:
         for attempt in range(2):
             try:
                 await asyncio.wait_for(self._connected.wait(), wait_s)
@@ -99,7 +108,7 @@ class MqttBus:
             client = self._client
             try:
                 assert client is not None
-                await asyncio.wait_for(client.publish(device.topic(topics.SET), message, qos=1), PUBLISH_TIMEOUT_S)
+                await asyncio.wait_for(client.publish(topic, message, qos=1), PUBLISH_TIMEOUT_S)
                 return
             except (TimeoutError, aiomqtt.MqttError) as exc:
                 why = str(exc) or "no acknowledgement"
@@ -124,7 +133,8 @@ class MqttBus:
             try:
                 async with self.address.client(identifier=self.client_id) as client:
                     self._client = client
-                    await client.subscribe([(topic, 1) for topic in self._routes] + [("home/#", 0)])
+                    await client.subscribe([(topic, 1) for topic in [*self._routes, *self._attribute_routes]]
+                                           + [("home/#", 0)])
                     self._connected.set()
                     delay = self.retry_s
                     log.info("connected to MQTT broker")
@@ -146,7 +156,8 @@ class MqttBus:
 
     def handle(self, topic: str, payload: Any) -> None:
         """Apply one incoming message; bad ones are logged and dropped, never raised."""
-        route = self._routes.get(topic)
+        alone = topic in self._attribute_routes
+        route = self._attribute_routes[topic] if alone else self._routes.get(topic)
         if route is None:
             if topic.startswith("home/") and not topic.endswith("/" + topics.SET):
                 log.debug("ignoring message on unknown topic %s", topic)
@@ -158,7 +169,7 @@ class MqttBus:
                         topics.MAX_PAYLOAD_BYTES)
             return
         now = self.clock.now()
-        if kind == topics.AVAILABILITY:
+        if not alone and kind == topics.AVAILABILITY:
             available = _parse_availability(raw)
             if available is None:
                 log.warning("dropped availability from %s: expected online/offline, got %r", device_id, raw[:40])
@@ -167,10 +178,12 @@ class MqttBus:
             return
         device = self.home.device_by_id[device_id]
         try:
-            state = read_state(device, raw)
+            state = read_attribute(device, kind, raw) if alone else read_state(device, raw)
         except ValueError as exc:
-            log.warning("dropped malformed state from %s: %s", device_id, exc)
+            log.warning("dropped malformed %s from %s: %s", kind, device_id, exc)
             return
+        if device.topics.attributes:  # its values come on several topics: each message updates some of them
+            state = {**self.states.get(device_id), **state}
         self.states.update(device_id, state, now)
 
 

@@ -505,8 +505,11 @@ def home_show(home: HomeOpt = DEFAULT_HOME) -> None:
         table.add_column(column)
     for d in model.devices:
         renamed = ", ".join(f"{ours}={theirs}" for ours, theirs in d.properties.items())
-        table.add_row(d.id, escape(d.name), model.area_name(d.area) or d.area, d.type, escape(d.topic(topics.STATE)),
-                      escape(d.topic(topics.SET)), d.dialect, escape(renamed))
+        own = d.topics.attributes.items()  # values on topics of their own, a line each under the device's topics
+        states = [d.topic(topics.STATE), *(f"{key}: {a.state}" for key, a in own if a.state)]
+        sets = [d.topic(topics.SET), *(f"{key}: {a.set}" for key, a in own if a.set)]
+        table.add_row(d.id, escape(d.name), model.area_name(d.area) or d.area, d.type, escape("\n".join(states)),
+                      escape("\n".join(sets)), d.dialect, escape(renamed))
     console.print(table)
 
 

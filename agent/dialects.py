@@ -6,14 +6,17 @@
 word ("ON", "open", "closing", "LOCKED") and the command topic takes one ("ON", "OPEN", "STOP", "UNLOCK").
 The agent's own (`ambient`): JSON in lower case, "lock"/"unlock" become the states "locked"/"unlocked",
 brightness in per cent. Whatever the dialect, a device's `properties` rename state keys (a Zigbee thermostat's
-`occupied_heating_setpoint` is the agent's `target_temperature`).
+`occupied_heating_setpoint` is the agent's `target_temperature`), and its `topics.attributes` carry single
+values as bare numbers or words on topics of their own (Home Assistant's `brightness_command_topic`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
+from agent import topics
 from agent.home import Device
 
 BRIGHTNESS_MAX = 254
@@ -51,22 +54,60 @@ def read_state(device: Device, raw: bytes) -> dict[str, Any]:
     return to_agent(device, state)
 
 
+def read_attribute(device: Device, key: str, raw: bytes) -> dict[str, Any]:
+    """A value the device published alone on `key`'s own topic, as a state update in the agent's convention;
+    ValueError saying why it is unreadable."""
+    word = raw.decode("utf-8").strip()
+    if not word or len(word) > MAX_WORD or any(c.isspace() for c in word):
+        raise ValueError(f"expected one number or word for {key}, got {raw[:40]!r}")
+    try:
+        number = float(word)
+    except ValueError:
+        return {key: word.lower()}
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number for {key}, got {word!r}")
+    scale = device.topics.attributes[key].scale
+    value = number * 100 / scale if scale else number
+    return {key: round(value) if scale or value.is_integer() else value}
+
+
 def refusal(device: Device, command: dict[str, Any]) -> str | None:
-    """Why the device's dialect cannot say `command` (a `plain` device takes only a state word), or None."""
-    if device.dialect == "plain" and (set(command) != {"state"} or command["state"] not in COMMANDS):
+    """Why the device cannot take `command` (a `plain` device takes only a state word on its set topic, besides
+    values with topics of their own), or None."""
+    rest = {key: value for key, value in command.items() if _own_topic(device, key) is None}
+    if rest and device.dialect == "plain" and (set(rest) != {"state"} or rest["state"] not in COMMANDS):
         return (f"{device.name} takes only on/off, open/close/stop or lock/unlock over MQTT, not "
-                f"{', '.join(sorted(command))}")
+                f"{', '.join(sorted(rest))}")
     return None
 
 
-def command_payload(device: Device, command: dict[str, Any]) -> str:
-    """A command in the agent's convention as the device's set topic takes it; UnsupportedCommand when its
-    dialect cannot say it."""
+def command_messages(device: Device, command: dict[str, Any]) -> list[tuple[str, str]]:
+    """A command in the agent's convention as the (topic, payload) messages the device takes: each value with a
+    topic of its own alone on that topic, the rest on the set topic; UnsupportedCommand when it cannot say it."""
     if why := refusal(device, command):
         raise UnsupportedCommand(why)
-    if device.dialect == "plain":
-        return COMMANDS[command["state"]]
-    return json.dumps(to_device(device, command))
+    messages, rest = [], {}
+    for key, value in command.items():
+        if (own := _own_topic(device, key)) is not None:
+            messages.append((own, _bare(value, device.topics.attributes[key].scale)))
+        else:
+            rest[key] = value
+    if rest:
+        payload = COMMANDS[rest["state"]] if device.dialect == "plain" else json.dumps(to_device(device, rest))
+        messages.append((device.topic(topics.SET), payload))
+    return messages
+
+
+def _own_topic(device: Device, key: str) -> str | None:
+    attribute = device.topics.attributes.get(key)
+    return attribute.set if attribute is not None else None
+
+
+def _bare(value: Any, scale: float | None) -> str:
+    """A value as a bare number or word, scaled from per cent to the device's `scale`."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(round(value * scale / 100)) if scale else f"{value:g}"
+    return str(value)
 
 
 def to_agent(device: Device, state: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Home Assistant discovery: retained configs on `homeassistant/<component>/[<node_
 (JSON, abbreviated keys and a `~` base topic allowed: `stat_t`, `cmd_t`, `avty_t`, `uniq_id`, `dev`, `sa`,
 `dev_cla`), with the topics the device uses; a `device.suggested_area` becomes the device's area; `schema:
 json` devices speak the `zigbee2mqtt` payload dialect, the others (Home Assistant's default schema) bare words,
-the `plain` dialect (`agent.dialects`). Zigbee2MQTT: the retained device list on `zigbee2mqtt/bridge/devices`,
+the `plain` dialect (`agent.dialects`), with brightness, position, temperatures and mode on topics of their own
+(`brightness_command_topic`, ...) when the config names them. Zigbee2MQTT: the retained device list on `zigbee2mqtt/bridge/devices`,
 whose `definition.exposes` say what each device is; its topics are `zigbee2mqtt/<friendly_name>` (state),
 `.../set` and `.../availability`, in the `zigbee2mqtt` dialect. The result is a home file people can read and
 edit.
@@ -19,7 +20,7 @@ import re
 from typing import Any
 
 from agent.broker import BrokerAddress
-from agent.home import Area, Device, Home, Topics
+from agent.home import Area, Attribute, Device, Home, Topics
 
 log = logging.getLogger(__name__)
 DISCOVERY = ("homeassistant/+/+/config", "homeassistant/+/+/+/config", "zigbee2mqtt/bridge/devices")
@@ -28,7 +29,18 @@ COMPONENTS = {"light": "light", "switch": "switch", "fan": "switch", "lock": "lo
 """Home Assistant components and Zigbee2MQTT expose types -> the agent's device types."""
 ABBREVIATIONS = {"stat_t": "state_topic", "cmd_t": "command_topic", "avty_t": "availability_topic",
                  "uniq_id": "unique_id", "dev": "device", "sa": "suggested_area", "dev_cla": "device_class",
-                 "obj_id": "object_id"}
+                 "obj_id": "object_id", "bri_stat_t": "brightness_state_topic", "bri_cmd_t": "brightness_command_topic",
+                 "bri_scl": "brightness_scale", "pos_t": "position_topic", "set_pos_t": "set_position_topic",
+                 "pos_open": "position_open", "temp_stat_t": "temperature_state_topic",
+                 "temp_cmd_t": "temperature_command_topic", "curr_temp_t": "current_temperature_topic",
+                 "mode_stat_t": "mode_state_topic", "mode_cmd_t": "mode_command_topic"}
+ATTRIBUTES = {"brightness": ("brightness_state_topic", "brightness_command_topic", "brightness_scale", 255),
+              "position": ("position_topic", "set_position_topic", "position_open", 100),
+              "target_temperature": ("temperature_state_topic", "temperature_command_topic", None, None),
+              "current_temperature": ("current_temperature_topic", None, None, None),
+              "mode": ("mode_state_topic", "mode_command_topic", None, None)}
+"""The agent's state keys that Home Assistant's default schema gives topics of their own: (state topic, command
+topic, the config's full-scale key and its default) for values the agent keeps in per cent."""
 Z2M_PROPERTIES = {"occupied_heating_setpoint": "target_temperature", "current_heating_setpoint": "target_temperature",
                   "local_temperature": "current_temperature", "system_mode": "mode"}
 """Zigbee2MQTT thermostat and radiator valve properties -> the agent's climate state keys."""
@@ -71,7 +83,8 @@ def _home_assistant(component: str, object_id: str, config: dict[str, Any]) -> t
               for k, v in config.items() if (key := ABBREVIATIONS.get(k, k))}
     kind = COMPONENTS.get(component)
     state, command = config.get("state_topic"), config.get("command_topic")
-    if kind is None or not isinstance(state, str):
+    attributes = _attributes(config)
+    if kind is None or not (isinstance(state, str) or any(a.state for a in attributes.values())):
         log.info("discovery: %s %s not imported (no state topic, or a kind the agent does not use)",
                  component, object_id)
         return None
@@ -83,9 +96,30 @@ def _home_assistant(component: str, object_id: str, config: dict[str, Any]) -> t
     device = Device(id=ident(str(config.get("unique_id") or object_id)), name=name.lower(), area=ident(area),
                     type=kind, device_class=config.get("device_class"),
                     dialect="zigbee2mqtt" if config.get("schema") == "json" else "plain",
-                    topics=Topics(state=state, set=command if isinstance(command, str) else None,
-                                  availability=availability if isinstance(availability, str) else None))
+                    min_temp=_number(config.get("min_temp")), max_temp=_number(config.get("max_temp")),
+                    topics=Topics(state=state if isinstance(state, str) else None,
+                                  set=command if isinstance(command, str) else None,
+                                  availability=availability if isinstance(availability, str) else None,
+                                  attributes=attributes))
     return device, area
+
+
+def _attributes(config: dict[str, Any]) -> dict[str, Attribute]:
+    """The values a Home Assistant default-schema device publishes or takes on topics of their own."""
+    found = {}
+    for key, (state, command, scale_key, default_scale) in ATTRIBUTES.items():
+        state_topic, command_topic = config.get(state), config.get(command) if command else None
+        if not isinstance(state_topic, str) and not isinstance(command_topic, str):
+            continue
+        scale = _number(config.get(scale_key, default_scale)) if scale_key else None
+        found[key] = Attribute(state=state_topic if isinstance(state_topic, str) else None,
+                               set=command_topic if isinstance(command_topic, str) else None,
+                               scale=scale if scale and scale != 100 else None)
+    return found
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _base_topic(value: Any, base: Any) -> Any:

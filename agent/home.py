@@ -33,6 +33,17 @@ class Area(BaseModel):
     """Floor name, if the home has several."""
 
 
+class Attribute(BaseModel):
+    """One state value a real device publishes, or takes, alone on a topic of its own as a bare number or word
+    (Home Assistant's default schema: `brightness_state_topic`, `brightness_command_topic`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    state: str | None = None
+    set: str | None = None
+    scale: float | None = None
+    """The device's full scale for a value the agent keeps in per cent (a brightness of 255)."""
+
+
 class Topics(BaseModel):
     """MQTT topics of a real device that does not follow `home/<id>/...`."""
 
@@ -40,6 +51,8 @@ class Topics(BaseModel):
     state: str | None = None
     set: str | None = None
     availability: str | None = None
+    attributes: dict[str, Attribute] = {}
+    """State keys (the agent's names) the device publishes or takes on topics of their own."""
 
 
 class Device(BaseModel):

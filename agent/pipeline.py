@@ -62,6 +62,7 @@ class Pipeline:
         trace = ctx.trace
         order = STAGE_ORDER[STAGE_ORDER.index(start): STAGE_ORDER.index(end) + 1]
         data = coerce(start, data)
+        plain = jsonable(data)
         for stage in order:
             began = time.perf_counter()
             try:
@@ -70,9 +71,9 @@ class Pipeline:
                 log.exception("%s stage failed", stage.value)
                 output, error = None, f"{type(exc).__name__}: {exc}"
             latency = (time.perf_counter() - began) * 1000
-            trace.stages.append(StageRecord(stage, jsonable(data), jsonable(output), _confidence(output),
-                                            round(latency, 3), error))
-            self._note(ctx, stage, output)
+            record = StageRecord(stage, plain, jsonable(output), _confidence(output), round(latency, 3), error)
+            trace.stages.append(record)
+            self._note(ctx, record, output)
             if error is not None:
                 trace.outcome, trace.response = Outcome.ERROR.value, APOLOGY
                 if stage != Stage.TTS and Stage.TTS in order:
@@ -84,7 +85,7 @@ class Pipeline:
             if isinstance(output, Transcript) and output.engine != "text" and not output.text.strip():
                 trace.outcome = Outcome.NO_SPEECH.value
                 return None
-            data = output
+            data, plain = output, record.output
         return data
 
     async def _apology(self, ctx: TurnContext) -> None:
@@ -95,13 +96,13 @@ class Pipeline:
 
     def record(self, ctx: TurnContext, stage: Stage, data: Any, output: Any, latency_ms: float) -> None:
         """Add a stage that ran outside `run` (the wake engine of a voice loop) to the trace."""
-        ctx.trace.stages.append(StageRecord(stage, jsonable(data), jsonable(output), _confidence(output),
-                                            round(latency_ms, 3)))
-        self._note(ctx, stage, output)
+        record = StageRecord(stage, jsonable(data), jsonable(output), _confidence(output), round(latency_ms, 3))
+        ctx.trace.stages.append(record)
+        self._note(ctx, record, output)
 
-    def _note(self, ctx: TurnContext, stage: Stage, output: Any) -> None:
-        """Copy the headline of each stage's output onto the trace and announce it."""
-        trace = ctx.trace
+    def _note(self, ctx: TurnContext, record: StageRecord, output: Any) -> None:
+        """Copy the headline of each stage's output onto the trace and announce it (`record`: the stage's record)."""
+        trace, stage = ctx.trace, record.stage
         if isinstance(output, Rewrite):
             trace.rewrite = output.rule
         elif isinstance(output, Intent):
@@ -114,7 +115,7 @@ class Pipeline:
             acted = [a.device for a in output.actions]
             trace.devices = acted or trace.devices
         if self.events and ctx.satellite and stage in EVENT_OF and output is not None:
-            payload = {"turn_id": trace.turn_id, "user": trace.user, stage.value: jsonable(output)}
+            payload = {"turn_id": trace.turn_id, "user": trace.user, stage.value: record.output}
             task = asyncio.create_task(self.events.event(ctx.satellite.id, EVENT_OF[stage], payload))
             self._pending_events.add(task)
             task.add_done_callback(self._pending_events.discard)

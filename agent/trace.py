@@ -81,7 +81,7 @@ class TurnTrace:
         return rec.latency_ms if rec else None
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(dataclasses.asdict(self))
+        return _jsonable(self)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"))
@@ -94,18 +94,29 @@ class TurnTrace:
 
 
 def _jsonable(value: Any) -> Any:
-    """Dataclasses, enums, tuples and sets turned into plain JSON values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _jsonable(dataclasses.asdict(value))
+    """Dataclasses, enums, tuples and sets turned into plain JSON values (read field by field: no copies)."""
+    kind = type(value)
+    if kind in _PLAIN or value is None:
+        return value
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(v) for v in value]
     if isinstance(value, StrEnum):
         return value.value
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, (str, int, float)):
         return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(kind):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    if names is not None:
+        return {name: _jsonable(getattr(value, name)) for name in names}
     return str(value)
+
+
+_PLAIN = frozenset({str, int, float, bool})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+"""Each dataclass's field names, looked up once."""
 
 
 def jsonable(value: Any) -> Any:

@@ -20,7 +20,7 @@ from agent.bus import MqttBus
 from agent.broker import embedded_broker, parse_broker_url
 from agent.clock import SystemClock
 from agent.config import AgentConfig
-from agent.home import Home, load_home
+from agent.home import Attribute, Device, Home, Topics, load_home
 from agent.nlu.model import NluModel
 from agent.states import DeviceStates
 from agent.topics import MAX_PAYLOAD_BYTES
@@ -41,26 +41,38 @@ PAYLOADS = st.one_of(
 )
 
 
+DIMMER = Device(id="dimmer", name="office light", area="kitchen", type="light", dialect="plain",
+                topics=Topics(state="office/light/status", set="office/light/switch",
+                              attributes={"brightness": Attribute(state="office/light/brightness",
+                                                                  set="office/light/brightness/set", scale=255)}))
+"""A Home Assistant default-schema dimmer: its brightness alone, a bare number, on a topic of its own."""
+
+
 @pytest.fixture(scope="module")
 def home() -> Home:
-    return load_home(DEMO)
+    demo = load_home(DEMO)
+    return demo.model_copy(update={"devices": [*demo.devices, DIMMER]})
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(device=st.sampled_from(["kitchen_light", "oven", "tv", "garage_door", "nobody"]),
-       kind=st.sampled_from(["state", "availability", "set", "config"]), payload=PAYLOADS)
+@given(device=st.sampled_from(["kitchen_light", "oven", "tv", "garage_door", "dimmer", "nobody"]),
+       kind=st.sampled_from(["state", "availability", "set", "config", "brightness"]), payload=PAYLOADS)
 def test_any_payload_on_any_device_topic_is_applied_or_dropped_with_a_log_line(
     home: Home, device: str, kind: str, payload: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     """`handle` is what the bus runs for every message (no broker needed to feed it)."""
     states = DeviceStates()
     bus = MqttBus(parse_broker_url("mqtt://127.0.0.1"), home, states, SystemClock())
+    known = home.device_by_id.get(device)
+    own = known.topics.attributes.get(kind) if known else None
+    topic = (own.state if own else known.topic(kind) if known and kind in ("state", "availability", "set")
+             else f"home/{device}/{kind}")
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="agent.bus"):
-        asyncio.run(_handle(bus, [(f"home/{device}/{kind}", payload)]))
+        asyncio.run(_handle(bus, [(topic, payload)]))
     applied = states.available(device) is not None
     dropped = any(device in r.getMessage() and "dropped" in r.getMessage() for r in caplog.records)
-    if device == "nobody" or kind not in ("state", "availability"):
+    if device == "nobody" or kind not in ("state", "availability") and own is None:
         assert not applied  # not one of the home's device topics: ignored
     else:
         assert applied != dropped, payload[:80]  # exactly one: used, or dropped with a line saying why

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiomqtt
 
@@ -88,20 +89,35 @@ async def fake_plain_devices(client: aiomqtt.Client, received: list[bytes]) -> N
                              retain=True)
 
 
+async def imported(url: str, announced: dict[str, Any], folder: Path) -> Path:
+    """The home file `ambient home import` writes from discovery messages (topic -> config) retained on the
+    broker, as Home Assistant and Zigbee2MQTT leave them."""
+    async with parse_broker_url(url).client(identifier="home-assistant") as ha:
+        for topic, config in announced.items():
+            await ha.publish(topic, config if isinstance(config, bytes) else json.dumps(config), retain=True)
+    home_file = folder / "home.yaml"
+    done = subprocess.run([sys.executable, "-m", "agent", "home", "import", "--broker", url, "--out",
+                           str(home_file)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return home_file
+
+
+def shown(home_file: Path) -> str:
+    """What `ambient home show` prints for the home file."""
+    return subprocess.run([sys.executable, "-m", "agent", "home", "show", "--home", str(home_file)],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "250"}).stdout
+
+
 async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(tmp_path: Path, nlu: NluModel) -> None:
     async with mosquitto_broker() as url:
         address = parse_broker_url(url)
-        async with address.client(identifier="home-assistant") as ha:
-            await ha.publish("homeassistant/light/porch/porch_light/config", json.dumps(HA_PORCH_LIGHT), retain=True)
-            await ha.publish("homeassistant/cover/garage_door/config", json.dumps(HA_GARAGE), retain=True)
-            await ha.publish("homeassistant/light/desk_lamp/config", json.dumps(HA_DESK_LAMP), retain=True)
-            await ha.publish("homeassistant/binary_sensor/hall_motion/config", json.dumps(HA_MOTION), retain=True)
-            await ha.publish("homeassistant/light/broken/config", b"{not json", retain=True)
-            await ha.publish("zigbee2mqtt/bridge/devices", json.dumps(Z2M_DEVICES), retain=True)
-        home_file = tmp_path / "home.yaml"
-        done = subprocess.run([sys.executable, "-m", "agent", "home", "import", "--broker", url, "--out",
-                               str(home_file)], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr[-2000:]
+        home_file = await imported(url, {
+            "homeassistant/light/porch/porch_light/config": HA_PORCH_LIGHT,
+            "homeassistant/cover/garage_door/config": HA_GARAGE,
+            "homeassistant/light/desk_lamp/config": HA_DESK_LAMP,
+            "homeassistant/binary_sensor/hall_motion/config": HA_MOTION,
+            "homeassistant/light/broken/config": b"{not json",
+            "zigbee2mqtt/bridge/devices": Z2M_DEVICES}, tmp_path)
         home = load_home(home_file)
         by_id = home.device_by_id
         assert set(by_id) == {"porch_light_01", "garage_door_01", "desk_lamp", "kitchen_lamp", "front_lock",
@@ -112,10 +128,9 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
         assert by_id["porch_light_01"].topic("set") == "porch/light/set" and home.area_name(by_id["porch_light_01"].area) == "porch"
         assert by_id["garage_door_01"].security_sensitive and by_id["front_lock"].type == "lock"
         assert by_id["kitchen_lamp"].topic("state") == "zigbee2mqtt/kitchen_lamp" and by_id["kitchen_lamp"].dialect == "zigbee2mqtt"
-        shown = subprocess.run([sys.executable, "-m", "agent", "home", "show", "--home", str(home_file)],
-                               capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
-        assert "zigbee2mqtt/kitchen_lamp/set" in shown.stdout and "porch/light/state" in shown.stdout
-        assert "target_temperature=occupied_heating_setpoint" in shown.stdout
+        table = shown(home_file)
+        assert "zigbee2mqtt/kitchen_lamp/set" in table and "porch/light/state" in table
+        assert "target_temperature=occupied_heating_setpoint" in table
 
         received: dict[str, list[dict]] = {"zigbee2mqtt/kitchen_lamp": [], "porch/light": [], "thermostat": []}
         async with address.client(identifier="z2m") as z2m, address.client(identifier="porch") as porch, \
@@ -173,3 +188,72 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
                 await asyncio.sleep(0.2)
                 assert agent.states.get("desk_lamp") == {"state": "on"}
             covers.cancel()
+
+
+# Home Assistant's documented default-schema examples: a dimmable light and an air conditioner whose values each
+# travel alone, as bare numbers and words, on topics of their own.
+HA_OFFICE_LIGHT = {"name": "Office Light", "unique_id": "office_light", "state_topic": "office/light/status",
+                   "command_topic": "office/light/switch", "brightness_state_topic": "office/light/brightness",
+                   "brightness_command_topic": "office/light/brightness/set", "device": {"suggested_area": "Office"}}
+HA_STUDY_AC = {"~": "study/ac", "name": "Study Thermostat", "uniq_id": "study_ac", "mode_cmd_t": "~/mode/set",
+               "mode_stat_t": "~/mode/state", "temp_cmd_t": "~/temperature/set", "temp_stat_t": "~/temperature/state",
+               "curr_temp_t": "~/temperature/current", "min_temp": 16, "max_temp": 30, "dev": {"sa": "Study"}}
+
+
+async def fake_single_value_devices(client: aiomqtt.Client, received: list[tuple[str, bytes]]) -> None:
+    """The office light and the air conditioner: each value set on its own topic is reported back on its state
+    topic (a brightness also switches the light on, as a real dimmer does)."""
+    reports = {"office/light/switch": "office/light/status", "office/light/brightness/set": "office/light/brightness",
+               "study/ac/temperature/set": "study/ac/temperature/state", "study/ac/mode/set": "study/ac/mode/state"}
+    async for message in client.messages:
+        topic, payload = str(message.topic), bytes(message.payload)
+        received.append((topic, payload))
+        await client.publish(reports[topic], payload, retain=True)
+        if topic == "office/light/brightness/set":
+            await client.publish("office/light/status", b"ON", retain=True)
+
+
+async def test_home_assistant_values_on_topics_of_their_own_are_read_and_set(tmp_path: Path, nlu: NluModel) -> None:
+    async with mosquitto_broker() as url:
+        address = parse_broker_url(url)
+        home_file = await imported(url, {"homeassistant/light/office_light/config": HA_OFFICE_LIGHT,
+                                         "homeassistant/climate/study_ac/config": HA_STUDY_AC}, tmp_path)
+        by_id = load_home(home_file).device_by_id
+        light, ac = by_id["office_light"], by_id["study_ac"]
+        assert light.topics.attributes["brightness"].set == "office/light/brightness/set"
+        assert light.topics.attributes["brightness"].scale == 255  # Home Assistant's default full brightness
+        assert ac.type == "climate" and ac.topics.state is None and (ac.min_temp, ac.max_temp) == (16, 30)
+        assert ac.topics.attributes["target_temperature"].set == "study/ac/temperature/set"
+        assert "brightness: office/light/brightness/set" in shown(home_file)
+
+        received: list[tuple[str, bytes]] = []
+        async with address.client(identifier="ha-devices") as devices:
+            for topic in ("office/light/switch", "office/light/brightness/set", "study/ac/temperature/set",
+                          "study/ac/mode/set"):
+                await devices.subscribe(topic)
+            for topic, payload in (("office/light/status", b"OFF"), ("office/light/brightness", b"255"),
+                                   ("study/ac/mode/state", b"heat"), ("study/ac/temperature/state", b"19"),
+                                   ("study/ac/temperature/current", b"18.4")):
+                await devices.publish(topic, payload, retain=True)
+            serving = asyncio.create_task(fake_single_value_devices(devices, received))
+            await asyncio.sleep(0.2)
+            config = AgentConfig(home=home_file, broker=url, db=None, require_wake=False)
+            async with Agent(config, clock=SystemClock(), nlu=nlu) as agent:
+                assert agent.states.get("office_light") == {"state": "off", "brightness": 100}
+                assert agent.states.get("study_ac") == {"mode": "heat", "target_temperature": 19,
+                                                        "current_temperature": 18.4}
+                dim = await agent.handle_text("set the office light to 50 percent")
+                assert dim.outcome == "success", dim.response
+                assert received == [("office/light/brightness/set", b"128")]  # 50 % of 255
+                assert agent.states.get("office_light") == {"state": "on", "brightness": 50}
+                off = await agent.handle_text("turn off the office light")
+                assert off.outcome == "success" and received[-1] == ("office/light/switch", b"OFF")
+                warmer = await agent.handle_text("set the study thermostat to 21")
+                assert warmer.outcome == "success", warmer.response
+                assert received[-1] == ("study/ac/temperature/set", b"21")
+                assert agent.states.get("study_ac")["target_temperature"] == 21
+                await devices.publish("study/ac/temperature/current", b"NaN", retain=True)  # not a reading: dropped
+                await asyncio.sleep(0.2)
+                reads = await agent.handle_text("what is the temperature of the study thermostat")
+                assert reads.response == "The study thermostat reads 18 degrees.", reads.response
+            serving.cancel()

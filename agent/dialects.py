@@ -106,7 +106,8 @@ def _own_topic(device: Device, key: str) -> str | None:
 def _bare(value: Any, scale: float | None) -> str:
     """A value as a bare number or word, scaled from per cent to the device's `scale`."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(round(value * scale / 100)) if scale else f"{value:g}"
+        value = round(value * scale / 100) if scale else value
+        return str(int(value)) if float(value).is_integer() else str(value)
     return str(value)
 
 

@@ -27,6 +27,7 @@ HA_PORCH_LIGHT = {"~": "porch/light", "name": "Porch Light", "uniq_id": "porch_l
                   "brightness": True, "dev": {"ids": ["porch01"], "name": "Porch Light", "sa": "Porch"}}
 HA_GARAGE = {"name": "Garage Door", "unique_id": "garage_door_01", "device_class": "garage",
              "state_topic": "garage/door/state", "command_topic": "garage/door/set",
+             "pos_t": "garage/door/position", "pos_open": 255,  # its travel reported as 0-255
              "device": {"identifiers": ["gd1"], "suggested_area": "Garage"}}
 HA_DESK_LAMP = {"name": "Desk Lamp", "unique_id": "desk_lamp", "state_topic": "study/lamp", "command_topic": "study/lamp/set",
                 "device": {"suggested_area": "Study"}}  # the default schema: bare ON/OFF
@@ -179,6 +180,9 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
                 opened = await agent.handle_text("open the garage door")
                 assert opened.outcome == "success", opened.response
                 assert plain == [b"OPEN"] and agent.states.get("garage_door_01") == {"state": "open"}
+                await ha.publish("garage/door/position", b"255", retain=True)
+                await asyncio.sleep(0.2)
+                assert agent.states.get("garage_door_01") == {"state": "open", "position": 100}
                 on = await agent.handle_text("turn on the desk lamp")
                 assert on.outcome == "success" and plain[-1] == b"ON"
                 dim = await agent.handle_text("set the desk lamp to 30 percent")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from multiprocessing.synchronize import Event
+from pathlib import Path
 from typing import Any
 
 import aiomqtt
 
 from agent.broker import BrokerAddress, parse_broker_url
-from agent.clock import Clock
-from agent.home import Device, Home
+from agent.clock import Clock, SystemClock
+from agent.home import Device, Home, load_home
 from devices import DEVICE_TYPES
 from devices.base import SimDevice
 
@@ -123,3 +125,18 @@ async def running(
         yield fleet
     finally:
         await fleet.stop()
+
+
+def serve_devices(files: list[str], broker_url: str, ready: Event, stop: Event) -> None:
+    """The devices of every home file, online until `stop` is set: the body of a devices' process of its own,
+    as real devices are not in the agent's (`ready` is set once every device has published its state)."""
+
+    async def serve() -> None:
+        async with AsyncExitStack() as stack:
+            for path in files:
+                await stack.enter_async_context(running(load_home(Path(path)), parse_broker_url(broker_url),
+                                                        SystemClock(), None))
+            ready.set()
+            await asyncio.to_thread(stop.wait)
+
+    asyncio.run(serve())

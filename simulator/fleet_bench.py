@@ -14,19 +14,17 @@ import tempfile
 import time
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
-from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from agent.agent import Agent, settle_heap
 from agent.bench import percentile
-from agent.broker import Mosquitto, parse_broker_url
-from agent.clock import SystemClock
+from agent.broker import Mosquitto
 from agent.config import AgentConfig
 from agent.home import load_home
 from agent.log.reader import count_turns
 from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
-from devices.fleet import running
+from devices.fleet import serve_devices
 
 FLAT = """name: flat {n}
 areas:
@@ -97,20 +95,6 @@ async def _run(homes: int, seconds: float, db: str, folder: Path) -> FleetFigure
     return FleetFigures(homes, round(elapsed, 1), len(outcomes), round(len(outcomes) / elapsed, 1),
                         round(percentile(latencies, 0.5), 1), round(percentile(latencies, 0.99), 1),
                         sum(o != "success" for o in outcomes), len(outcomes) - logged, db.split("://")[0])
-
-
-def serve_devices(files: list[str], broker_url: str, ready: Event, stop: Event) -> None:
-    """The devices of every home file, online until `stop` is set (the body of the devices' process)."""
-
-    async def serve() -> None:
-        async with AsyncExitStack() as stack:
-            for path in files:
-                await stack.enter_async_context(running(load_home(Path(path)), parse_broker_url(broker_url),
-                                                        SystemClock(), None))
-            ready.set()
-            await asyncio.to_thread(stop.wait)
-
-    asyncio.run(serve())
 
 
 async def _talk(agent: Agent, seconds: float, latencies: list[float], outcomes: list[str], rng: random.Random) -> None:

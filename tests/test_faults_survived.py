@@ -4,6 +4,9 @@ server stopped for a while, a writer killed mid-write."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,9 @@ from agent.clock import SystemClock
 from agent.config import AgentConfig
 from agent.nlu.model import NluModel
 from agent.home import load_home
-from devices.fleet import running
+from agent.log.reader import count_turns
+from agent.trace import TurnTrace
+from devices.fleet import running, serve_devices
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
 
@@ -80,6 +85,43 @@ async def test_a_broker_restart_mid_conversation_loses_no_command_and_doubles_no
                 third = await agent.handle_text("turn on the kitchen light", user="alice", device="kitchen_speaker")
                 assert third.outcome == "success" and fleet["kitchen_light"].applied == 3, third.response
     finally:
+        await broker.stop()
+
+
+async def test_a_device_that_stops_confirming_is_reported_and_the_agent_goes_on(tmp_path: Path, nlu: NluModel) -> None:
+    """The home's devices in a process of their own: frozen (SIGSTOP: still connected, answering nothing), then
+    thawed, then killed (SIGKILL: the broker fires their last wills)."""
+    broker = Mosquitto(tmp_path)
+    await broker.start()
+    spawn = multiprocessing.get_context("spawn")
+    ready, stop = spawn.Event(), spawn.Event()
+    devices = spawn.Process(target=serve_devices, args=([str(DEMO)], broker.url, ready, stop), daemon=True)
+    db = f"sqlite:///{tmp_path / 'turns.db'}"
+    try:
+        devices.start()
+        assert await asyncio.to_thread(ready.wait, 60), "the devices' process did not come up"
+        config = AgentConfig(home=DEMO, broker=broker.url, db=db, require_wake=False, confirm_timeout_s=1.0)
+        async with Agent(config, clock=SystemClock(), nlu=nlu) as agent:
+            async def say(text: str) -> TurnTrace:
+                return await agent.handle_text(text, user="alice", device="kitchen_speaker")
+
+            assert (await say("turn on the kitchen light")).outcome == "success"
+            os.kill(devices.pid, signal.SIGSTOP)
+            hung = await say("turn off the kitchen light")
+            assert hung.outcome == "unconfirmed", hung.response
+            assert hung.response == "I asked the kitchen light to turn off, but it didn't confirm."
+            os.kill(devices.pid, signal.SIGCONT)  # the command the broker delivered meanwhile is carried out late
+            assert await eventually(lambda: agent.states.get("kitchen_light").get("state") == "off")
+            assert (await say("turn on the kitchen light")).outcome == "success"
+            devices.kill()
+            assert await eventually(lambda: agent.states.available("kitchen_light") is False)
+            gone = await say("turn off the kitchen light")
+            assert gone.response == "The kitchen light is offline right now.", gone.response
+            assert (await say("what time is it")).outcome == "success"  # and the agent goes on
+        assert count_turns(db) == 5
+    finally:
+        if devices.is_alive():
+            devices.kill()
         await broker.stop()
 
 

@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 from agent import topics
-from agent.home import Device
+from agent.home import Attribute, Device
 
 BRIGHTNESS_MAX = 254
 """Zigbee2MQTT's and Home Assistant's full brightness."""
@@ -74,7 +74,7 @@ def read_attribute(device: Device, key: str, raw: bytes) -> dict[str, Any]:
 def refusal(device: Device, command: dict[str, Any]) -> str | None:
     """Why the device cannot take `command` (a `plain` device takes only a state word on its set topic, besides
     values with topics of their own), or None."""
-    rest = {key: value for key, value in command.items() if _own_topic(device, key) is None}
+    rest = {key: value for key, value in command.items() if _settable_alone(device, key) is None}
     if rest and device.dialect == "plain" and (set(rest) != {"state"} or rest["state"] not in COMMANDS):
         return (f"{device.name} takes only on/off, open/close/stop or lock/unlock over MQTT, not "
                 f"{', '.join(sorted(rest))}")
@@ -88,8 +88,8 @@ def command_messages(device: Device, command: dict[str, Any]) -> list[tuple[str,
         raise UnsupportedCommand(why)
     messages, rest = [], {}
     for key, value in command.items():
-        if (own := _own_topic(device, key)) is not None:
-            messages.append((own, _bare(value, device.topics.attributes[key].scale)))
+        if (own := _settable_alone(device, key)) is not None:
+            messages.append((own.set, _bare(value, own.scale)))
         else:
             rest[key] = value
     if rest:
@@ -98,14 +98,15 @@ def command_messages(device: Device, command: dict[str, Any]) -> list[tuple[str,
     return messages
 
 
-def _own_topic(device: Device, key: str) -> str | None:
+def _settable_alone(device: Device, key: str) -> Attribute | None:
+    """`key`'s own topic, when the device takes that value alone on one."""
     attribute = device.topics.attributes.get(key)
-    return attribute.set if attribute is not None else None
+    return attribute if attribute is not None and attribute.set else None
 
 
 def _bare(value: Any, scale: float | None) -> str:
     """A value as a bare number or word, scaled from per cent to the device's `scale`."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if is_number(value):
         value = round(value * scale / 100) if scale else value
         return str(int(value)) if float(value).is_integer() else str(value)
     return str(value)
@@ -121,7 +122,7 @@ def to_agent(device: Device, state: dict[str, Any]) -> dict[str, Any]:
     found = dict(state)
     if isinstance(found.get("state"), str):
         found["state"] = STATES.get(found["state"].lower(), found["state"].lower())
-    if isinstance(found.get("brightness"), (int, float)) and not isinstance(found["brightness"], bool):
+    if is_number(found.get("brightness")):
         found["brightness"] = round(found["brightness"] * 100 / BRIGHTNESS_MAX)
     return found
 
@@ -135,6 +136,11 @@ def to_device(device: Device, command: dict[str, Any]) -> dict[str, Any]:
     sent = dict(command)
     if isinstance(sent.get("state"), str):
         sent["state"] = COMMANDS.get(sent["state"], sent["state"].upper())
-    if isinstance(sent.get("brightness"), (int, float)) and not isinstance(sent["brightness"], bool):
+    if is_number(sent.get("brightness")):
         sent["brightness"] = round(sent["brightness"] * BRIGHTNESS_MAX / 100)
     return sent
+
+
+def is_number(value: Any) -> bool:
+    """An int or float in a payload (JSON's true and false are not numbers here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

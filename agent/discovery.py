@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from agent.broker import BrokerAddress
+from agent.dialects import is_number
 from agent.home import Area, Attribute, Device, Home, Topics
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def _attributes(config: dict[str, Any]) -> dict[str, Attribute]:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return float(value) if is_number(value) else None
 
 
 def _base_topic(value: Any, base: Any) -> Any:

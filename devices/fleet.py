@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
@@ -127,9 +129,38 @@ async def running(
         await fleet.stop()
 
 
-def serve_devices(files: list[str], broker_url: str, ready: Event, stop: Event) -> None:
-    """The devices of every home file, online until `stop` is set: the body of a devices' process of its own,
-    as real devices are not in the agent's (`ready` is set once every device has published its state)."""
+@asynccontextmanager
+async def in_own_process(files: list[Path], broker_url: str, ready_s: float = 60.0
+                         ) -> AsyncIterator[multiprocessing.process.BaseProcess]:
+    """Run the devices of every home file in a (spawned) process of their own, as real devices are not in the
+    agent's; yields the process once every device has published its state (RuntimeError after `ready_s`), and
+    stops it on the way out (one that was killed meanwhile too: the stop signal is a pipe closing, not an event
+    a dead waiter would leave set-pending)."""
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Event()
+    stop_read, stop_write = spawn.Pipe(duplex=False)
+    process = spawn.Process(target=_serve, args=([str(f) for f in files], broker_url, ready, stop_read),
+                            name="devices", daemon=True)
+    try:
+        process.start()
+        stop_read.close()
+        if not await asyncio.to_thread(ready.wait, ready_s):
+            raise RuntimeError(f"the devices were not online after {ready_s:.0f} s")
+        yield process
+    finally:
+        stop_write.close()
+        if process.pid is not None:  # started: a failed start must not hide its own error
+            await asyncio.to_thread(process.join, 30)
+            if process.is_alive():
+                process.kill()
+
+
+def _serve(files: list[str], broker_url: str, ready: Event, stop: Connection) -> None:
+    """The body of `in_own_process`: the devices online until the other end of `stop` closes."""
+
+    def wait_for_stop() -> None:
+        with suppress(EOFError):
+            stop.recv()
 
     async def serve() -> None:
         async with AsyncExitStack() as stack:
@@ -137,6 +168,6 @@ def serve_devices(files: list[str], broker_url: str, ready: Event, stop: Event) 
                 await stack.enter_async_context(running(load_home(Path(path)), parse_broker_url(broker_url),
                                                         SystemClock(), None))
             ready.set()
-            await asyncio.to_thread(stop.wait)
+            await asyncio.to_thread(wait_for_stop)
 
     asyncio.run(serve())

@@ -8,7 +8,6 @@ not in the database after the log was flushed)."""
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import random
 import tempfile
 import time
@@ -24,7 +23,7 @@ from agent.home import load_home
 from agent.log.reader import count_turns
 from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
-from devices.fleet import serve_devices
+from devices.fleet import in_own_process
 
 FLAT = """name: flat {n}
 areas:
@@ -63,17 +62,11 @@ async def _run(homes: int, seconds: float, db: str, folder: Path) -> FleetFigure
     nlu = NluModel.load(load_home(files[0]))
     broker = Mosquitto(folder)
     await broker.start()
-    spawn = multiprocessing.get_context("spawn")
-    ready, stop = spawn.Event(), spawn.Event()
-    devices = spawn.Process(target=serve_devices, args=([str(f) for f in files], broker.url, ready, stop),
-                            name="fleet-devices", daemon=True)
     latencies: list[float] = []
     outcomes: list[str] = []
     try:
-        devices.start()
-        if not await asyncio.to_thread(ready.wait, DEVICES_READY_S):
-            raise RuntimeError(f"the homes' devices were not online after {DEVICES_READY_S:.0f} s")
         async with AsyncExitStack() as stack:
+            await stack.enter_async_context(in_own_process(files, broker.url, DEVICES_READY_S))
             turn_log = stack.enter_context(TurnLog(db))
             agents = []
             for n, path in enumerate(files):
@@ -88,9 +81,6 @@ async def _run(homes: int, seconds: float, db: str, folder: Path) -> FleetFigure
             await asyncio.to_thread(turn_log.flush, 60)
         logged = count_turns(db)
     finally:
-        stop.set()
-        if devices.pid is not None:  # started: a failed start must not hide its own error
-            await asyncio.to_thread(devices.join, 30)
         await broker.stop()
     return FleetFigures(homes, round(elapsed, 1), len(outcomes), round(len(outcomes) / elapsed, 1),
                         round(percentile(latencies, 0.5), 1), round(percentile(latencies, 0.99), 1),

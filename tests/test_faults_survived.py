@@ -4,7 +4,6 @@ server stopped for a while, a writer killed mid-write."""
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import signal
 from pathlib import Path
@@ -19,7 +18,7 @@ from agent.nlu.model import NluModel
 from agent.home import load_home
 from agent.log.reader import count_turns
 from agent.trace import TurnTrace
-from devices.fleet import running, serve_devices
+from devices.fleet import in_own_process, running
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
 
@@ -93,15 +92,11 @@ async def test_a_device_that_stops_confirming_is_reported_and_the_agent_goes_on(
     thawed, then killed (SIGKILL: the broker fires their last wills)."""
     broker = Mosquitto(tmp_path)
     await broker.start()
-    spawn = multiprocessing.get_context("spawn")
-    ready, stop = spawn.Event(), spawn.Event()
-    devices = spawn.Process(target=serve_devices, args=([str(DEMO)], broker.url, ready, stop), daemon=True)
     db = f"sqlite:///{tmp_path / 'turns.db'}"
     try:
-        devices.start()
-        assert await asyncio.to_thread(ready.wait, 60), "the devices' process did not come up"
         config = AgentConfig(home=DEMO, broker=broker.url, db=db, require_wake=False, confirm_timeout_s=1.0)
-        async with Agent(config, clock=SystemClock(), nlu=nlu) as agent:
+        async with in_own_process([DEMO], broker.url) as devices, \
+                Agent(config, clock=SystemClock(), nlu=nlu) as agent:
             async def say(text: str) -> TurnTrace:
                 return await agent.handle_text(text, user="alice", device="kitchen_speaker")
 
@@ -120,8 +115,6 @@ async def test_a_device_that_stops_confirming_is_reported_and_the_agent_goes_on(
             assert (await say("what time is it")).outcome == "success"  # and the agent goes on
         assert count_turns(db) == 5
     finally:
-        if devices.is_alive():
-            devices.kill()
         await broker.stop()
 
 

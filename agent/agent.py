@@ -32,7 +32,7 @@ from agent.states import DeviceStates
 from agent.teach.rewriter import TaughtRewriter
 from agent.teach.store import PreferenceStore, StoreUnavailable
 from agent.trace import Stage, TurnTrace
-from agent.tts.engine import NullTts, Pyttsx3Tts, TtsStage
+from agent.tts.engine import TtsStage, tts_engine_for
 from agent.wake.text import TextWake
 from skills import load_skills
 from skills.weather import SimulatedWeather
@@ -77,7 +77,7 @@ class Agent:
         await self.bus.start()
         await self._settle_states()
         nlu = await nlu_task
-        tts_engine = Pyttsx3Tts(voice=self.config.voice) if self.config.tts == "pyttsx3" else NullTts()
+        tts_engine = tts_engine_for(self.config.tts, self.config.voice)
         taught = [TaughtRewriter(self.preferences)] if self.preferences else []
         result = ResultStage(load_skills(), self.bus, self.clock,
                              services={"weather": SimulatedWeather(), "announce": self.announce,

@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, TypeVar
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # imported lazily below, to keep `ambient parse` and `say` qu
     from agent.agent import Agent
     from agent.audio.frames import AudioSource
     from agent.trace import TurnTrace
+    from agent.turn import Transcript
     from agent.voice import VoiceLoop
     from simulator.isolate_bench import IsolationFigures
     from simulator.voice import AudioOptions
@@ -39,6 +41,26 @@ DbOpt = Annotated[str, typer.Option("--db", help="Turn log URL (any SQLAlchemy U
 DEFAULT_DB = "sqlite:///ambient.db"
 AcousticOpt = Annotated[Optional[Path], typer.Option("--acoustic-model", envvar="AMBIENT_ACOUSTIC_MODEL", help="The household's enrolled model (`ambient enroll`); default: pocketsphinx's bundled one.")]
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class Asr(StrEnum):
+    """The speech recognizers `--asr` chooses from."""
+
+    whisper = "whisper"
+    pocketsphinx = "pocketsphinx"
+    vosk = "vosk"
+
+
+class Voice(StrEnum):
+    """The voices `--tts` chooses from."""
+
+    pyttsx3 = "pyttsx3"
+    piper = "piper"
+
+
+AsrOpt = Annotated[Asr, typer.Option("--asr", help="Speech recognizer: whisper (default), pocketsphinx or vosk.")]
+WhisperOpt = Annotated[Optional[str], typer.Option("--whisper-model", envvar="AMBIENT_WHISPER_MODEL", help="A faster-whisper model directory or name (tiny.en, base.en, small.en, ...); default: the bundled tiny.en.")]
+VoskOpt = Annotated[Optional[str], typer.Option("--vosk-model", help="A vosk model directory (implies --asr vosk; else VOSK_MODEL_PATH).")]
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -177,16 +199,17 @@ def simulate(
     audio: Annotated[bool, typer.Option(help="Speak each utterance (espeak-ng) through the audio pipeline.")] = False,
     snr: Annotated[Optional[float], typer.Option(help="With --audio: white noise this many dB below the speech.")] = None,
     seed: Annotated[int, typer.Option(help="With --audio: seed for the noise.")] = 0,
-    vosk_model: Annotated[Optional[str], typer.Option("--vosk-model", help="With --audio: recognize with vosk.")] = None,
+    asr: AsrOpt = Asr.whisper, whisper_model: WhisperOpt = None, vosk_model: VoskOpt = None,
     acoustic_model: AcousticOpt = None,
-    enroll: Annotated[bool, typer.Option(help="With --audio: the speakers enroll their voices first (cached).")] = False,
+    enroll: Annotated[bool, typer.Option(help="With --audio: the speakers enroll their voices into pocketsphinx first (cached).")] = False,
     verbose: bool = False,
 ) -> None:
     """Run a scenario; exit 1 when an expectation fails."""
     from simulator.voice import AudioOptions
 
     _setup_logging(verbose)
-    options = AudioOptions(snr, seed, vosk_model, acoustic_model=acoustic_model, enroll=enroll) if audio else None
+    options = AudioOptions(snr, seed, asr.value, vosk_model, whisper_model, acoustic_model=acoustic_model,
+                           enroll=enroll) if audio else None
     _run_scenario(scenario, report, broker, db, tts="null", speech_dir=None, audio=options)
 
 
@@ -658,6 +681,12 @@ async def _record_phrases(texts: list[str], folder: Path, mic: str | None, patie
         console.print(f"[bold]{done + 1}/{len(texts)}[/bold]  {texts[done]}", soft_wrap=True)
 
 
+def _voice_config(asr: Asr, whisper_model: str | None, vosk_model: str | None, **fields: object) -> AgentConfig:
+    """An agent configuration for audio: `--vosk-model` implies vosk; a bad choice is a one-line error."""
+    return _or_fail(lambda: AgentConfig(asr="vosk" if vosk_model else asr.value, whisper_model=whisper_model,
+                                        vosk_model=vosk_model, **fields))
+
+
 @app.command()
 def listen(
     input_wav: Annotated[Optional[Path], typer.Option("--input", help="A WAV file to listen to instead of the microphone.")] = None,
@@ -665,13 +694,17 @@ def listen(
     user: Annotated[str, typer.Option(help="Who speaks.")] = "guest",
     device: Annotated[Optional[str], typer.Option(help="The satellite this microphone belongs to.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON turn trace per line.")] = False,
-    vosk_model: Annotated[Optional[str], typer.Option("--vosk-model", help="A vosk model directory (else VOSK_MODEL_PATH; else pocketsphinx).")] = None,
+    wake_word: Annotated[Optional[str], typer.Option("--wake-word", help="A neural wake word: okay_nabu, hey_jarvis, hey_mycroft, alexa (microWakeWord), hey_rhasspy (openWakeWord), or a model file; default: \"hey home\", heard by the recognizer.")] = None,
+    no_wake: Annotated[bool, typer.Option("--no-wake", help="Push-to-talk: every stretch of speech is a request.")] = False,
+    asr: AsrOpt = Asr.whisper, whisper_model: WhisperOpt = None, vosk_model: VoskOpt = None,
     acoustic_model: AcousticOpt = None,
+    tts: Annotated[Voice, typer.Option("--tts", help="Voice of the answers: pyttsx3 (espeak-ng) or piper.")] = Voice.pyttsx3,
     home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, db: DbOpt = DEFAULT_DB, verbose: bool = False,
 ) -> None:
     """Talk to the agent: wake word, request, spoken answer (interrupt it with the wake word or "stop")."""
     _setup_logging(verbose)
-    config = AgentConfig(home=home, db=db, tts="pyttsx3", speech_dir=Path("out/speech"), acoustic_model=acoustic_model)
+    config = _voice_config(asr, whisper_model, vosk_model, home=home, db=db, tts=tts.value, speech_dir=Path("out/speech"),
+                           acoustic_model=acoustic_model, wake_word=wake_word, push_to_talk=no_wake)
 
     async def main() -> None:
         from agent.audio.playback import open_player
@@ -694,17 +727,57 @@ def listen(
         # a file that cannot be read fails at once, before the agent starts
         recorded = WavSource(input_wav, trailing_silence_s=1.5) if input_wav is not None else None
         async with _live_agent(config, broker) as agent:
-            loop = VoiceLoop(agent, build_engines(agent, open_player(), vosk_model), satellite=device, user=user,
+            loop = VoiceLoop(agent, build_engines(agent, open_player()), satellite=device, user=user,
                              on_turn=show, on_partial=partial)
             if recorded is not None:
                 await loop.run(recorded)
                 return
             if not as_json:
-                console.print(f'[dim]Listening. Say "{agent.config.wake_phrase}" and a request. Ctrl-C to stop.[/dim]')
+                said = "speak" if no_wake else f'say "{loop.engines.wake.phrase or agent.config.wake_phrase}" and'
+                console.print(f"[dim]Listening: {said} a request. Ctrl-C to stop.[/dim]")
             await listen_forever(loop, lambda: MicSource(mic))
 
     with contextlib.suppress(KeyboardInterrupt):
         _run(main)
+
+
+@app.command()
+def transcribe(
+    wav: Annotated[Path, typer.Argument(help="A WAV file holding one request.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    asr: AsrOpt = Asr.whisper, whisper_model: WhisperOpt = None, vosk_model: VoskOpt = None,
+    acoustic_model: AcousticOpt = None, home: HomeOpt = DEFAULT_HOME, verbose: bool = False,
+) -> None:
+    """What the recognizer hears in a WAV file: transcript, n-best, confidence, and which engine heard it."""
+    _setup_logging(verbose)
+    config = _voice_config(asr, whisper_model, vosk_model, home=home, acoustic_model=acoustic_model)
+
+    def work() -> "Transcript":
+        from agent.audio.sources import WavSource
+        from agent.home import load_home
+        from agent.voice import recognizer_for
+
+        source = WavSource(wav)
+        recognizer, correct = recognizer_for(config, load_home(config.home))
+        recognizer.start()
+        recognizer.feed(source.pcm)
+        heard = recognizer.finish()
+        return correct(heard) if correct is not None and heard.text else heard
+
+    transcript = _or_fail(work)
+    if as_json:
+        print(json.dumps({"text": transcript.text, "confidence": transcript.confidence,
+                          "alternatives": list(transcript.alternatives), "engine": transcript.engine,
+                          "heard": transcript.heard, "audio_s": round(transcript.audio_s, 3)}))
+        return
+    if not transcript.text:
+        console.print(f"(no speech heard; {transcript.engine})")
+        return
+    console.print(f"{escape(transcript.text)}  [dim]({transcript.engine}, confidence {transcript.confidence:.2f})[/dim]")
+    if transcript.heard:
+        console.print(f"  [dim]heard[/dim] {escape(transcript.heard)}  [dim](corrected onto a phrase of the home)[/dim]")
+    for n, alternative in enumerate(transcript.alternatives, 2):
+        console.print(f"  [dim]{n}.[/dim] {escape(alternative)}")
 
 
 async def listen_forever(loop: "VoiceLoop", open_source: "Callable[[], AudioSource]", retry_s: float = 1.0) -> None:

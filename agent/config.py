@@ -28,14 +28,26 @@ class AgentConfig(BaseModel):
     wake_phrase: str = "hey home"
     require_wake: bool = True
     """Text mode: ignore turns that don't start with the wake phrase."""
-    tts: str = Field(default="null", pattern="^(pyttsx3|null)$")
-    """`pyttsx3` renders WAV files into `speech_dir`; `null` renders nothing."""
+    tts: str = Field(default="null", pattern="^(pyttsx3|piper|null)$")
+    """`pyttsx3` (espeak-ng) or `piper` (neural) render WAV files into `speech_dir`; `null` renders nothing."""
     voice: str | None = None
-    """espeak-ng voice for pyttsx3 (default: an English voice)."""
+    """The voice: an espeak-ng voice for pyttsx3 (default: an English voice), a Piper voice file for piper
+    (default: the bundled en_US joe)."""
     speech_dir: Path = Path("out/speech")
     confirm_timeout_s: float = 2.0
     """Real seconds to wait for a device to confirm a command."""
     user: str = "guest"
     """Default speaker when a turn names none."""
+    asr: str = Field(default="whisper", pattern="^(whisper|pocketsphinx|vosk)$")
+    """The speech recognizer in audio mode (see `agent.voice.build_engines`)."""
+    whisper_model: str | None = None
+    """A faster-whisper model directory or name; None: the bundled tiny.en."""
+    vosk_model: str | None = None
+    """A vosk model directory (for `asr: vosk`); None: `$VOSK_MODEL_PATH`."""
+    wake_word: str | None = None
+    """Audio mode: a neural wake word model (okay_nabu, hey_jarvis, hey_mycroft, alexa, hey_rhasspy, or a model
+    file); None: `wake_phrase`, heard by the recognizer's own engine."""
+    push_to_talk: bool = False
+    """Audio mode: no wake word; every stretch of speech is a request."""
     acoustic_model: Path | None = None
     """A pocketsphinx model directory adapted to the household by `ambient enroll`; None: the bundled model."""

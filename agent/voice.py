@@ -9,8 +9,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 from agent.agent import Agent
+from agent.config import AgentConfig
 from agent.asr.audio import AudioAsr
 from agent.asr.engine import Recognizer
 from agent.audio.endpoint import Endpointer
@@ -19,9 +22,10 @@ from agent.audio.levels import clipping_ratio
 from agent.audio.playback import Player
 from agent.clock import VirtualClock
 from agent.context import TurnContext
+from agent.home import Home
 from agent.pipeline import Pipeline
 from agent.trace import Stage, TurnTrace
-from agent.turn import Speech, WakeEvent
+from agent.turn import Speech, Transcript, WakeEvent
 from agent.wake.engine import WakeEngine
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,10 @@ class VoiceEngines:
     player: Player
     stop: WakeEngine | None = None
     """Spots "stop" while the agent speaks."""
+    correct: Callable[[Transcript], Transcript] | None = None
+    """Maps a free-form recognizer's transcript onto the phrases the home knows (`agent.asr.correct`)."""
+    barge_in: bool = True
+    """Whether the wake engine may interrupt an answer (not in push-to-talk, where it would hear the answer)."""
 
 
 @dataclass
@@ -75,7 +83,7 @@ class VoiceLoop:
         """A virtual clock to advance by each frame's duration (simulator)."""
         self.end = end
         """The last stage each turn runs (benchmarks stop before acting)."""
-        asr = AudioAsr(engines.recognizer, self._endpointer, on_partial)
+        asr = AudioAsr(engines.recognizer, self._endpointer, on_partial, engines.correct)
         self.pipeline = Pipeline(dataclasses.replace(agent.running_pipeline.stages, asr=asr), events=agent.bus)
         self.barge_ins: list[BargeIn] = []
         self.traces: list[TurnTrace] = []
@@ -93,6 +101,12 @@ class VoiceLoop:
     def idle(self) -> bool:
         """Not capturing, thinking or speaking."""
         return (self._turn_task is None or self._turn_task.done()) and not self.speaking
+
+    @property
+    def thinking(self) -> bool:
+        """A request is being handled and no audio is wanted until it is (a neural decode may take a while)."""
+        capturing = self._turn is not None and self._turn.audio is not None
+        return self._turn_task is not None and not self._turn_task.done() and not capturing
 
     @property
     def speaking(self) -> bool:
@@ -114,6 +128,8 @@ class VoiceLoop:
             return
         if self._turn_task is not None and not self._turn_task.done():
             return  # thinking: the request is being handled
+        if self.speaking and not self.engines.barge_in:
+            return
         if self.speaking and self.engines.stop is not None and self.engines.stop.feed(frame.pcm):
             self._barge_in("stop")
             return
@@ -188,25 +204,65 @@ class VoiceLoop:
 
 
 
-def build_engines(agent: Agent, player: Player, vosk_model: str | None = None) -> VoiceEngines:
-    """pocketsphinx engines on the home's grammar by default (with the household's enrolled acoustic model when
-    configured); vosk when a model is given (or in VOSK_MODEL_PATH)."""
-    import os
+def build_engines(agent: Agent, player: Player) -> VoiceEngines:
+    """The wake word, recognizer and endpointer `agent.config` chooses (see `recognizer_for`); the wake phrase
+    is heard by the recognizer's own kind of engine unless a neural wake word model or push-to-talk is chosen."""
+    config, phrase = agent.config, agent.config.wake_phrase
+    recognizer, correct = recognizer_for(config, agent.home)
+    if config.asr == "whisper":
+        from agent.asr.whisper_engine import WhisperRecognizer
+        from agent.wake.transcribed import TranscribedWake
 
-    from agent.audio.endpoint import Endpointer
-
-    phrase = agent.config.wake_phrase
-    if vosk_model or os.environ.get("VOSK_MODEL_PATH"):
-        from agent.asr.vosk_engine import VoskRecognizer, resolve_model_path
+        assert isinstance(recognizer, WhisperRecognizer)
+        whisper = recognizer.whisper
+        spotter: Callable[[str], WakeEngine] = lambda words: TranscribedWake(whisper, words)
+    elif config.asr == "vosk":
         from agent.wake.vosk_engine import VoskWake
 
-        model = resolve_model_path(vosk_model)
-        return VoiceEngines(VoskWake(model, phrase), VoskRecognizer(model), Endpointer, player,
-                            stop=VoskWake(model, "stop"))
-    from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
-    from agent.wake.pocketsphinx_engine import PocketsphinxWake
+        spotter = partial(VoskWake, resolve_vosk(config.vosk_model))
+    else:
+        from agent.wake.pocketsphinx_engine import PocketsphinxWake
 
-    acoustic = agent.config.acoustic_model
-    return VoiceEngines(PocketsphinxWake(phrase, acoustic_model=acoustic),
-                        PocketsphinxRecognizer(agent.home, acoustic_model=acoustic), Endpointer, player,
-                        stop=PocketsphinxWake("stop", acoustic_model=acoustic))
+        spotter = partial(PocketsphinxWake, acoustic_model=config.acoustic_model)
+    return VoiceEngines(_wake(config, lambda: spotter(phrase)), recognizer, Endpointer, player, stop=spotter("stop"),
+                        correct=correct, barge_in=not config.push_to_talk)
+
+
+def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callable[[Transcript], Transcript] | None]:
+    """The recognizer `config.asr` names, and what corrects its transcripts onto the home's phrases.
+
+    whisper (default): the bundled tiny.en or `whisper_model`, its hypotheses corrected onto the home's phrases.
+    pocketsphinx: the home's grammar, with the household's enrolled acoustic model when configured.
+    vosk: `vosk_model` (or `$VOSK_MODEL_PATH`).
+    """
+    if config.asr == "vosk":
+        from agent.asr.vosk_engine import VoskRecognizer
+
+        return VoskRecognizer(resolve_vosk(config.vosk_model)), None
+    if config.asr == "pocketsphinx":
+        from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
+
+        return PocketsphinxRecognizer(home, acoustic_model=config.acoustic_model), None
+    from agent.asr.correct import HomePhrases
+    from agent.asr.whisper_engine import WhisperRecognizer
+
+    return WhisperRecognizer(home, config.whisper_model), HomePhrases(home).correct
+
+
+def resolve_vosk(model: str | None) -> Path:
+    from agent.asr.vosk_engine import resolve_model_path
+
+    return resolve_model_path(model)
+
+
+def _wake(config: AgentConfig, phrase_engine: Callable[[], WakeEngine]) -> WakeEngine:
+    """Push-to-talk, a neural wake word model, or the recognizer's own engine for the wake phrase."""
+    if config.push_to_talk:
+        from agent.wake.push_to_talk import SpeechOnset
+
+        return SpeechOnset()
+    if config.wake_word:
+        from agent.wake.neural import neural_wake
+
+        return neural_wake(config.wake_word)
+    return phrase_engine()

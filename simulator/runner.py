@@ -82,6 +82,7 @@ async def run_scenario(
         async with running_fleet(home, address, clock, scenario.initial) as fleet:
             config = AgentConfig(home=scenario.home, broker=url, db=db_url, require_wake=scenario.require_wake,
                                  tts=tts, acoustic_model=_acoustic_model(home, scenario, audio),
+                                 **(audio.recognizer() if audio else {}),
                                  **({"speech_dir": speech_dir} if speech_dir else {}))
             async with Agent(config, clock=clock, nlu=nlu) as agent:
                 users = SpokenUsers(agent, clock, audio) if audio else None

@@ -1,4 +1,5 @@
-"""Synthesized users: espeak-ng speech in several voices and speeds (noise: agent.audio.noise)."""
+"""Synthesized users: espeak-ng speech in several voices and speeds, and Piper's neural voice (noise:
+agent.audio.noise)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from agent.audio.resample import resample
 
 VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-scotland", "en-us+m7", "en-gb-x-rp")
 SPEEDS = (145, 165, 185)
+PIPER = "piper"
+"""The voice name of Piper's bundled neural voice (en_US joe)."""
+NATURAL_SPEED = 165
+"""Words per minute Piper speaks at its own pace (length scale 1)."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class Voice:
     """How one simulated user sounds."""
 
     name: str
-    """espeak-ng voice (language plus optional +variant)."""
+    """espeak-ng voice (language plus optional +variant), or `PIPER`."""
     speed: int = 165
     """Words per minute."""
 
@@ -37,7 +42,12 @@ def voice_for(user: str, index: int = 0, voices: tuple[str, ...] = VOICES, speed
 
 @lru_cache(maxsize=2048)
 def synthesize(text: str, voice: Voice) -> np.ndarray:
-    """16 kHz mono int16 speech for `text` (espeak-ng renders 22.05 kHz; resampled)."""
+    """16 kHz mono int16 speech for `text` (espeak-ng and Piper render 22.05 kHz; resampled)."""
+    if voice.name == PIPER:
+        from agent.tts.piper_engine import speak
+
+        spoken, rate = speak(text, length_scale=NATURAL_SPEED / voice.speed)
+        return np.clip(resample(spoken.astype(np.float64), rate, SAMPLE_RATE), -32768, 32767).astype(np.int16)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "speech.wav"
         subprocess.run(["espeak-ng", "-v", voice.name, "-s", str(voice.speed), "-w", str(path), text],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import hashlib
 import json
 import os
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
 
 LEAD_S = 0.3
 """Quiet before each utterance."""
+SETTLE_S = 1.0
+"""Quiet after an utterance before the simulator takes an idle agent to have ignored it (a wake engine may
+decide only once the speech has ended)."""
 MAX_WAIT_S = 60.0
 """Longest the simulator waits (virtual time) for the agent to finish a turn."""
 
@@ -42,7 +47,10 @@ class AudioOptions:
     snr_db: float | None = None
     """White noise this far below the speech; None is clean."""
     seed: int = 0
+    asr: str = "whisper"
+    """The recognizer (whisper, pocketsphinx, vosk); enrolling or an acoustic model means pocketsphinx."""
     vosk_model: str | None = None
+    whisper_model: str | None = None
     voices: tuple[str, ...] = VOICES
     """espeak-ng voices the users are given (one per user, stable)."""
     speeds: tuple[int, ...] = SPEEDS
@@ -51,6 +59,13 @@ class AudioOptions:
     """The household's enrolled pocketsphinx model (`ambient enroll`); None: the bundled one."""
     enroll: bool = False
     """Without `acoustic_model`: enroll the speakers' voices first (cached), as a household would."""
+
+
+    def recognizer(self) -> dict[str, str | None]:
+        """The agent configuration fields that choose the recognizer."""
+        adapted = self.enroll or self.acoustic_model is not None
+        asr = "vosk" if self.vosk_model else "pocketsphinx" if adapted else self.asr
+        return {"asr": asr, "vosk_model": self.vosk_model, "whisper_model": self.whisper_model}
 
 
 ENROLL_PROMPTS = 25
@@ -103,7 +118,7 @@ class SpokenUsers:
     def __init__(self, agent: Agent, clock: VirtualClock, options: AudioOptions) -> None:
         self.options = options
         self.rng = np.random.default_rng(options.seed)
-        self.loop = VoiceLoop(agent, build_engines(agent, NullPlayer(clock), options.vosk_model), clock=clock)
+        self.loop = VoiceLoop(agent, build_engines(agent, NullPlayer(clock)), clock=clock)
         self.offset_s = 0.0
         self.sigma = 0.0
         self.spoken = 0
@@ -133,11 +148,14 @@ class SpokenUsers:
         spoken_s = waited_s = 0.0
         quiet = silence(FRAME_MS / 1000)
         while waited_s < MAX_WAIT_S:
+            if self.loop.thinking:  # virtual time stands still while the agent computes (in another thread)
+                await asyncio.sleep(0.005)
+                continue
             if interrupt_after is not None and self.loop.speaking:
                 if spoken_s >= interrupt_after:
                     return
                 spoken_s += FRAME_MS / 1000
-            elif self.loop.idle and waited_s > 0:
+            elif self.loop.idle and waited_s >= SETTLE_S:
                 return
             await self._play(quiet)
             waited_s += FRAME_MS / 1000

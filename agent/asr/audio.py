@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 
@@ -16,17 +17,21 @@ class AudioAsr:
 
     def __init__(
         self, recognizer: Recognizer, endpointer: Callable[[], Endpointer],
-        on_partial: Callable[[str], None] | None = None,
+        on_partial: Callable[[str], None] | None = None, correct: Callable[[Transcript], Transcript] | None = None,
     ) -> None:
         self.recognizer = recognizer
         self.new_endpointer = endpointer
         self.on_partial = on_partial
+        self.correct = correct
+        """Maps the transcript onto a phrase the home knows (`agent.asr.correct`); not while an answer in the
+        user's own words is expected."""
 
     async def process(self, wake: WakeEvent, ctx: TurnContext) -> Transcript:
         if ctx.audio is None:
             raise RuntimeError("audio ASR needs the turn's audio frames")
         endpointer = self.new_endpointer()
-        self.recognizer.start(free=ctx.dialogue.expects_answer(ctx.user))
+        free = ctx.dialogue.expects_answer(ctx.user)
+        self.recognizer.start(free=free)
         heard = False
         while True:
             frame = await ctx.audio.get()
@@ -43,5 +48,7 @@ class AudioAsr:
             if event in (EndpointEvent.END, EndpointEvent.TOO_LONG):
                 break
         ctx.audio = None  # the request is over: later frames go back to the wake engine
-        transcript = self.recognizer.finish()
-        return transcript if heard else dataclasses.replace(transcript, text="", alternatives=())
+        transcript = await asyncio.to_thread(self.recognizer.finish)  # a neural decode keeps the loop waiting
+        if not heard:
+            return dataclasses.replace(transcript, text="", alternatives=())
+        return self.correct(transcript) if self.correct is not None and not free else transcript

@@ -1,4 +1,4 @@
-"""Engine-agnostic endpointing: when did the utterance start and end, from webrtcvad plus an energy gate."""
+"""Engine-agnostic endpointing: when did the utterance start and end, from Silero VAD plus an energy gate."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections import deque
 from enum import StrEnum
 
 import numpy as np
-import webrtcvad
 
-from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+from agent.audio.frames import FRAME_BYTES, FRAME_MS
+from agent.audio.vad import SPEECH_PROBABILITY, SileroVad
 
 FRAME_S = FRAME_MS / 1000
 MIN_SPEECH_FRAMES = 3
@@ -19,7 +19,7 @@ BRIDGE_S = 0.15
 GATE_DB = 3.0
 """How far above the noise floor a frame must be to count as voiced."""
 TAIL_S = 0.15
-"""Loud frames right after voiced ones extend speech this long even when webrtcvad drops them (final fricatives)."""
+"""Loud frames right after voiced ones extend speech this long even when the VAD drops them (final fricatives)."""
 FLOOR_WINDOW_S = 3.0
 """The noise floor is the quietest frame of this much recent audio."""
 
@@ -50,14 +50,14 @@ class Endpointer:
         silence_s: float = 0.5,
         max_s: float = 10.0,
         timeout_s: float = 5.0,
-        aggressiveness: int = 2,
+        threshold: float = SPEECH_PROBABILITY,
         min_dbfs: float = -50.0,
     ) -> None:
         self.silence_s = silence_s
         self.max_s = max_s
         self.timeout_s = timeout_s
         self.min_dbfs = min_dbfs
-        self._vad = webrtcvad.Vad(aggressiveness)
+        self._vad = SileroVad(threshold)
         self._levels: deque[float] = deque(maxlen=round(FLOOR_WINDOW_S / FRAME_S))
         self._buffer = b""
         self._frame = 0
@@ -101,7 +101,8 @@ class Endpointer:
         while len(self._buffer) >= FRAME_BYTES and self.event not in FINAL:
             frame, self._buffer = self._buffer[:FRAME_BYTES], self._buffer[FRAME_BYTES:]
             loud = self._loud(frame)
-            self._step(loud, loud and self._vad.is_speech(frame, SAMPLE_RATE))
+            speech = self._vad.is_speech(frame)  # every frame: Silero carries state from chunk to chunk
+            self._step(loud, loud and speech)
         return self.event
 
     def _loud(self, frame: bytes) -> bool:

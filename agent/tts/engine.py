@@ -80,6 +80,15 @@ class NullTts:
         return Speech(text, None, len(text.split()) * 60 / self.rate)
 
 
+def tts_engine_for(kind: str, voice: str | None = None) -> TtsEngine:
+    """The engine a configuration names: `pyttsx3` (espeak-ng), `piper` (neural) or `null`."""
+    if kind == "piper":
+        from agent.tts.piper_engine import PiperTts
+
+        return PiperTts(voice)
+    return Pyttsx3Tts(voice=voice) if kind == "pyttsx3" else NullTts()
+
+
 class TtsStage:
     """The tts stage: renders a response to `out_dir/<turn id>.wav` (a counter when there is no turn id)."""
 

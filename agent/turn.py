@@ -54,6 +54,8 @@ class Rewrite:
     confidence: float = 1.0
     alternatives: tuple[str, ...] = ()
     """The recognizer's other hypotheses, best first, when no rewrite fired (a rewrite is a decision)."""
+    speech_confidence: float = 1.0
+    """How sure the recognizer was of the words (1 for typed text; a corrected transcript is unsure)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,13 @@ class Intent:
     """Parses of the recognizer's other hypotheses, best first, for resolution to fall back on."""
     steps: tuple[Intent, ...] = ()
     """A taught routine's requests, in order (intent `RunRoutine`)."""
+    speech_confidence: float = 1.0
+    """How sure the recognizer was of the words parsed (1 for typed text): unsure speech never opens, unlocks or
+    heats without a yes."""
+
+    def recast(self, name: str, slots: dict[str, SlotValue]) -> Intent:
+        """The same words read as another request (what a follow-up means), as sure of them as before."""
+        return Intent(name, slots, self.confidence, self.text, self.hypothesis, speech_confidence=self.speech_confidence)
 
 
 @dataclass(frozen=True)

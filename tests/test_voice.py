@@ -19,7 +19,7 @@ from agent.nlu.model import NluModel
 from devices.fleet import running
 from simulator.runner import run_scenario
 from simulator.sound_card import alsa_env, fake_sound_card
-from simulator.speech import Voice, silence, synthesize
+from simulator.speech import PIPER, Voice, silence, synthesize
 from simulator.voice import AudioOptions, enrolled_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,9 +90,10 @@ def test_silence_and_noise_wake_nobody(tmp_path: Path, nlu: NluModel) -> None:
     assert not [line for line in done.stdout.splitlines() if line.startswith("{")]
 
 
-async def test_seed_scenario_spoken_through_the_audio_pipeline(nlu: NluModel) -> None:
-    report = await run_scenario(ROOT / "scenarios" / "hunger_games.yaml", nlu=nlu,
-                                audio=AudioOptions(voices=US_VOICES))
+@pytest.mark.parametrize("audio", [AudioOptions(voices=(PIPER, "en-us")), AudioOptions(asr="pocketsphinx", voices=US_VOICES)],
+                         ids=["whisper", "pocketsphinx"])
+async def test_seed_scenario_spoken_through_the_audio_pipeline(nlu: NluModel, audio: AudioOptions) -> None:
+    report = await run_scenario(ROOT / "scenarios" / "hunger_games.yaml", nlu=nlu, audio=audio)
     failures = [f for r in report.results for f in r.failures]
     assert not failures, failures
 

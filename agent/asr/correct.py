@@ -9,6 +9,10 @@ that is spelled or sounds alike, or dropping a word at an edge, that makes a hyp
 is applied, if it is small. Speech that fits no command that well stays as it was heard, for the NLU and the
 rest of the pipeline to answer as such ("I can't help with that" rather than a wrong action).
 
+Words sound alike when their phones (CMU dictionary, or espeak-ng for words it lacks) are few edits apart, or
+fewer still once similar phones are taken as one (nasals, voiced and voiceless stops, ...): "gains" and "games"
+(G EY N Z, G EY M Z), "best" and "desk". Letters are a poor guide to sound ("gains"/"games" share 60 % of them).
+
 A transcript that needed any of this is marked as corrected (`Transcript.heard` keeps what was written) and its
 confidence is capped, so a corrected request never opens, unlocks or heats without a yes.
 """
@@ -18,10 +22,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 
-import jellyfish
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
+from agent.asr.pronounce import pronounce_all
 from agent.home import Home
 from agent.nlu.jsgf import parse_body, template_grammar, words_of
 from agent.nlu.match import TemplateMatcher
@@ -33,10 +40,16 @@ MAX_COST = 0.65
 """The most a correction may change: a replacement costs 1 - similarity, a dropped word `DROP_COST`."""
 DROP_COST = 0.3
 """Cost of dropping a word at the start or end of a hypothesis."""
-SOUND_WEIGHT = 0.9
-"""Sounding alike counts a little less than being spelled alike (metaphone codes are short and coarse)."""
+CLASS_WEIGHT = 0.9
+"""Sounding alike only once similar phones are taken as one counts a little less."""
+PHONE_CLASSES = {
+    "M": "N", "NG": "N", "B": "D", "G": "D", "P": "T", "K": "T", "V": "DH", "Z": "DH", "ZH": "DH", "F": "TH",
+    "S": "TH", "SH": "TH", "CH": "JH", "IY": "IH", "EY": "EH", "AE": "EH", "AA": "AH", "AO": "AH", "UW": "UH",
+    "OW": "UH", "ER": "R", "W": "UH", "Y": "IH", "HH": "",
+}
+"""Phones that a small recognizer confuses, mapped onto one of them (HH is easily lost)."""
 MAX_EDITS = 2
-CANDIDATES = 4
+CANDIDATES = 6
 """Replacements considered per word."""
 CORRECTED_CONFIDENCE = 0.5
 """The highest confidence a corrected transcript keeps: under every threshold that acts without asking."""
@@ -50,7 +63,9 @@ class HomePhrases:
         templates, rules = template_grammar(home)
         bodies = [*rules.values(), *(item for t in templates for item in t.items)]
         self.vocabulary = sorted({word for body in bodies for word in _words(parse_body(body))})
-        self._sounds = [jellyfish.metaphone(word) for word in self.vocabulary]
+        self._phones = Phones(self.vocabulary)
+        self._sounds = [self._phones.exact(word) for word in self.vocabulary]
+        self._classes = [self._phones.coarse(word) for word in self.vocabulary]
         self._similar: dict[str, list[tuple[str, float]]] = {}
 
     def says(self, words: Sequence[str]) -> bool:
@@ -100,15 +115,58 @@ class HomePhrases:
             for other, score, _ in process.extract(word, self.vocabulary, scorer=fuzz.ratio, limit=CANDIDATES * 2,
                                                    score_cutoff=MIN_SIMILARITY * 100):
                 best[other] = score / 100
-            sound = jellyfish.metaphone(word)
-            for _, score, index in process.extract(sound, self._sounds, scorer=fuzz.ratio, limit=CANDIDATES * 2,
-                                                   score_cutoff=MIN_SIMILARITY * 100) if sound else ():
-                other = self.vocabulary[index]
-                best[other] = max(best.get(other, 0.0), SOUND_WEIGHT * score / 100)
+            for codes, weight, code in ((self._sounds, 1.0, self._phones.exact(word)),
+                                        (self._classes, CLASS_WEIGHT, self._phones.coarse(word))):
+                for _, score, index in process.extract(code, codes, scorer=Levenshtein.normalized_similarity,
+                                                       limit=CANDIDATES * 2, score_cutoff=MIN_SIMILARITY) if code else ():
+                    other = self.vocabulary[index]
+                    best[other] = max(best.get(other, 0.0), weight * score)
             best.pop(word, None)
             found = sorted(((w, s) for w, s in best.items() if s >= MIN_SIMILARITY), key=lambda p: -p[1])[:CANDIDATES]
             self._similar[word] = found
         return found
+
+
+class Phones:
+    """Each word's phones, one character a phone, exactly and by class (see `PHONE_CLASSES`)."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self._symbols: dict[str, str] = {}
+        self._known = _dictionary()
+        self._spoken: dict[str, str] = {}
+        self._learn(words)
+
+    def exact(self, word: str) -> str:
+        self._learn([word])
+        return "".join(self._symbol(p) for p in self._spoken[word].split())
+
+    def coarse(self, word: str) -> str:
+        self._learn([word])
+        return "".join(self._symbol(c) for p in self._spoken[word].split() if (c := PHONE_CLASSES.get(p, p)))
+
+    def _learn(self, words: Sequence[str]) -> None:
+        missing = [w for w in words if w not in self._spoken and w not in self._known]
+        guessed = pronounce_all(missing) if missing else {}
+        for word in words:
+            if word not in self._spoken:
+                self._spoken[word] = self._known.get(word) or guessed.get(word) or ""
+
+    def _symbol(self, phone: str) -> str:
+        return self._symbols.setdefault(phone, chr(0x100 + len(self._symbols)))
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, str]:
+    """pocketsphinx's US English pronouncing dictionary (the first pronunciation of each word)."""
+    import pocketsphinx
+
+    words: dict[str, str] = {}
+    path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, _, phones = line.partition(" ")
+        if "(" not in word:
+            words.setdefault(word, phones.strip())
+    return words
 
 
 def _words(ast: tuple) -> list[str]:

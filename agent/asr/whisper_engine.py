@@ -235,6 +235,15 @@ def normalised(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
+def unrepeated(text: str) -> str:
+    """A transcript said once: Whisper sometimes writes a short request twice ("lights on lights on")."""
+    words = text.split()
+    for period in range(1, len(words) // 2 + 1):
+        if all(words[i] == words[i % period] for i in range(len(words))):
+            return " ".join(words[:period])
+    return text
+
+
 def home_prompt(home: Home | None) -> str:
     """A prompt that makes the home's own names likely: Whisper continues text in the prompt's vocabulary."""
     if home is None:
@@ -275,7 +284,7 @@ class WhisperRecognizer:
         audio_s = len(self._buffer) / (SAMPLE_RATE * SAMPLE_WIDTH)
         heard = self.whisper.transcribe(bytes(self._buffer), self.prompt, self.nbest, speech_s=self._speech_s)
         self._buffer.clear()
-        texts = list(dict.fromkeys(normalised(h.text) for h in heard.hypotheses))
+        texts = list(dict.fromkeys(unrepeated(normalised(h.text)) for h in heard.hypotheses))
         final_ms = (time.perf_counter() - began) * 1000
         if not texts:
             return Transcript("", 0.0, audio_s=audio_s, final_ms=final_ms, engine="whisper")

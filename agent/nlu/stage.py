@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from agent.nlu.intents import OUT_OF_DOMAIN
 from agent.nlu.jsgf import spoken
 from agent.nlu.model import NluModel
 from agent.teach.interview import answer
@@ -13,6 +14,12 @@ from agent.teach.parse import ROUTINE, steps_of, teaching
 from agent.teach.rewriter import in_home_words
 from agent.teach.store import PreferenceStore
 from agent.turn import Intent, Rewrite
+
+
+SPOKEN_FLOOR = 0.5
+"""Recognized speech that the model reads as a request naming nothing, with less confidence than this, is taken
+as not a request: misheard chatter looks like a command to a classifier ("we bought a new home last year" said
+twice read as "turn on" the room's light at 0.42), while typed requests keep the model's own floor."""
 
 
 class NluStage:
@@ -23,7 +30,10 @@ class NluStage:
         self.preferences = preferences
 
     async def process(self, request: Rewrite, ctx: Any = None) -> Intent:
-        return dataclasses.replace(self._understand(request, ctx), speech_confidence=request.speech_confidence)
+        intent = self._understand(request, ctx)
+        if request.speech_confidence < 1.0 and intent.confidence < SPOKEN_FLOOR and not intent.slots:
+            intent = Intent(OUT_OF_DOMAIN, {}, 1.0 - intent.confidence, intent.text)
+        return dataclasses.replace(intent, speech_confidence=request.speech_confidence)
 
     def _understand(self, request: Rewrite, ctx: Any) -> Intent:
         if ctx is not None and ctx.dialogue.expects_answer(ctx.user):

@@ -9,7 +9,9 @@ trained model: a microWakeWord `.json` (with its `.tflite` beside it) or an open
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.turn import WakeEvent
@@ -32,7 +34,10 @@ def phrase_of(word: str) -> str:
 
 
 class _Detector:
-    """Turns a stream of probabilities into wake events, with a cooldown."""
+    """Turns a model's stream of probabilities into wake events, with a cooldown."""
+
+    model: Any
+    features: Any
 
     def __init__(self, phrase: str, threshold: float) -> None:
         self.phrase = phrase
@@ -40,19 +45,23 @@ class _Detector:
         self._stream_s = 0.0
         self._quiet_until = -math.inf
 
-    def _advance(self, pcm: bytes) -> float:
-        self._stream_s += len(pcm) / (SAMPLE_RATE * SAMPLE_WIDTH)
-        return self._stream_s
-
-    def _event(self, probability: float, at_s: float) -> WakeEvent | None:
-        if probability <= self.threshold or at_s < self._quiet_until:
-            return None
-        self._quiet_until = at_s + COOLDOWN_S
-        return WakeEvent(self.phrase, round(min(1.0, probability), 3), at_s=round(at_s, 2))
-
-    def _restart(self) -> None:
+    def reset(self) -> None:
+        self.model.reset()
+        self.features.reset()
         self._stream_s = 0.0
         self._quiet_until = -math.inf
+
+    def feed(self, pcm: bytes) -> WakeEvent | None:
+        self._stream_s += len(pcm) / (SAMPLE_RATE * SAMPLE_WIDTH)
+        event = None
+        for probability in self._probabilities(pcm):
+            if probability > self.threshold and self._stream_s >= self._quiet_until:
+                self._quiet_until = self._stream_s + COOLDOWN_S
+                event = WakeEvent(self.phrase, round(min(1.0, probability), 3), at_s=round(self._stream_s, 2))
+        return event
+
+    def _probabilities(self, pcm: bytes) -> Iterator[float]:
+        raise NotImplementedError
 
 
 class MicroWake(_Detector):
@@ -71,19 +80,11 @@ class MicroWake(_Detector):
         super().__init__(self.model.wake_word.lower(), self.model.probability_cutoff)
         self.features = MicroWakeWordFeatures()
 
-    def reset(self) -> None:
-        self.model.reset()
-        self.features.reset()
-        self._restart()
-
-    def feed(self, pcm: bytes) -> WakeEvent | None:
-        at_s = self._advance(pcm)
-        event = None
+    def _probabilities(self, pcm: bytes) -> Iterator[float]:
         for features in self.features.process_streaming(pcm):
             probability = self.model.process_streaming_prob(features)
             if probability is not None:
-                event = self._event(probability, at_s) or event
-        return event
+                yield probability
 
 
 class OpenWake(_Detector):
@@ -102,18 +103,9 @@ class OpenWake(_Detector):
         super().__init__(phrase_of(model), threshold)
         self.features = OpenWakeWordFeatures.from_builtin()
 
-    def reset(self) -> None:
-        self.model.reset()
-        self.features.reset()
-        self._restart()
-
-    def feed(self, pcm: bytes) -> WakeEvent | None:
-        at_s = self._advance(pcm)
-        event = None
+    def _probabilities(self, pcm: bytes) -> Iterator[float]:
         for embedding in self.features.process_streaming(pcm):
-            for probability in self.model.process_streaming(embedding):
-                event = self._event(probability, at_s) or event
-        return event
+            yield from self.model.process_streaming(embedding)
 
 
 def neural_wake(name: str) -> MicroWake | OpenWake:

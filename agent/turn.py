@@ -20,7 +20,10 @@ class WakeEvent:
     remainder: str = ""
     """Text mode: what followed the wake phrase in the same utterance."""
     at_s: float | None = None
-    """Audio mode: stream offset (seconds) at which the phrase was detected."""
+    """Audio mode: stream offset (seconds) at which the phrase ended (was detected)."""
+    began_s: float | None = None
+    """Audio mode: stream offset at which the phrase began, when the engine knows: a recognizer that hears the
+    phrase as the start of the request (`Recognizer.hears_prefix`) is given the audio from there."""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from agent.wake.engine import WakeEngine
 log = logging.getLogger(__name__)
 CLIPPING_WARN_RATIO = 0.01
 CLIPPING_WARN_EVERY_S = 60.0
-REPLAY_S = 3.0
+REPLAY_S = 4.0
 """Recent audio kept so the request can start right where the wake phrase ended (engines decide late)."""
 WAKE_OVERLAP_S = 0.015
 """The request's audio starts this much before the wake phrase's aligned end: the alignment may give the wake
@@ -149,9 +149,13 @@ class VoiceLoop:
         self.engines.wake.reset()
         ctx = self.agent.new_turn(self.user, self.satellite)
         ctx.audio = asyncio.Queue()
-        phrase_end_s = None if wake.at_s is None else (self._wake_origin_s or 0.0) + wake.at_s
-        for earlier in self._recent:  # what was said after the wake phrase, before the engine decided
-            if phrase_end_s is not None and earlier.start_s >= phrase_end_s - WAKE_OVERLAP_S:
+        origin = self._wake_origin_s or 0.0
+        phrase_end_s = None if wake.at_s is None else origin + wake.at_s
+        began_s = origin + wake.began_s if wake.began_s is not None and self.engines.recognizer.hears_prefix else None
+        wake = dataclasses.replace(wake, at_s=phrase_end_s, began_s=began_s)  # stream offsets from here on
+        replay_s = began_s if began_s is not None else None if phrase_end_s is None else phrase_end_s - WAKE_OVERLAP_S
+        for earlier in self._recent:  # what was said after (or with) the wake phrase, before the engine decided
+            if replay_s is not None and earlier.start_s >= replay_s:
                 ctx.audio.put_nowait(earlier)
         self._background = b"".join(f.pcm for f in self._recent if phrase_end_s is None or f.start_s < phrase_end_s)
         self._recent.clear()

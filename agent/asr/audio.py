@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from agent.asr.engine import Recognizer
 from agent.audio.endpoint import EndpointEvent, Endpointer
+from agent.audio.frames import FRAME_MS
 from agent.context import TurnContext
 from agent.turn import Transcript, WakeEvent
 
@@ -31,7 +32,8 @@ class AudioAsr:
             raise RuntimeError("audio ASR needs the turn's audio frames")
         endpointer = self.new_endpointer()
         free = ctx.dialogue.expects_answer(ctx.user)
-        self.recognizer.start(free=free)
+        phrase_end = wake.at_s if wake.began_s is not None else None  # the audio begins with the wake phrase
+        self.recognizer.start(free=free, prefix=wake.phrase if phrase_end is not None else "")
         heard = False
         while True:
             frame = await ctx.audio.get()
@@ -40,6 +42,8 @@ class AudioAsr:
             partial = self.recognizer.feed(frame.pcm)
             if partial and self.on_partial:
                 self.on_partial(partial)
+            if phrase_end is not None and frame.start_s + FRAME_MS / 1000 <= phrase_end:
+                continue  # the wake phrase itself: for the recognizer, not the request's endpoint
             event = endpointer.feed(frame.pcm)
             heard = heard or event != EndpointEvent.WAITING
             if event == EndpointEvent.TIMEOUT:

@@ -10,9 +10,13 @@ from agent.turn import Transcript
 class Recognizer(Protocol):
     """Streaming recognition of one utterance at a time."""
 
-    def start(self, free: bool = False) -> None:
+    hears_prefix: bool
+    """Whether `start(prefix=...)` is understood: the audio then begins with those words (the wake phrase), which
+    the recognizer hears as the start of the sentence and leaves out of the transcript."""
+
+    def start(self, free: bool = False, prefix: str = "") -> None:
         """Begin a new utterance; `free` when the dialogue expects an answer in the user's own words rather
-        than a command (decode without the command grammar)."""
+        than a command (decode without the command grammar); `prefix`: see `hears_prefix`."""
         ...
 
     def feed(self, pcm: bytes) -> str | None:

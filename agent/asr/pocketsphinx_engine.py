@@ -171,8 +171,11 @@ class PocketsphinxRecognizer:
             variants = [f"{v} {a}".strip() for v in variants for a in self._pronunciations(word)][:limit]
         return variants
 
-    def start(self, free: bool = False) -> None:
-        """Begin a new utterance; `free`: the domain model's transcript comes first (an answer, not a command)."""
+    hears_prefix = False
+
+    def start(self, free: bool = False, prefix: str = "") -> None:
+        """Begin a new utterance; `free`: the domain model's transcript comes first (an answer, not a command).
+        No `prefix`: the audio starts after the wake phrase."""
         if self.grammar_id is None:
             raise RuntimeError("no grammar loaded: call use_home(home) first")
         self._free = free

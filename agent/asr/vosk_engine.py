@@ -132,8 +132,11 @@ class VoskRecognizer:
             self._grammar_json = grammar_json(self.model, phrases)
         self._recognizer = None
 
-    def start(self, free: bool = False) -> None:
-        """Begin a new utterance; `free`: dictation, whatever the grammar."""
+    hears_prefix = False
+
+    def start(self, free: bool = False, prefix: str = "") -> None:
+        """Begin a new utterance; `free`: dictation, whatever the grammar. No `prefix`: the audio starts after the
+        wake phrase."""
         if self._grammar_json is None or free:
             recognizer = vosk.KaldiRecognizer(self.model, SAMPLE_RATE)
         else:

@@ -17,9 +17,9 @@ import functools
 import hashlib
 import math
 import os
-import re
 import time
 from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from faster_whisper.transcribe import get_compression_ratio
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.audio.vad import SileroVad, speech_seconds
 from agent.home import Home
+from agent.nlu.jsgf import words_of
 from agent.turn import Transcript
 
 ENV_VAR = "AMBIENT_WHISPER_MODEL"
@@ -169,17 +170,20 @@ class Whisper:
         self.suppressed = get_suppressed_tokens(self.tokenizer, [-1])
 
     def transcribe(self, pcm: bytes, prompt: str = "", nbest: int = 5, beam_size: int = 5,
-                   context_s: float = CONTEXT_S, speech_s: float | None = None) -> Heard:
+                   context_s: float = CONTEXT_S, speech_s: float | None = None, prefix: str = "") -> Heard:
         """The n-best transcripts of `pcm` (16 kHz mono int16), or none when Silero hears no speech in it
-        (`speech_s`: how much speech a caller's own VAD already heard in it)."""
+        (`speech_s`: how much speech a caller's own VAD already heard in it). `prefix`: words said at the start
+        of `pcm` (the wake phrase), forced as the transcript's first words and left out of it: Whisper hears the
+        first words of a request far better as the continuation of "Hey home," than cut off on their own."""
         speech_s = speech_seconds(pcm) if speech_s is None else speech_s
         if speech_s < MIN_SPEECH_S:
             return Heard((), 1.0, speech_s)
         encoded, _ = self._encode(pcm, context_s)
-        result = self._generate(encoded, prompt, nbest, beam_size)
+        forced = self.tokenizer.encode(" " + spelled(prefix)) if prefix else []
+        result = self._generate(encoded, prompt, nbest, beam_size, forced)
         hypotheses = []
         for ids, score in zip(result.sequences_ids, result.scores):
-            text = self.tokenizer.decode(ids).strip()
+            text = self.tokenizer.decode(ids[len(forced):] if ids[:len(forced)] == forced else ids).strip()
             avg = score * len(ids) / (len(ids) + 1)  # faster-whisper's average log-probability
             if text and normalised(text) not in HALLUCINATIONS and get_compression_ratio(text) <= REPETITIVE:
                 hypotheses.append(Hypothesis(text, avg))
@@ -220,9 +224,9 @@ class Whisper:
         frames = min(3000, max(round(context_s * 100), features.shape[-1]))  # 100 frames a second, 30 s at most
         return self.model.encode(pad_or_trim(features, frames + frames % 2)), min(features.shape[-1], 3000)
 
-    def _generate(self, encoded: Any, prompt: str, nbest: int, beam_size: int) -> Any:
+    def _generate(self, encoded: Any, prompt: str, nbest: int, beam_size: int, forced: Sequence[int] = ()) -> Any:
         previous = self.tokenizer.encode(" " + prompt.strip()) if prompt.strip() else []
-        tokens = self.model.get_prompt(self.tokenizer, previous, without_timestamps=True)
+        tokens = self.model.get_prompt(self.tokenizer, previous, without_timestamps=True) + list(forced)
         return self.model.model.generate(
             encoded, [tokens], beam_size=max(beam_size, nbest), num_hypotheses=nbest, return_scores=True,
             return_no_speech_prob=True, max_length=self.model.max_length, suppress_blank=True,
@@ -230,9 +234,14 @@ class Whisper:
         )[0]
 
 
+def spelled(phrase: str) -> str:
+    """A wake phrase as Whisper writes it at the start of a sentence: "hey home" -> "Hey home,"."""
+    return phrase.strip().capitalize() + ","
+
+
 def normalised(text: str) -> str:
-    """Lowercase words without punctuation, for comparing Whisper's text with phrases."""
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+    """Whisper's text as the words said: lowercase, no punctuation, "15%" as "fifteen percent"."""
+    return " ".join(words_of(text))
 
 
 def unrepeated(text: str) -> str:
@@ -264,11 +273,15 @@ class WhisperRecognizer:
         self._buffer = bytearray()
         self._vad = SileroVad()
         self._speech_s = 0.0
+        self._prefix = ""
 
     def use_home(self, home: Home) -> None:
         self.prompt = home_prompt(home)
 
-    def start(self, free: bool = False) -> None:
+    hears_prefix = True
+
+    def start(self, free: bool = False, prefix: str = "") -> None:
+        self._prefix = prefix
         self._buffer.clear()
         self._vad.reset()
         self._speech_s = 0.0
@@ -282,7 +295,8 @@ class WhisperRecognizer:
     def finish(self) -> Transcript:
         began = time.perf_counter()
         audio_s = len(self._buffer) / (SAMPLE_RATE * SAMPLE_WIDTH)
-        heard = self.whisper.transcribe(bytes(self._buffer), self.prompt, self.nbest, speech_s=self._speech_s)
+        heard = self.whisper.transcribe(bytes(self._buffer), self.prompt, self.nbest, speech_s=self._speech_s,
+                                        prefix=self._prefix)
         self._buffer.clear()
         texts = list(dict.fromkeys(unrepeated(normalised(h.text)) for h in heard.hypotheses))
         final_ms = (time.perf_counter() - began) * 1000

@@ -79,4 +79,4 @@ class TranscribedWake:
         if score < THRESHOLD or at_s < self._quiet_until:
             return None
         self._quiet_until = at_s + COOLDOWN_S
-        return WakeEvent(self.phrase, round(score, 3), at_s=round(at_s, 2))
+        return WakeEvent(self.phrase, round(score, 3), at_s=round(at_s, 2), began_s=round(self._window_start_s, 2))

@@ -203,14 +203,16 @@ def simulate(
     asr: AsrOpt = Asr.whisper, whisper_model: WhisperOpt = None, vosk_model: VoskOpt = None,
     acoustic_model: AcousticOpt = None,
     enroll: Annotated[bool, typer.Option(help="With --audio: the speakers enroll their voices into pocketsphinx first (cached).")] = False,
+    voices: Annotated[Optional[str], typer.Option(help="With --audio: the speakers' voices, comma-separated: piper (Piper's neural voice) and espeak-ng voices (en-us, en-gb, en-us+f3, ...).")] = None,
     verbose: bool = False,
 ) -> None:
     """Run a scenario; exit 1 when an expectation fails."""
     from simulator.voice import AudioOptions
 
     _setup_logging(verbose)
+    chosen = {"voices": tuple(v.strip() for v in voices.split(",") if v.strip())} if voices else {}
     options = AudioOptions(snr, seed, asr.value, vosk_model, whisper_model, acoustic_model=acoustic_model,
-                           enroll=enroll) if audio else None
+                           enroll=enroll, **chosen) if audio else None
     _run_scenario(scenario, report, broker, db, tts="null", speech_dir=None, audio=options)
 
 

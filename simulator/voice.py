@@ -52,7 +52,7 @@ class AudioOptions:
     vosk_model: str | None = None
     whisper_model: str | None = None
     voices: tuple[str, ...] = VOICES
-    """espeak-ng voices the users are given (one per user, stable)."""
+    """Voices the users are given (one per user, stable): espeak-ng voices, or `piper`."""
     speeds: tuple[int, ...] = SPEEDS
     """Speaking rates (words per minute) that vary from utterance to utterance."""
     acoustic_model: Path | None = None

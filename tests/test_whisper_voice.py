@@ -217,3 +217,21 @@ async def test_piper_speaks_answers_that_whisper_understands(tmp_path: Path) -> 
 def _frames(audio: np.ndarray, size: int = 480) -> list[bytes]:
     pcm = audio.tobytes()
     return [pcm[i:i + size * 2] for i in range(0, len(pcm), size * 2)]
+
+
+def test_never_mind_cancels_a_spoken_request_that_waits_for_a_yes(tmp_path: Path, nlu: NluModel) -> None:
+    wav = write_wav(tmp_path / "oven.wav", said((PIPER, "hey home, preheat the oven to 400"), 2.0,
+                                               (PIPER, "hey home, never mind")))
+    first, second = listen(wav, tmp_path)
+    asr = first["stages"][1]["output"]
+    unsure = asr["confidence"] < 0.6 or asr["heard"] is not None
+    assert first["intent"] == "HassOvenSetTemperature" and (first["outcome"] == "confirm") == unsure, asr
+    assert second["intent"] == "HassNevermind"
+    if unsure:
+        assert first["response"] == "Do you want me to heat the oven to 400 degrees?" and not first["devices"]
+
+
+def test_a_scenario_spoken_by_piper_through_simulate(tmp_path: Path, nlu: NluModel) -> None:
+    done = subprocess.run([sys.executable, "-m", "agent", "simulate", str(ROOT / "scenarios" / "oven_temperature.yaml"),
+                           "--audio", "--voices", "piper"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

@@ -10,7 +10,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 from agent.agent import Agent
 from agent.config import AgentConfig
@@ -225,9 +224,10 @@ def build_engines(agent: Agent, player: Player) -> VoiceEngines:
         whisper = recognizer.whisper
         spotter: Callable[[str], WakeEngine] = lambda words: TranscribedWake(whisper, words)
     elif config.asr == "vosk":
+        from agent.asr.vosk_engine import resolve_model_path
         from agent.wake.vosk_engine import VoskWake
 
-        spotter = partial(VoskWake, resolve_vosk(config.vosk_model))
+        spotter = partial(VoskWake, resolve_model_path(config.vosk_model))
     else:
         from agent.wake.pocketsphinx_engine import PocketsphinxWake
 
@@ -244,9 +244,9 @@ def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callabl
     vosk: `vosk_model` (or `$VOSK_MODEL_PATH`).
     """
     if config.asr == "vosk":
-        from agent.asr.vosk_engine import VoskRecognizer
+        from agent.asr.vosk_engine import VoskRecognizer, resolve_model_path
 
-        return VoskRecognizer(resolve_vosk(config.vosk_model)), None
+        return VoskRecognizer(resolve_model_path(config.vosk_model)), None
     if config.asr == "pocketsphinx":
         from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
 
@@ -255,12 +255,6 @@ def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callabl
     from agent.asr.whisper_engine import WhisperRecognizer
 
     return WhisperRecognizer(home, config.whisper_model), HomePhrases(home).correct
-
-
-def resolve_vosk(model: str | None) -> Path:
-    from agent.asr.vosk_engine import resolve_model_path
-
-    return resolve_model_path(model)
 
 
 def _wake(config: AgentConfig, phrase_engine: Callable[[], WakeEngine]) -> WakeEngine:

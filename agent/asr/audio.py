@@ -13,6 +13,11 @@ from agent.context import TurnContext
 from agent.turn import Transcript, WakeEvent
 
 
+PHRASE_TAIL_S = 0.2
+"""The endpointer starts listening this long after the wake phrase's aligned end: an alignment a little early
+must not make the phrase's last sound a request."""
+
+
 class AudioAsr:
     """Feeds the turn's frames to a recognizer and an endpointer; returns the final transcript."""
 
@@ -42,7 +47,7 @@ class AudioAsr:
             partial = self.recognizer.feed(frame.pcm)
             if partial and self.on_partial:
                 self.on_partial(partial)
-            if phrase_end is not None and frame.start_s + FRAME_MS / 1000 <= phrase_end:
+            if phrase_end is not None and frame.start_s + FRAME_MS / 1000 <= phrase_end + PHRASE_TAIL_S:
                 continue  # the wake phrase itself: for the recognizer, not the request's endpoint
             event = endpointer.feed(frame.pcm)
             heard = heard or event != EndpointEvent.WAITING

@@ -247,6 +247,12 @@ def normalised(text: str) -> str:
     return " ".join(words_of(text))
 
 
+def without(text: str, prefix: str) -> str:
+    """`text` without the wake phrase Whisper sometimes writes again after the forced one ("hey home hey home")."""
+    words, said = text.split(), words_of(prefix)
+    return " ".join(words[len(said):]) if said and tuple(words[:len(said)]) == said else text
+
+
 def unrepeated(text: str) -> str:
     """A transcript said once: Whisper sometimes writes a short request twice ("lights on lights on")."""
     words = text.split()
@@ -301,7 +307,8 @@ class WhisperRecognizer:
         heard = self.whisper.transcribe(bytes(self._buffer), self.prompt, self.nbest, speech_s=self._speech_s,
                                         prefix=self._prefix)
         self._buffer.clear()
-        texts = list(dict.fromkeys(unrepeated(normalised(h.text)) for h in heard.hypotheses))
+        texts = [t for t in dict.fromkeys(unrepeated(without(normalised(h.text), self._prefix))
+                                          for h in heard.hypotheses) if t]
         final_ms = (time.perf_counter() - began) * 1000
         if not texts:
             return Transcript("", 0.0, audio_s=audio_s, final_ms=final_ms, engine="whisper")

@@ -4,10 +4,11 @@ A free-form recognizer (Whisper) writes what it heard in its own words; most of 
 one word off a phrase the home knows ("cancel all tires", "set the best lamp to fifty percent"), or carry a
 stray word at an edge ("hey turn on the oven", "turn on the oven what"). Each hypothesis of the n-best list, in
 order, is looked up in the templates with this home's names (the NLU's exact matcher); the first one a template
-says is taken. Failing that, the smallest set of edits, each replacing a word by a word of the home's commands
+says, and close to the best, is taken. Failing that, the smallest set of edits, each replacing a word by a word of the home's commands
 that is spelled or sounds alike, or dropping a word at an edge, that makes a hypothesis a phrase the home knows
-is applied, if it is small. Speech that fits no command that well stays as it was heard, for the NLU and the
-rest of the pipeline to answer as such ("I can't help with that" rather than a wrong action).
+is applied, if it is small. Speech that fits no command that well stays as it was heard, without its
+alternatives, for the NLU and the rest of the pipeline to answer as such ("I can't help with that" rather than a
+wrong action: with eight hypotheses of everyday talk, one often parses as a command).
 
 Words sound alike when their phones (CMU dictionary, or espeak-ng for words it lacks) are few edits apart, or
 fewer still once similar phones are taken as one (nasals, voiced and voiceless stops, ...): "gains" and "games"
@@ -51,6 +52,9 @@ PHONE_CLASSES = {
 MAX_EDITS = 2
 CANDIDATES = 6
 """Replacements considered per word."""
+CLOSE_ALTERNATIVE = 0.7
+"""How alike (spelling, 0..1) an alternative must be to the best hypothesis to be taken for it: a recognizer's
+n-best are variants of one reading ("console all timers", "cancel all timers"), not other sentences."""
 CORRECTED_CONFIDENCE = 0.5
 """The highest confidence a corrected transcript keeps: under every threshold that acts without asking."""
 
@@ -77,11 +81,13 @@ class HomePhrases:
         hypotheses = [words_of(text) for text in (transcript.text, *transcript.alternatives)]
         if not transcript.text or self.says(hypotheses[0]):
             return transcript
-        chosen = next((h for h in hypotheses[1:] if self.says(h)), None)
+        best = " ".join(hypotheses[0])
+        close = [h for h in hypotheses[1:] if fuzz.ratio(" ".join(h), best) >= CLOSE_ALTERNATIVE * 100]
+        chosen = next((h for h in close if self.says(h)), None)
         if chosen is None:
-            chosen = next((fixed for h in hypotheses if (fixed := self.nearest(h)) is not None), None)
-        if chosen is None:
-            return transcript
+            chosen = next((fixed for h in (hypotheses[0], *close) if (fixed := self.nearest(h)) is not None), None)
+        if chosen is None:  # as heard, alone: a later stage must not act on an alternative that fits better
+            return dataclasses.replace(transcript, alternatives=())
         text = " ".join(chosen)
         return dataclasses.replace(
             transcript, text=text, heard=transcript.text,

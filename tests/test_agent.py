@@ -229,3 +229,17 @@ async def test_unwritable_database_loses_no_turn(
     lines = [json.loads(line) for line in spool.read_text().splitlines()]
     spooled = [line["data"] for line in lines if line["kind"] == "turn"]
     assert len(spooled) == 3 and all(t["outcome"] == "success" for t in spooled)
+
+
+async def test_a_yes_to_opening_must_be_clear(world: tuple[Agent, DeviceFleet]) -> None:
+    """Found by hypothesis: "garage door on" asked to open, then "on it" (read as a yes at 0.4) opened it."""
+    agent, fleet = world
+    ask = await agent.handle_text("hey home, garage door on", device="kitchen_speaker")
+    assert ask.outcome == "confirm" and fleet["garage_door"].state["state"] == "closed"
+    unclear = await agent.handle_text("hey home, on it", device="kitchen_speaker")
+    assert unclear.outcome == "confirm" and unclear.response.startswith("Sorry, was that a yes?")
+    assert fleet["garage_door"].state["state"] == "closed"
+    mumbled = await heard(agent, Transcript("yes", 0.3))
+    assert mumbled.outcome == "confirm" and fleet["garage_door"].state["state"] == "closed"
+    done = await agent.handle_text("hey home, yes", device="kitchen_speaker")
+    assert done.outcome == "success" and fleet["garage_door"].state["state"] in ("opening", "open")

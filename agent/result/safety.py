@@ -53,6 +53,12 @@ def is_guess(resolution: Resolution, rewritten: bool) -> bool:
     return unsure(resolution, rewritten) or OPENING_WORDS.isdisjoint(resolution.intent.text.lower().split())
 
 
+def clear_yes(yes: Resolution) -> bool:
+    """Whether a yes to a security-sensitive question was said clearly: "on it" read as a yes at 0.4, or a yes the
+    recognizer was unsure of, is asked again."""
+    return yes.intent.confidence >= CONFIDENT_NLU and yes.intent.speech_confidence >= SURE_SPEECH
+
+
 def question(resolution: Resolution, home: Home, rewritten: bool) -> tuple[str, list[str]] | None:
     """What to ask before acting ("Do you want me to open the garage door?") and the devices concerned, or None
     when the request may be carried out as it is."""

@@ -10,7 +10,7 @@ from agent.bus import BusUnavailable
 from agent.clock import Clock
 from agent.context import TurnContext
 from agent.dialogue import CONFIRM_WINDOW_S, PendingAction
-from agent.result.safety import opens_something, question
+from agent.result.safety import clear_yes, opens_something, question
 from agent.teach import interview
 from agent.teach.interview import ANSWER
 from agent.teach.parse import LEARN, NOT_MEANT, TEACH
@@ -39,7 +39,7 @@ class ResultStage:
     async def process(self, resolution: Resolution, ctx: TurnContext) -> Result:
         name = resolution.intent.name
         if name == "HassConfirm":
-            return await self._confirmed(ctx)
+            return await self._confirmed(resolution, ctx)
         if name == "HassDeny" and ctx.dialogue.take_pending(ctx.now):
             return Result("Okay, I won't.", Outcome.SUCCESS)
         if name in ("HassDeny", "HassNevermind"):
@@ -94,7 +94,10 @@ class ResultStage:
         ctx.dialogue.pending = PendingAction(Resolution(teach), question, ctx.now + CONFIRM_WINDOW_S)
         return Result(f"{result.speech} {question}", result.outcome, result.actions, {**result.data, "offer": phrase})
 
-    async def _confirmed(self, ctx: TurnContext) -> Result:
+    async def _confirmed(self, yes: Resolution, ctx: TurnContext) -> Result:
+        pending = ctx.dialogue.pending
+        if pending is not None and ctx.now <= pending.expires_at and not clear_yes(yes):
+            return Result(f"Sorry, was that a yes? {pending.question}", Outcome.CONFIRM, data={"pending": []})
         pending = ctx.dialogue.take_pending(ctx.now)
         if pending is None:
             return Result("There's nothing to confirm.", Outcome.UNRESOLVED)

@@ -188,7 +188,7 @@ class Whisper:
         for ids, score in zip(result.sequences_ids, result.scores):
             text = self.tokenizer.decode(ids[len(forced):] if ids[:len(forced)] == forced else ids).strip()
             avg = score * len(ids) / (len(ids) + 1)  # faster-whisper's average log-probability
-            if text and normalised(text) not in HALLUCINATIONS and get_compression_ratio(text) <= REPETITIVE:
+            if text and unrepeated(normalised(text)) not in HALLUCINATIONS and get_compression_ratio(text) <= REPETITIVE:
                 hypotheses.append(Hypothesis(text, avg))
         silent = result.no_speech_prob > NO_SPEECH_BAR and (not hypotheses or hypotheses[0].avg_logprob < -1.0)
         return Heard(() if silent else tuple(hypotheses), result.no_speech_prob, speech_s)

@@ -47,7 +47,7 @@ HALLUCINATIONS = frozenset({
     "so", "oh", "hmm", "uh", "um", "okay", "the end", "music", "applause", "silence", "subtitles by the amara org",
 })
 """Whisper's well-known outputs for silence, noise and music (normalised). Said to a home assistant they ask for
-nothing, so dropping them loses nothing."""
+nothing, so dropping them (and their first words: "thanks for") loses nothing."""
 CONFIDENCE_CENTRE = -0.345
 """Average log-probability per token at which confidence is 0.5."""
 CONFIDENCE_SLOPE = 3.1
@@ -188,7 +188,7 @@ class Whisper:
         for ids, score in zip(result.sequences_ids, result.scores):
             text = self.tokenizer.decode(ids[len(forced):] if ids[:len(forced)] == forced else ids).strip()
             avg = score * len(ids) / (len(ids) + 1)  # faster-whisper's average log-probability
-            if text and unrepeated(normalised(text)) not in HALLUCINATIONS and get_compression_ratio(text) <= REPETITIVE:
+            if text and not hallucinated(text) and get_compression_ratio(text) <= REPETITIVE:
                 hypotheses.append(Hypothesis(text, avg))
         silent = result.no_speech_prob > NO_SPEECH_BAR and (not hypotheses or hypotheses[0].avg_logprob < -1.0)
         return Heard(() if silent else tuple(hypotheses), result.no_speech_prob, speech_s)
@@ -251,6 +251,12 @@ def without(text: str, prefix: str) -> str:
     """`text` without the wake phrase Whisper sometimes writes again after the forced one ("hey home hey home")."""
     words, said = text.split(), words_of(prefix)
     return " ".join(words[len(said):]) if said and tuple(words[:len(said)]) == said else text
+
+
+def hallucinated(text: str) -> bool:
+    """Whether `text` is one of Whisper's silence outputs, or its first words."""
+    words = unrepeated(normalised(text)).split()
+    return any(words == known.split()[:len(words)] for known in HALLUCINATIONS)
 
 
 def unrepeated(text: str) -> str:

@@ -194,14 +194,15 @@ class Whisper:
         return Heard(() if silent else tuple(hypotheses), result.no_speech_prob, speech_s)
 
     def says_first(self, pcm: bytes, phrase: str, context_s: float = CONTEXT_S) -> tuple[float, float]:
-        """How likely Whisper finds that `pcm` begins with `phrase` (the geometric mean of the phrase's token
-        probabilities when forced as the first words, best of its usual spellings), and when (s) it ends."""
+        """How likely Whisper finds that `pcm` begins with `phrase` (the least of the phrase's token probabilities
+        when forced as the first words, best of its usual spellings), and when (s) it ends. The least, not an
+        average: "hey how warm ..." makes "Hey" likely and " home" about 0.001."""
         encoded, frames = self._encode(pcm, context_s)
         start = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
         scored = []
         for tokens in self._spellings(phrase):
             probabilities = self.model.model.align(encoded, start, [tokens], frames)[0].text_token_probs
-            scored.append((math.exp(float(np.mean(np.log(np.maximum(probabilities, 1e-9))))), tokens))
+            scored.append((float(min(probabilities)), tokens))
         score, tokens = max(scored)
         # the phrase's end, bounded by what follows it: Whisper continues the transcript after the phrase
         rest = self.model.model.generate(encoded, [[*start, *tokens]], beam_size=1, max_length=len(start) + len(tokens) + 24,

@@ -175,18 +175,25 @@ def chat(
 def parse(
     texts: Annotated[Optional[list[str]], typer.Argument(help="Utterances; one per stdin line when none.")] = None,
     home: HomeOpt = DEFAULT_HOME,
+    device: Annotated[Optional[str], typer.Option(
+        help="Parse as heard by this satellite (a device id): in its room, 'turn on the lights' means that room's.")] = None,
 ) -> None:
     """Print one JSON object per utterance: text, intent, slots, confidence."""
     from agent.home import load_home
     from agent.nlu.model import NluModel
 
     try:
-        model = NluModel.load(load_home(home))
+        loaded = load_home(home)
+        model = NluModel.load(loaded)
     except ConfigError as exc:
         _fail(exc)
+    satellite = loaded.device(device) if device else None
+    if device and satellite is None:
+        _fail(ValueError(f"no device {device!r} in {home}; satellites: "
+                         f"{', '.join(d.id for d in loaded.satellites) or 'none'}"))
     lines = texts if texts else (line.rstrip("\n") for line in sys.stdin)
     out = sys.stdout
-    for intent in model.parse_many(lines):
+    for intent in model.parse_many(lines, area=satellite.area if satellite else None):
         out.write(json.dumps({"text": intent.text, "intent": intent.name, "slots": intent.slots,
                               "confidence": round(intent.confidence, 4)}) + "\n")
     out.flush()

@@ -13,8 +13,13 @@ from agent.yamlfile import load_model
 
 DeviceType = Literal[
     "light", "switch", "cover", "oven", "climate", "media_player", "speaker",
-    "coffee_maker", "kettle", "vacuum", "lock", "sensor", "alarm_clock",
+    "coffee_maker", "kettle", "vacuum", "lock", "sensor", "binary_sensor", "alarm_clock",
+    "fan", "valve", "scene", "script", "todo", "person",
 ]
+"""Scenes and scripts are activated; a `todo` is a list (the shopping list); a `person` is someone whose
+presence the home tracks (state `home`, `not_home` or a zone)."""
+HOMEWIDE_TYPES = frozenset({"person", "todo", "scene", "script"})
+"""Types that need not be in an area."""
 IDENT = r"^[a-z0-9_]+$"
 SECURITY_COVER_CLASSES = {"garage", "door", "gate"}
 
@@ -31,6 +36,16 @@ class Area(BaseModel):
     """Other names ("lounge")."""
     floor: str | None = None
     """Floor name, if the home has several."""
+
+
+class Floor(BaseModel):
+    """A storey: areas name it by id."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    aliases: list[str] = []
+    """Other names ("downstairs")."""
 
 
 class Attribute(BaseModel):
@@ -65,8 +80,8 @@ class Device(BaseModel):
     """Its everyday name ("kitchen light")."""
     aliases: list[str] = []
     """Other names people use ("the big light")."""
-    area: str
-    """Id of the area it is in."""
+    area: str | None = None
+    """Id of the area it is in (people, lists, scenes and scripts of the whole home have none)."""
     type: DeviceType
     """What kind of device it is."""
     device_class: str | None = None
@@ -127,6 +142,8 @@ class Home(BaseModel):
     location: str = "Springfield"
     """Town used for weather when none is said."""
     areas: list[Area]
+    floors: list[Floor] = []
+    """Names of the floors the areas name (a floor no entry names is called by its id)."""
     devices: list[Device]
     users: list[User] = []
 
@@ -138,9 +155,18 @@ class Home(BaseModel):
             if dupes:
                 raise ValueError(f"duplicate {kind} id: {', '.join(dupes)}")
         for device in self.devices:
-            if device.area not in area_ids:
+            if device.area is None and device.type not in HOMEWIDE_TYPES:
+                raise ValueError(f"device {device.id!r} needs an area")
+            if device.area is not None and device.area not in area_ids:
                 raise ValueError(f"device {device.id!r} is in unknown area {device.area!r}")
         return self
+
+    @cached_property
+    def all_floors(self) -> list[Floor]:
+        """The listed floors, and those only the areas name."""
+        listed = {f.id for f in self.floors}
+        named = dict.fromkeys(a.floor for a in self.areas if a.floor and a.floor not in listed)
+        return [*self.floors, *(Floor(id=f, name=f.replace("_", " ")) for f in named if f)]
 
     @cached_property
     def device_by_id(self) -> dict[str, Device]:

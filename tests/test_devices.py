@@ -148,7 +148,7 @@ async def test_garage_door_travels_and_reverses_when_obstructed(broker_url: str)
         await clock.advance(5)
         assert fleet["garage_door"].state["state"] == "opening"
         await clock.advance(5)
-        await watcher.wait_for(door, lambda s: s == {"state": "open", "position": 100, "obstructed": False})
+        await watcher.wait_for(door, lambda s: s == {"state": "open", "position": 100, "target": 100, "obstructed": False})
 
         await send(broker_url, "garage_door", {"state": "closed"})
         await watcher.wait_for(door, lambda s: s["state"] == "closing")

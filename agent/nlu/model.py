@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -13,6 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from agent.home import Home
+from agent.nlu.assist import HomeSentences
 from agent.nlu.generate import HOME_KINDS, Example, placeholder
 from agent.nlu.intents import DEVICE_KIND, NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
 from agent.nlu.match import TemplateMatch, TemplateMatcher
@@ -53,6 +55,10 @@ class NluModel:
         """Whether the entity ruler holds a home's names."""
         self.matcher: TemplateMatcher | None = None
         """The templates with the home's slot lists: what they say exactly is parsed without the model."""
+        self.assist: HomeSentences | None = None
+        """Home Assistant's sentences with the home's names: what they say is parsed without the model."""
+        self.device_names: frozenset[str] = frozenset()
+        """The home's device names and aliases, lower case."""
 
     @classmethod
     def load(cls, home: Home | None = None, cache_dir: Path | None = None,
@@ -80,28 +86,38 @@ class NluModel:
         ruler.add_patterns(patterns)
         self.has_home = bool(patterns)
         self.matcher = TemplateMatcher(home)
+        self.assist = HomeSentences(home)
+        self.device_names = frozenset(p.lower() for d in home.devices for p in (d.name, *d.aliases))
 
-    def parse(self, text: str) -> Intent:
-        """The intent and slots of one utterance; never raises on odd input."""
-        return next(self.parse_many([text]))
+    def parse(self, text: str, area: str | None = None) -> Intent:
+        """The intent and slots of one utterance (said in `area`, an area id, when known); never raises on odd
+        input."""
+        return next(self.parse_many([text], area=area))
 
-    def parse_many(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Intent]:
-        """Parse many utterances in batches, in order."""
+    def parse_many(self, texts: Iterable[str], batch_size: int = 256, area: str | None = None) -> Iterator[Intent]:
+        """Parse many utterances in batches, in order: what our templates say exactly, then what Home
+        Assistant's sentences say, then our templates' partial matches and the trained model."""
         texts = iter(texts)
         while batch := list(islice(texts, batch_size)):
             clean = [normalise(text) for text in batch]
             matched = [self.matcher.match_part(c) if self.matcher and c else [] for c in clean]
             exact = [len(m) == 1 and m[0].share == 1.0 for m in matched]
-            docs = iter(self._analyse([c for c, sure in zip(clean, exact) if c and not sure]))
-            for text, c, matches, sure in zip(batch, clean, matched, exact):
+            assisted = [self.assist.match(c, area) if self.assist and c and not sure else None
+                        for c, sure in zip(clean, exact)]
+            docs = iter(self._analyse([c for c, sure, a in zip(clean, exact, assisted) if c and not sure and not a]))
+            for text, c, matches, sure, assist in zip(batch, clean, matched, exact, assisted):
                 if sure:
-                    yield Intent(matches[0].intent, _slots(matches[0].intent, matches[0].slots), 1.0, text)
+                    intent = Intent(matches[0].intent, _slots(matches[0].intent, matches[0].slots), 1.0, text)
+                elif assist is not None:
+                    intent = dataclasses.replace(assist, text=text)
                 elif len(matches) == 1:
-                    yield self._partial(text, matches[0], next(docs))
+                    intent = self._partial(text, matches[0], next(docs))
                 elif matches:
-                    yield self._choose(text, matches, next(docs))
+                    intent = self._choose(text, matches, next(docs))
                 else:
-                    yield self._intent(text, next(docs)) if c else Intent(OUT_OF_DOMAIN, {}, 1.0, text)
+                    intent = self._intent(text, next(docs)) if c else Intent(OUT_OF_DOMAIN, {}, 1.0, text)
+                yield _heard_in(intent, self.assist.home.area_name(area) if self.assist and area else None,
+                                self.device_names)
 
     def _analyse(self, texts: list[str]) -> list[Doc]:
         """Run the pipeline; the intent classifier sees the home's device names as kind placeholders."""
@@ -228,6 +244,17 @@ def _home_kind(ent: Span) -> str | None:
     """The device kind of one of the home's names, None for other entities."""
     prefix = f"{HOME_ID}:"
     return ent.ent_id_[len(prefix):] if ent.ent_id_.startswith(prefix) else None
+
+
+def _heard_in(intent: Intent, area: str | None, names: frozenset[str]) -> Intent:
+    """A request for devices that names no place nor device of the home (`names`: "turn on the lights"), said
+    in `area`: that area's. Questions about the whole home ("which doors are unlocked") stay the home's."""
+    slots = intent.slots
+    if (area is None or "area" not in SLOTS_BY_INTENT.get(intent.name, frozenset())
+            or {"area", "floor"} & set(slots) or str(slots.get("name", "")).lower() in names
+            or slots.get("query") in ("any", "all", "which", "how_many")):
+        return intent
+    return dataclasses.replace(intent, slots={**slots, "area": area})
 
 
 def _home_id(kind: str | None) -> str:

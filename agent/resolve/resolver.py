@@ -278,7 +278,7 @@ def _from_match(
         if (usual := _usual_after(intent, ctx, found, values)) is not None:
             return usual
         areas = {d.area for d in found}
-        in_area = home.area_by_id[areas.pop()] if len(areas) == 1 else area
+        in_area = home.area_by_id.get(areas.pop() or "") if len(areas) == 1 else area
         return Resolution(intent, values=values, question=_which_one(home, list(found), phrase, in_area))
     scores = {d.id: s for d, s in zip(found, match.scores)}
     return Resolution(intent, tuple(d.id for d in found), values, scores=scores)

@@ -81,6 +81,7 @@ class Agent:
         taught = [TaughtRewriter(self.preferences)] if self.preferences else []
         result = ResultStage(load_skills(), self.bus, self.clock,
                              services={"weather": SimulatedWeather(), "announce": self.announce,
+                                       "run_later": self.run_later,
                                        "preferences": self.preferences, "habits": self.habits},
                              confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
@@ -160,6 +161,13 @@ class Agent:
         """Write (or rewrite, e.g. after a barge-in) a turn to the log."""
         if self.turn_log:
             self.turn_log.record_turn(trace)
+
+    async def run_later(self, satellite: str | None, user: str | None, text: str) -> None:
+        """Carry out a request made for later ("turn off the lights in 10 minutes") as a turn of its own, and say
+        what happened on the satellite it was asked at."""
+        trace = await self.handle_text(text, user, satellite, start=Stage.ASR, end=Stage.RESULT)
+        if satellite and trace.response:
+            await self.announce(satellite, trace.response)
 
     async def announce(self, satellite: str, text: str) -> None:
         """Say something unprompted (a timer finishing) on a satellite."""

@@ -1,4 +1,6 @@
-"""Benchmarks: text-turn latency, `parse` throughput, and intent accuracy on the held-out set."""
+"""Benchmarks: text-turn latency, `parse` throughput and latency (beside hassil's strict matcher alone), intent
+accuracy on the held-out set, on sentences sampled from Home Assistant's templates, and on the free-phrasing
+development set."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ from agent.trace import Stage
 
 ROOT = Path(__file__).resolve().parent.parent
 HELD_OUT = ROOT / "tests" / "data" / "intents_handwritten.yaml"
+FREE_PHRASING = ROOT / "tests" / "data" / "free_dev.yaml"
+"""Loose, chatty requests written without looking at any template (a development set: we tune on it)."""
+SAMPLED_PER_INTENT = 40
 DEMO_HOME = ROOT / "scenarios" / "home.yaml"
 
 
@@ -41,6 +46,19 @@ class Figures:
     accuracy_n: int
     intent_accuracy: float
     slot_exact: float
+    template_n: int = 0
+    """Sentences sampled from Home Assistant's templates with the home's names."""
+    template_accuracy: float = 0.0
+    """Share of them whose whole parse (our templates first) has the sampled intent."""
+    free_n: int = 0
+    free_intent_accuracy: float = 0.0
+    free_slot_exact: float = 0.0
+    parse_p50_ms: float = 0.0
+    """One sampled sentence through our whole parse."""
+    parse_p99_ms: float = 0.0
+    hassil_p50_ms: float = 0.0
+    """The same sentence through hassil's strict matcher alone (Home Assistant's sentences, our names)."""
+    hassil_p99_ms: float = 0.0
 
 
 def held_out() -> list[dict[str, Any]]:
@@ -108,10 +126,37 @@ def say_cold_start(runs: int = 3) -> float:
     return statistics.median(times)
 
 
+def template_figures(model: NluModel, per_intent: int = SAMPLED_PER_INTENT) -> dict[str, float]:
+    """Intent accuracy on sentences sampled from Home Assistant's templates, and parse latency beside hassil's
+    strict matcher alone on the same sentences."""
+    from hassil import recognize_best
+
+    from agent.nlu.assist import CONTEXT_AREA, HOME_ASSISTANT_NAMES, sampled
+
+    assert model.assist is not None
+    sentences = model.assist
+    samples = sampled(sentences, per_intent)
+    ours, theirs, right = [], [], 0
+    for intent, text in samples:
+        began = time.perf_counter()
+        got = model.parse(text)
+        ours.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        recognize_best(text, sentences.intents, slot_lists=sentences.slot_lists, language="en",
+                       intent_context={"area": CONTEXT_AREA})
+        theirs.append((time.perf_counter() - began) * 1000)
+        right += HOME_ASSISTANT_NAMES.get(got.name, got.name) == intent
+    return {"template_n": len(samples), "template_accuracy": right / len(samples),
+            "parse_p50_ms": statistics.median(ours), "parse_p99_ms": percentile(ours, 0.99),
+            "hassil_p50_ms": statistics.median(theirs), "hassil_p99_ms": percentile(theirs, 0.99)}
+
+
 def run(turn_count: int = 1000, parse_count: int = 5000) -> Figures:
     model = NluModel.load(load_home(DEMO_HOME))
     cases = held_out()
     intent_acc, slot_acc = accuracy(model, cases)
+    free = yaml.safe_load(FREE_PHRASING.read_text())
+    free_acc, free_slots = accuracy(model, free)
     utterances = [c["text"] for c in cases if c["intent"] not in ("HassUnlockDoor",)]
     turns, nlu, rewrite = asyncio.run(turn_latencies(model, utterances, turn_count))
     lines = list(itertools.islice(itertools.cycle(c["text"] for c in cases), parse_count))
@@ -122,7 +167,8 @@ def run(turn_count: int = 1000, parse_count: int = 5000) -> Figures:
         turns=len(turns), turn_p50_ms=statistics.median(turns), turn_p99_ms=percentile(turns, 0.99),
         nlu_p50_ms=statistics.median(nlu), rewrite_p99_ms=percentile(rewrite, 0.99), parse_lines=parse_count, parse_per_s=parse_rate,
         parse_cli_per_s=parse_cli_rate(lines), say_cold_start_s=say_cold_start(), accuracy_n=len(cases), intent_accuracy=intent_acc,
-        slot_exact=slot_acc,
+        slot_exact=slot_acc, free_n=len(free), free_intent_accuracy=free_acc, free_slot_exact=free_slots,
+        **template_figures(model),
     )
 
 

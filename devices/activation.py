@@ -8,7 +8,7 @@ from devices.base import SimDevice, choice
 
 
 class Activation(SimDevice):
-    """`{"state": "on", "activated": clock time or None}`: the `on` command activates it (Home Assistant's
+    """`{"state": idle|on, "activated": clock time or None}`: the `on` command activates it (Home Assistant's
     scene and script turn_on)."""
 
     command_keys = frozenset({"state"})
@@ -17,5 +17,5 @@ class Activation(SimDevice):
         return {"state": "idle", "activated": None}
 
     def _apply(self, state: dict[str, Any], command: dict[str, Any]) -> None:
-        choice(command, "state", ("on",))
+        state["state"] = choice(command, "state", ("on",))
         state["activated"] = round(self.clock.now(), 3)

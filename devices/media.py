@@ -12,14 +12,15 @@ TRACK = re.compile(r"^(?P<title>.*) \(track (?P<number>\d+)\)$")
 
 
 class MediaPlayer(SimDevice):
-    """`{"state": off|idle|playing|paused, "media_title", "media_class", "volume": 0-100, "has_screen"}`."""
+    """`{"state": off|idle|playing|paused, "media_title", "media_class", "volume": 0-100, "muted", "has_screen"}`;
+    `command` next or previous skips."""
 
-    command_keys = frozenset({"state", "media_title", "media_class", "volume", "command"})
+    command_keys = frozenset({"state", "media_title", "media_class", "volume", "muted", "command"})
 
     def default_state(self) -> dict[str, Any]:
         return {
             "state": "idle", "media_title": None, "media_class": None,
-            "volume": 40, "has_screen": self.device.has_screen,
+            "volume": 40, "muted": False, "has_screen": self.device.has_screen,
         }
 
     def _apply(self, state: dict[str, Any], command: dict[str, Any]) -> None:
@@ -29,11 +30,16 @@ class MediaPlayer(SimDevice):
             self._play(state, command)
         elif "state" in command:
             self._transport(state, choice(command, "state", ("on", "off", "idle", "playing", "paused")))
+        if "muted" in command:
+            if not isinstance(command["muted"], bool):
+                raise CommandError(f"muted must be true or false, not {command['muted']!r}")
+            state["muted"] = command["muted"]
         if "command" in command:
-            choice(command, "command", ("next",))
+            step = choice(command, "command", ("next", "previous"))
             if state["media_title"] is None:
-                raise CommandError("nothing is playing to skip")
-            state.update(state="playing", media_title=next_title(state["media_title"]))
+                raise CommandError(f"nothing is playing to skip {'back' if step == 'previous' else ''}".strip())
+            moved = next_title if step == "next" else previous_title
+            state.update(state="playing", media_title=moved(state["media_title"]))
 
     def _play(self, state: dict[str, Any], command: dict[str, Any]) -> None:
         """Start playing a new item."""
@@ -58,6 +64,15 @@ class MediaPlayer(SimDevice):
         if wanted == "idle":
             state.update(media_title=None, media_class=None)
         state["state"] = wanted
+
+
+def previous_title(title: str) -> str:
+    """The item before `title`: "Jazz (track 3)" -> "Jazz (track 2)" -> "Jazz"; the first one starts over."""
+    match = TRACK.match(title)
+    if match is None:
+        return title
+    number = int(match["number"]) - 1
+    return match["title"] if number <= 1 else f"{match['title']} (track {number})"
 
 
 def next_title(title: str) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from devices.base import SimDevice, choice
+from devices.base import CommandError, SimDevice, choice, text
 
 
 class Vacuum(SimDevice):
-    """`{"state": docked|cleaning|returning}`; sent home it returns for `return_time`, then docks."""
+    """`{"state": docked|cleaning|returning, "cleaning_area": area id or None}`; sent home it returns for
+    `return_time`, then docks. Cleaning may be limited to one area (`area` with `state` cleaning)."""
 
-    command_keys = frozenset({"state"})
+    command_keys = frozenset({"state", "area"})
     tick_interval = 1.0
     return_time = 30.0
     """Seconds of clock time it takes to drive back to the dock."""
@@ -20,12 +21,15 @@ class Vacuum(SimDevice):
         self._returning_for = 0.0
 
     def default_state(self) -> dict[str, Any]:
-        return {"state": "docked"}
+        return {"state": "docked", "cleaning_area": None}
 
     def _apply(self, state: dict[str, Any], command: dict[str, Any]) -> None:
         wanted = choice(command, "state", ("cleaning", "docked"))
+        if "area" in command and wanted != "cleaning":
+            raise CommandError("an area goes with state cleaning")
         if wanted == "cleaning":
             state["state"] = "cleaning"
+            state["cleaning_area"] = text(command, "area") if "area" in command else None
         elif state["state"] == "cleaning":
             state["state"] = "returning"
 

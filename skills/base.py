@@ -70,8 +70,9 @@ class Skill:
 
 
 def names(home: Home, device_ids: list[str] | tuple[str, ...]) -> str:
-    """'the kitchen light and the oven' for speech."""
-    spoken = [f"the {home.device_by_id[d].name}" for d in device_ids]
+    """'the kitchen light and the oven' for speech (people by their names: 'Alice')."""
+    spoken = [home.device_by_id[d].name if home.device_by_id[d].type == "person" else f"the {home.device_by_id[d].name}"
+              for d in device_ids]
     if len(spoken) <= 1:
         return "".join(spoken)
     return ", ".join(spoken[:-1]) + " and " + spoken[-1]

@@ -9,8 +9,12 @@ from skills.base import Skill, SkillContext, names
 from skills.common import Command, carry_out, sentence
 
 
+KELVIN = (1000, 10000)
+"""Colour temperatures a light takes."""
+
+
 class LightSetSkill(Skill):
-    """HassLightSet: brightness (percent) and/or colour of one or several lights."""
+    """HassLightSet: brightness (percent), colour and/or colour temperature (kelvin) of one or several lights."""
 
     intents = frozenset({"HassLightSet"})
 
@@ -20,11 +24,17 @@ class LightSetSkill(Skill):
         brightness = request.values.get("brightness")
         color = request.values.get("color")
         color = str(color).strip().lower() if color else None
-        if brightness is None and not color:
+        kelvin = request.values.get("temperature")  # Home Assistant's colour temperature
+        if brightness is None and not color and kelvin is None:
             return Result("What should I set the light to?", Outcome.UNRESOLVED)
         payload: dict[str, Any] = {}
         expect: dict[str, Any] = {}
-        if color:
+        if kelvin is not None:
+            if not KELVIN[0] <= kelvin <= KELVIN[1]:
+                return Result(f"Colour temperature goes from {KELVIN[0]} to {KELVIN[1]} kelvin.", Outcome.UNRESOLVED)
+            payload["color_temp"] = expect["color_temp"] = int(kelvin)
+            color = f"{int(kelvin)} kelvin"
+        elif color:
             payload["color"] = expect["color"] = color
         if brightness is not None:
             brightness = int(brightness)

@@ -172,10 +172,11 @@ class MediaPlaySkill(Skill):
 
 
 class MediaControlSkill(Skill):
-    """HassMediaPause / Unpause / Next, HassSetVolume, HassVolumeUp / Down on the target player."""
+    """HassMediaPause / Unpause / Next / Previous, HassSetVolume, HassSetVolumeRelative, HassMediaPlayerMute /
+    Unmute on the target player."""
 
-    intents = frozenset({"HassMediaPause", "HassMediaUnpause", "HassMediaNext",
-                         "HassSetVolume", "HassVolumeUp", "HassVolumeDown"})
+    intents = frozenset({"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious",
+                         "HassSetVolume", "HassSetVolumeRelative", "HassMediaPlayerMute", "HassMediaPlayerUnmute"})
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
         device, problem = await _player(request, ctx)
@@ -186,9 +187,10 @@ class MediaControlSkill(Skill):
             return Result(f"I haven't heard from the {device.name} yet.", Outcome.ERROR)
         name = request.intent.name
         handler: Callable[[Resolution, SkillContext, Device, dict[str, Any]], Any] = {
-            "HassMediaPause": self._pause, "HassMediaUnpause": self._unpause, "HassMediaNext": self._next,
-            "HassSetVolume": self._set_volume, "HassVolumeUp": self._step_volume,
-            "HassVolumeDown": self._step_volume,
+            "HassMediaPause": self._pause, "HassMediaUnpause": self._unpause, "HassMediaNext": self._skip,
+            "HassMediaPrevious": self._skip, "HassSetVolume": self._set_volume,
+            "HassSetVolumeRelative": self._step_volume, "HassMediaPlayerMute": self._mute,
+            "HassMediaPlayerUnmute": self._mute,
         }[name]
         return await handler(request, ctx, device, state)
 
@@ -209,16 +211,27 @@ class MediaControlSkill(Skill):
                                lambda ids: f"Resuming {state['media_title']} on the {device.name}.", "resume",
                                data={"title": state["media_title"]})
 
-    async def _next(self, request: Resolution, ctx: SkillContext, device: Device, state: dict[str, Any]) -> Result:
+    async def _skip(self, request: Resolution, ctx: SkillContext, device: Device, state: dict[str, Any]) -> Result:
         before = state.get("media_title")
         if not before or state.get("state") not in ("playing", "paused"):
             return Result(f"Nothing is playing on the {device.name}.", Outcome.UNRESOLVED)
+        ahead = request.intent.name == "HassMediaNext"
 
         def changed(now: dict[str, Any]) -> bool:
-            return bool(now.get("media_title")) and now.get("media_title") != before
+            return bool(now.get("media_title")) and (now.get("media_title") != before or not ahead)
 
-        return await carry_out(ctx, [Command(device.id, {"command": "next"}, until=changed)],
-                               lambda ids: f"Skipping to the next one on the {device.name}.", "skip ahead")
+        return await carry_out(
+            ctx, [Command(device.id, {"command": "next" if ahead else "previous"}, until=changed)],
+            lambda ids: f"Skipping to the {'next' if ahead else 'previous'} one on the {device.name}.",
+            "skip ahead" if ahead else "go back")
+
+    async def _mute(self, request: Resolution, ctx: SkillContext, device: Device, state: dict[str, Any]) -> Result:
+        mute = request.intent.name == "HassMediaPlayerMute"
+        if state.get("muted") is mute:
+            return Result(f"The {device.name} is already {'muted' if mute else 'unmuted'}.", Outcome.SUCCESS)
+        return await carry_out(ctx, [Command(device.id, {"muted": mute})],
+                               lambda ids: f"{'Muted' if mute else 'Unmuted'} the {device.name}.",
+                               "mute" if mute else "unmute", data={"muted": mute})
 
     async def _set_volume(self, request: Resolution, ctx: SkillContext, device: Device,
                           state: dict[str, Any]) -> Result:
@@ -232,8 +245,10 @@ class MediaControlSkill(Skill):
         current = state.get("volume")
         if not isinstance(current, (int, float)):
             return Result(f"I don't know how loud the {device.name} is.", Outcome.ERROR)
-        up = request.intent.name == "HassVolumeUp"
-        step = int(request.values.get("volume_step") or VOLUME_STEP)
+        said = request.values.get("volume_step")
+        number = _signed(said)
+        up = said != "down" and (number is None or number > 0)
+        step = abs(number) if number is not None else VOLUME_STEP
         level = max(0, min(100, int(current) + (step if up else -step)))
         if level == current:
             limit = "at full volume" if up else "muted"
@@ -249,3 +264,11 @@ class MediaControlSkill(Skill):
                 return f"Set the {device.name} volume to {level}."
         return await carry_out(ctx, [Command(device.id, {"volume": level})], done,
                                f"change its volume to {level}", data={"volume": level})
+
+
+def _signed(step: Any) -> int | None:
+    """A volume step said as a number ("up by 20": 20, "down 10": -10), else None ("up", "down")."""
+    try:
+        return int(float(step))
+    except (TypeError, ValueError):
+        return None

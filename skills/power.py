@@ -16,14 +16,17 @@ Plan = tuple[dict[str, Any], dict[str, Any], str, str]
 def plan(device: Device, on: bool, state: dict[str, Any]) -> Plan | None:
     """What to send to switch `device` on or off, or None if it cannot be switched."""
     kind = device.type
-    if kind in ("light", "switch", "oven") or device.brews:
+    if kind in ("scene", "script"):
+        verb = "activate" if kind == "scene" else "run"
+        return ({"state": "on"}, {"state": "on"}, verb, "activated" if kind == "scene" else "started") if on else None
+    if kind in ("light", "switch", "oven", "fan") or device.brews:
         word = "on" if on else "off"
         return {"state": word}, {"state": word}, f"turn {word}", f"turned {word}"
     if device.is_media:
         if on:
             return {"state": "on"}, {"state": ("idle", "playing", "paused")}, "turn on", "turned on"
         return {"state": "off"}, {"state": "off"}, "turn off", "turned off"
-    if kind == "cover":
+    if kind in ("cover", "valve"):
         if on:
             return {"state": "open"}, {"state": ("opening", "open")}, "open", "opening"
         return {"state": "closed"}, {"state": ("closing", "closed")}, "close", "closing"
@@ -43,15 +46,30 @@ def plan(device: Device, on: bool, state: dict[str, Any]) -> Plan | None:
     return None
 
 
-class PowerSkill(Skill):
-    """HassTurnOn / HassTurnOff for lights, switches, appliances, media, covers, locks and vacuums."""
+def is_on(device: Device, state: dict[str, Any]) -> bool:
+    """Whether `device` is on (or open, playing, cleaning, heating): what toggling turns off."""
+    if device.type == "climate":
+        return state.get("mode") not in (None, "off")
+    return state.get("state") in ("on", "open", "opening", "idle", "playing", "paused", "cleaning")
 
-    intents = frozenset({"HassTurnOn", "HassTurnOff"})
+
+class PowerSkill(Skill):
+    """HassTurnOn / HassTurnOff / HassToggle for lights, switches, fans, appliances, media, covers, valves,
+    locks and vacuums (never toggling a lock or a garage door); HassTurnOn activates scenes and runs scripts."""
+
+    intents = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle"})
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
-        on = request.intent.name == "HassTurnOn"
         if not request.devices:
             return Result("Which device do you mean?", Outcome.UNRESOLVED)
+        if request.intent.name == "HassToggle":
+            guarded = [d for d in request.devices if ctx.device(d).security_sensitive]
+            if guarded:
+                return Result(f"I won't flip {names(ctx.home, guarded)} either way: say whether to open or close, "
+                              "lock or unlock.", Outcome.UNRESOLVED)
+            on = not any(is_on(ctx.device(d), ctx.state(d)) for d in request.devices)
+        else:
+            on = request.intent.name == "HassTurnOn"
         plans: dict[str, Plan] = {}
         refused: list[str] = []
         for device_id in request.devices:
@@ -91,6 +109,6 @@ class PowerSkill(Skill):
     def _already(device: Device, on: bool, state: dict[str, Any]) -> str | None:
         """For doors and locks, saying "Opening" when it is already open would be wrong."""
         current = state.get("state")
-        if device.type == "cover" and current == ("open" if on else "closed"):
+        if device.type in ("cover", "valve") and current == ("open" if on else "closed"):
             return f"The {device.name} is already {current}."
         return None

@@ -9,10 +9,16 @@ from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext, names
 from skills.common import degrees, group, join, offline, sentence
 
+OPENINGS = frozenset({"window", "door", "garage_door", "opening"})
+"""Binary sensor classes whose on means open."""
+NOUNS = {"light": "lights", "lock": "locks", "person": "people", "cover": "covers", "fan": "fans",
+         "switch": "switches", "media_player": "players", "binary_sensor": "sensors", "valve": "valves"}
+"""What devices of a Home Assistant domain are called, counted."""
+COUNTS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 SYNONYMS = {
     "shut": "closed", "close": "closed", "opened": "open", "running": "on", "active": "on",
     "lock": "locked", "unlock": "unlocked", "pause": "paused", "play": "playing", "dock": "docked",
-    "charging": "docked", "home": "docked", "heat": "heating", "cool": "cooling",
+    "charging": "docked", "heat": "heating", "cool": "cooling", "not_home": "away",
 }
 
 
@@ -21,10 +27,12 @@ def describe(device: Device, state: dict[str, Any]) -> str:
     kind, current = device.type, state.get("state")
     if kind == "sensor":
         parts = []
-        if isinstance(state.get("temperature"), (int, float)):
+        measures = (device.device_class,) if device.device_class in ("temperature", "humidity") else (
+            "temperature", "humidity")
+        if "temperature" in measures and isinstance(state.get("temperature"), (int, float)):
             parts.append(f"{degrees(state['temperature'])} degrees")
-        if isinstance(state.get("humidity"), (int, float)):
-            parts.append(f"{degrees(state['humidity'])} percent humidity")
+        if "humidity" in measures and isinstance(state.get("humidity"), (int, float)):
+            parts.append(f"{degrees(state['humidity'])} percent")
         return "reading " + join(parts) if parts else "unknown"
     if kind == "climate":
         mode = state.get("mode")
@@ -41,6 +49,13 @@ def describe(device: Device, state: dict[str, Any]) -> str:
         return f"{current} {state['media_title']}"
     if kind == "vacuum" and current == "returning":
         return "returning to its dock"
+    if kind == "binary_sensor" and device.device_class in OPENINGS:
+        return {"on": "open", "off": "closed"}.get(str(current), "unknown")
+    if kind == "person":
+        return "home" if current == "home" else "away" if current == "not_home" else f"at {current}"
+    level = state.get("percentage" if kind == "fan" else "position")
+    if kind in ("fan", "valve", "cover") and current in ("on", "open") and level not in (None, 0, 100):
+        return f"{current} at {degrees(level)} percent"
     return str(current) if current is not None else "unknown"
 
 
@@ -61,6 +76,10 @@ def words(device: Device, state: dict[str, Any]) -> set[str]:
         true |= {"on", "closed"} if current == "locked" else {"off", "open"} if current == "unlocked" else set()
     elif device.brews and state.get("brewing"):
         true.add("brewing")
+    elif kind == "binary_sensor":
+        true |= {"open"} if current == "on" else {"closed"}
+    elif kind == "person":
+        true |= {"away", "out"} if current != "home" else set()
     return true
 
 
@@ -70,6 +89,8 @@ class StateSkill(Skill):
     intents = frozenset({"HassGetState"})
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
+        if "query" in request.values:
+            return _answer_query(request, ctx)
         if not request.devices:
             return Result("Which device do you mean?", Outcome.UNRESOLVED)
         ids = list(request.devices)
@@ -99,3 +120,41 @@ class StateSkill(Skill):
         speech = prefix + speech if prefix else sentence(speech)
         outcome = Outcome.SUCCESS if known else Outcome.ERROR
         return Result(speech, outcome, data=data)
+
+
+def _answer_query(request: Resolution, ctx: SkillContext) -> Result:
+    """A question about every device of a kind: are any / are all / which / how many are in a state."""
+    query = request.values["query"]
+    asked = str(request.values.get("state") or "on").strip().lower()
+    asked = SYNONYMS.get(asked, asked)
+    known = [d for d in request.devices if ctx.state(d)]
+    yes = [d for d in known if asked in words(ctx.device(d), ctx.state(d))]
+    no = [d for d in known if d not in yes]
+    slots = request.intent.slots
+    noun = str(slots.get("device_class") or "") + "s" if slots.get("device_class") else NOUNS.get(
+        str(slots.get("domain", "light")), "devices")
+    said = asked
+    data = {"query": query, "yes": yes, "no": no}
+
+    def listed(ids: list[str]) -> str:
+        return names(ctx.home, ids) if ctx.device(ids[0]).type != "person" else join(
+            [ctx.device(d).name for d in ids])
+
+    verb = "is" if len(yes) == 1 else "are"
+    if not known:
+        return Result(f"There are no {noun} I know of there." if request.devices else f"I don't see any {noun}.",
+                      Outcome.SUCCESS, data=data)
+    if query == "any":
+        speech = f"Yes, {listed(yes)} {verb} {said}." if yes else f"No, no {noun} are {said}."
+    elif query == "all":
+        speech = (f"Yes, all {noun} are {said}." if not no else
+                  f"No, {listed(no)} {'is' if len(no) == 1 else 'are'} not {said}.")
+    elif query == "which":
+        speech = sentence(f"{listed(yes)} {verb} {said}.") if yes else f"No {noun} are {said}."
+    elif yes:
+        count = COUNTS[len(yes)] if len(yes) < len(COUNTS) else str(len(yes))
+        one = {"people": "person", "switches": "switch"}.get(noun, noun.removesuffix("s"))
+        speech = f"{sentence(count)} {one if len(yes) == 1 else noun} {verb} {said}: {listed(yes)}."
+    else:
+        speech = f"No {noun} are {said}."
+    return Result(speech, Outcome.SUCCESS, data=data)

@@ -11,7 +11,7 @@ from typing import Any
 from agent.clock import Clock
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext
-from skills.common import join
+from skills.common import join, sentence
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,19 @@ class Timer:
     """What the user called it ("pasta"), if anything."""
     satellite: str | None = None
     """The device it was set from, where it is announced."""
+    command: str | None = None
+    """A request to carry out when it ends ("turn off the lights" in 10 minutes) instead of ringing."""
+    user: str | None = None
+    paused_left_s: float | None = None
+    """Seconds that were left when it was paused; None while it runs."""
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
     def ends_at(self) -> float:
         return self.started_at + self.duration_s
+
+    def left_s(self, now: float) -> float:
+        return self.paused_left_s if self.paused_left_s is not None else max(0.0, self.ends_at - now)
 
     @property
     def label(self) -> str:
@@ -66,9 +74,11 @@ class Timer:
 
 
 class TimerSkill(Skill):
-    """HassStartTimer / HassCancelTimer / HassTimerStatus; timers live as long as this skill instance."""
+    """Timers: start (or a command for later), cancel (one or all), status, add or take off time, pause and
+    resume; a timer is named by its name or its length. Timers live as long as this skill instance."""
 
-    intents = frozenset({"HassStartTimer", "HassCancelTimer", "HassTimerStatus"})
+    intents = frozenset({"HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassTimerStatus",
+                         "HassIncreaseTimer", "HassDecreaseTimer", "HassPauseTimer", "HassUnpauseTimer"})
 
     def __init__(self) -> None:
         self.timers: dict[int, Timer] = {}
@@ -78,9 +88,11 @@ class TimerSkill(Skill):
         name = request.intent.name
         if name == "HassStartTimer":
             return self._start(request, ctx)
-        if name == "HassCancelTimer":
+        if name in ("HassCancelTimer", "HassCancelAllTimers"):
             return self._cancel(request, ctx)
-        return self._status(request, ctx)
+        if name == "HassTimerStatus":
+            return self._status(request, ctx)
+        return self._change(request, ctx)
 
     def _start(self, request: Resolution, ctx: SkillContext) -> Result:
         seconds = request.values.get("duration_s")
@@ -88,23 +100,38 @@ class TimerSkill(Skill):
             return Result("How long should the timer be?", Outcome.UNRESOLVED)
         name = _name(request.values.get("timer_name"))
         satellite = ctx.satellite or ctx.home.default_satellite()
+        command = request.values.get("command")
         timer = Timer(next(self._numbers), float(seconds), ctx.clock.now(), name,
-                      satellite.id if satellite else None)
-        timer.task = asyncio.create_task(self._run(timer, ctx.clock, ctx.services),
-                                         name=f"timer-{timer.number}")
+                      satellite.id if satellite else None, command, ctx.user)
+        self._schedule(timer, ctx)
         self.timers[timer.number] = timer
-        if name:
+        if command:
+            speech = f"In {duration(seconds)} I'll {command}."
+        elif name:
             speech = f"Started a {name} timer for {duration(seconds)}."
         else:
             speech = f"Started a timer for {duration(seconds)}."
         return Result(speech, Outcome.SUCCESS, data=_data(timer, ctx.clock))
 
+    def _schedule(self, timer: Timer, ctx: SkillContext) -> None:
+        timer.task = asyncio.create_task(self._run(timer, ctx.clock, ctx.services), name=f"timer-{timer.number}")
+
     async def _run(self, timer: Timer, clock: Clock, services: Any) -> None:
         try:
-            await clock.sleep(timer.duration_s)
+            await clock.sleep(max(0.0, timer.ends_at - clock.now()))
         except asyncio.CancelledError:
             return
         self.timers.pop(timer.number, None)
+        if timer.command:
+            later = services.get("run_later") if services else None
+            if later is None:
+                log.info("nobody to carry out %r", timer.command)
+                return
+            try:
+                await later(timer.satellite, timer.user, timer.command)
+            except Exception:  # a request for later failing must not take the agent down
+                log.exception("could not carry out %r", timer.command)
+            return
         text = f"{timer.label[0].upper()}{timer.label[1:]} is done."
         announce = services.get("announce") if services else None
         if announce is None:
@@ -114,6 +141,45 @@ class TimerSkill(Skill):
             await announce(timer.satellite, text)
         except Exception:  # an announcement failing must not take the agent down
             log.exception("could not announce %r", text)
+
+    def _change(self, request: Resolution, ctx: SkillContext) -> Result:
+        """Add or take off time, pause or resume: one timer, asked back when several fit."""
+        if not self.timers:
+            return Result("You don't have any timers running.", Outcome.UNRESOLVED)
+        found = self._matching(request)
+        if len(found) != 1:
+            if not found:
+                return Result("I couldn't find that timer.", Outcome.UNRESOLVED)
+            return Result(f"You have {len(found)} timers: {join([t.spoken for t in found])}. Which one?",
+                          Outcome.CLARIFY)
+        timer, now, name = found[0], ctx.clock.now(), request.intent.name
+        if name in ("HassPauseTimer", "HassUnpauseTimer"):
+            if (name == "HassPauseTimer") == (timer.paused_left_s is not None):
+                return Result(f"{sentence(timer.label)} is already {'paused' if timer.paused_left_s is not None else 'running'}.",
+                              Outcome.SUCCESS, data=_data(timer, ctx.clock))
+            if name == "HassPauseTimer":
+                timer.paused_left_s = timer.left_s(now)
+                if timer.task:
+                    timer.task.cancel()
+                return Result(f"Paused {timer.label}.", Outcome.SUCCESS, data=_data(timer, ctx.clock))
+            timer.started_at, timer.duration_s, timer.paused_left_s = now, timer.paused_left_s, None
+            self._schedule(timer, ctx)
+            return Result(f"Resumed {timer.label}: {remaining(timer.duration_s)} left.", Outcome.SUCCESS,
+                          data=_data(timer, ctx.clock))
+        amount = float(request.values.get("amount_s") or 0)
+        more = name == "HassIncreaseTimer"
+        left = timer.left_s(now) + (amount if more else -amount)
+        if left <= 0:
+            return Result(f"{sentence(timer.label)} has only {remaining(timer.left_s(now))} left.", Outcome.UNRESOLVED)
+        if timer.paused_left_s is not None:
+            timer.paused_left_s = left
+        else:
+            timer.duration_s += amount if more else -amount
+            if timer.task:
+                timer.task.cancel()
+            self._schedule(timer, ctx)
+        verb = f"Added {duration(amount)} to" if more else f"Took {duration(amount)} off"
+        return Result(f"{verb} {timer.label}: {remaining(left)} left.", Outcome.SUCCESS, data=_data(timer, ctx.clock))
 
     def _matching(self, request: Resolution) -> list[Timer]:
         timers = sorted(self.timers.values(), key=lambda t: t.ends_at)
@@ -135,7 +201,8 @@ class TimerSkill(Skill):
         if not self.timers:
             return Result("You don't have any timers running.", Outcome.UNRESOLVED)
         wanted = _name(request.values.get("timer_name"))
-        everything = wanted in ("all", "all the", "all of the", "every", "all my")
+        everything = request.intent.name == "HassCancelAllTimers" or wanted in ("all", "all the", "all of the",
+                                                                                "every", "all my")
         found = sorted(self.timers.values(), key=lambda t: t.ends_at) if everything else self._matching(request)
         if not found:
             return Result(f"You don't have a {wanted} timer." if wanted else "I couldn't find that timer.",
@@ -162,8 +229,8 @@ class TimerSkill(Skill):
             return Result(f"You don't have a {wanted} timer." if wanted else "I couldn't find that timer.",
                           Outcome.UNRESOLVED)
         now = ctx.clock.now()
-        parts = [f"{remaining(t.ends_at - now)} left on {t.label}" if i == 0 else
-                 f"{remaining(t.ends_at - now)} on {t.label}" for i, t in enumerate(found)]
+        parts = [f"{remaining(t.left_s(now))} {'left ' if i == 0 else ''}on {t.label}"
+                 + (" (paused)" if t.paused_left_s is not None else "") for i, t in enumerate(found)]
         speech = join(parts) + "."
         return Result(speech[0].upper() + speech[1:], Outcome.SUCCESS,
                       data={"timers": [_data(t, ctx.clock) for t in found]})
@@ -183,5 +250,5 @@ def _name(value: Any) -> str | None:
 
 
 def _data(timer: Timer, clock: Clock) -> dict[str, Any]:
-    return {"name": timer.name, "duration_s": timer.duration_s,
-            "remaining_s": max(0.0, timer.ends_at - clock.now()), "satellite": timer.satellite}
+    return {"name": timer.name, "duration_s": timer.duration_s, "remaining_s": timer.left_s(clock.now()),
+            "satellite": timer.satellite, "paused": timer.paused_left_s is not None, "command": timer.command}

@@ -104,7 +104,7 @@ async def test_light_turned_on_over_mqtt_publishes_retained_state(broker_url: st
         async with watching(broker_url) as late:
             message = await late.wait_for("home/kitchen_light/state")
         assert message.retain
-        assert decode(message) == {"state": "on", "brightness": 40, "color": "red"}
+        assert decode(message) == {"state": "on", "brightness": 40, "color": "red", "color_temp": 2700}
 
 
 async def test_late_subscriber_sees_every_device_online_with_its_state(broker_url: str) -> None:
@@ -116,7 +116,7 @@ async def test_late_subscriber_sees_every_device_online_with_its_state(broker_ur
                 assert online.retain and decode(online) == "online"
                 await late.wait_for(f"home/{device.id}/state")
         assert late.states("oven")[0]["current_temperature"] == 200
-        assert late.states("kitchen_light")[0] == {"state": "off", "brightness": 100, "color": "white"}
+        assert late.states("kitchen_light")[0] == {"state": "off", "brightness": 100, "color": "white", "color_temp": 2700}
         assert late.states("kitchen_speaker")[0]["has_screen"] is False
 
 
@@ -175,8 +175,8 @@ async def test_bad_commands_are_ignored_and_the_device_keeps_answering(
         await watcher.wait_for("home/kitchen_light/state", lambda s: s["brightness"] == 30)
 
         assert watcher.states("kitchen_light") == [
-            {"state": "off", "brightness": 100, "color": "white"},
-            {"state": "on", "brightness": 30, "color": "white"},
+            {"state": "off", "brightness": 100, "color": "white", "color_temp": 2700},
+            {"state": "on", "brightness": 30, "color": "white", "color_temp": 2700},
         ]
         assert fleet["kitchen_light"].state["state"] == "on"
     warnings = [r.getMessage() for r in caplog.records if "ignored command" in r.getMessage()]
@@ -222,7 +222,7 @@ def test_media_player_plays_pauses_resumes_and_skips() -> None:
     tv.apply({"command": "next"})
     tv.apply({"volume": 30})
     assert tv.state == {"state": "playing", "media_title": "Planet Earth (track 3)",
-                        "media_class": "movie", "volume": 30, "has_screen": True}
+                        "media_class": "movie", "volume": 30, "muted": False, "has_screen": True}
 
 
 def test_speaker_without_screen_refuses_video_and_keeps_its_state() -> None:

@@ -36,7 +36,7 @@ PAIRS = [
     ("turn on the chicken light", FAIL, "HassTurnOn", 29, "what time is it", "HassGetCurrentTime", False),
     ("turn on the kitchen light", OK, "HassTurnOn", 5, "turn on the hallway light", "HassTurnOn", False),
     ("what time is it", OK, "HassGetCurrentTime", 3, "what's the weather", "HassGetWeather", False),
-    ("play some jazz", OK, "HassMediaSearchAndPlay", 20, "turn it down", "HassVolumeDown", False),
+    ("play some jazz", OK, "HassMediaSearchAndPlay", 20, "turn it down", "HassSetVolumeRelative", False),
     ("set a timer for ten minutes", OK, "HassStartTimer", 10, "turn off the oven", "HassTurnOff", False),
     ("lock the front door", OK, "HassLockDoor", 4, "turn off the lights", "HassTurnOff", False),
     ("turn on the disco ball", FAIL, "HassTurnOn", 3, "ok play some music then", "HassMediaSearchAndPlay", False),

@@ -31,11 +31,11 @@ def oven_topic() -> Topic:
 
 def test_turn_it_up_means_hotter_for_the_oven_and_louder_for_the_volume(home: Home) -> None:
     ctx = about(home, "kitchen_speaker", oven_topic(), oven={"state": "on", "target_temperature": 350})
-    hotter = resolve(Intent("HassVolumeUp", {}, 1.0, "turn it up"), ctx)
+    hotter = resolve(Intent("HassSetVolumeRelative", {"volume_step": "up"}, 1.0, "turn it up"), ctx)
     assert (hotter.intent.name, hotter.devices, hotter.values) == ("HassOvenSetTemperature", ("oven",),
                                                                    {"temperature": 375})
-    louder = resolve(Intent("HassVolumeUp", {}, 1.0, "turn up the volume"), ctx)
-    assert louder.intent.name == "HassVolumeUp" and louder.devices == ("kitchen_speaker",)
+    louder = resolve(Intent("HassSetVolumeRelative", {"volume_step": "up"}, 1.0, "turn up the volume"), ctx)
+    assert louder.intent.name == "HassSetVolumeRelative" and louder.devices == ("kitchen_speaker",)
 
 
 def test_and_the_kitchen_too_repeats_the_request_there_with_its_setting(home: Home) -> None:

@@ -164,7 +164,7 @@ async def test_light_brightness_and_colour(w: World) -> None:
     result = await w.ask("HassLightSet", ("floor_lamp",), brightness=40, color="Red")
     assert result.outcome == Outcome.SUCCESS
     assert result.speech == "Set the floor lamp to red at 40 percent."
-    assert w.device_state("floor_lamp") == {"state": "on", "brightness": 40, "color": "red"}
+    assert w.device_state("floor_lamp") == {"state": "on", "brightness": 40, "color": "red", "color_temp": 2700}
     result = await w.ask("HassLightSet", ("floor_lamp",), brightness=0)
     assert result.speech == "Turned off the floor lamp."
     assert w.device_state("floor_lamp")["state"] == "off"
@@ -265,12 +265,12 @@ async def test_pause_resume_next_and_volume(w: World) -> None:
     skipped = await w.ask("HassMediaNext", ("kitchen_speaker",))
     assert skipped.outcome == Outcome.SUCCESS
     assert w.device_state("kitchen_speaker")["media_title"] != "Jazz"
-    up = await w.ask("HassVolumeUp", ("kitchen_speaker",))
+    up = await w.ask("HassSetVolumeRelative", ("kitchen_speaker",), volume_step="up")
     assert up.speech == "Turned the kitchen speaker up to 50."
     assert w.device_state("kitchen_speaker")["volume"] == 50
     await w.ask("HassSetVolume", ("kitchen_speaker",), volume_level=95)
-    assert (await w.ask("HassVolumeUp", ("kitchen_speaker",))).data["volume"] == 100
-    full = await w.ask("HassVolumeUp", ("kitchen_speaker",))
+    assert (await w.ask("HassSetVolumeRelative", ("kitchen_speaker",), volume_step="up")).data["volume"] == 100
+    full = await w.ask("HassSetVolumeRelative", ("kitchen_speaker",), volume_step="up")
     assert full.speech == "The kitchen speaker is already at full volume."
     assert (await w.ask("HassMediaPause", ("tv",))).speech == "Nothing is playing on the tv."
 

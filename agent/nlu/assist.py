@@ -13,14 +13,18 @@ as numbers, and `query` for the kind of answer a state question wants (`one_yesn
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from hassil import Intents, recognize_best
+import yaml
+from hassil import Intents, merge_dict, recognize_best
 from hassil.intents import TextSlotList
 
 from agent.home import Device, Home
 from agent.turn import Intent, SlotValue
 
+SENTENCES = Path(__file__).parent / "sentences"
+"""Our own sentences, in Home Assistant's format."""
 DOMAINS: dict[str, str] = {
     "light": "light", "switch": "switch", "cover": "cover", "oven": "climate", "climate": "climate",
     "media_player": "media_player", "speaker": "media_player", "coffee_maker": "switch", "kettle": "switch",
@@ -31,6 +35,9 @@ DOMAINS: dict[str, str] = {
 """The Home Assistant domain of each of our device types (its sentences require one)."""
 QUERIES = frozenset({"one_yesno", "any", "all", "which", "how_many", "where"})
 """Home Assistant's response keys for state questions: what kind of answer is wanted."""
+HOME_ASSISTANT_NAMES = {"HassLockDoor": "HassTurnOn", "HassUnlockDoor": "HassTurnOff",
+                        "HassOvenSetTemperature": "HassClimateSetTemperature"}
+"""Our names of three Home Assistant readings -> Home Assistant's."""
 CONTEXT_AREA = "here"
 """The area hassil is told the speaker is in when none is known: sentences that need one ("turn on the lights")
 then match, and resolution puts the satellite's room in."""
@@ -38,12 +45,15 @@ then match, and resolution puts the satellite's room in."""
 
 @lru_cache(maxsize=1)
 def home_assistant_intents() -> Intents:
-    """Home Assistant's English intents, sentences, lists and expansion rules."""
+    """Home Assistant's English intents, sentences, lists and expansion rules, with our own sentences
+    (`sentences/*.yaml`, the same format) merged in."""
     import home_assistant_intents as package
 
     data = package.get_intents("en")
     if data is None:
         raise RuntimeError("home-assistant-intents has no English sentences")
+    for path in sorted(SENTENCES.glob("*.yaml")):
+        merge_dict(data, yaml.safe_load(path.read_text(encoding="utf-8")))
     return Intents.from_dict(data)
 
 
@@ -120,3 +130,19 @@ def _our_name(intent: str, slots: dict[str, SlotValue], device: Device | None) -
     if intent == "HassClimateSetTemperature" and device is not None and device.type == "oven":
         return "HassOvenSetTemperature"
     return intent
+
+
+def sampled(sentences: HomeSentences, per_intent: int) -> list[tuple[str, str]]:
+    """(Home Assistant intent, text) of up to `per_intent` sentences of each intent, with the home's names
+    (hassil's sampler; sentences with free-text wildcards left out). The sampler fills a name into any sentence
+    ("start the oven mower"): only sentences hassil reads as their intent with this home's devices are kept."""
+    from hassil.sample import sample_intents
+
+    kept = []
+    for intent, text in sample_intents(sentences.intents, sentences.slot_lists, max_sentences_per_intent=per_intent,
+                                       language="en"):
+        found = recognize_best(text, sentences.intents, slot_lists=sentences.slot_lists, language="en",
+                               intent_context={"area": CONTEXT_AREA})
+        if found is not None and found.intent.name == intent:
+            kept.append((intent, text))
+    return kept

@@ -33,6 +33,7 @@ INTENTS: tuple[IntentSpec, ...] = (
     IntentSpec("HassGetState", (*_DEVICE, "state")),
     IntentSpec("HassStartTimer", (*_DURATION, "name")),
     IntentSpec("HassCancelTimer", ("name",)),
+    IntentSpec("HassCancelAllTimers"),
     IntentSpec("HassTimerStatus", ("name",)),
     IntentSpec("HassMediaSearchAndPlay", ("search_query", "media_class", *_DEVICE)),
     IntentSpec("HassMediaPause", _DEVICE),
@@ -53,6 +54,10 @@ INTENTS: tuple[IntentSpec, ...] = (
     IntentSpec("HassDeny"),
     IntentSpec(OUT_OF_DOMAIN),
 )
+
+RELATIVE_VOLUME = {"HassVolumeUp": "up", "HassVolumeDown": "down"}
+"""The templates and the trained model tell louder from quieter as two intents; the NLU gives them as Home
+Assistant's HassSetVolumeRelative with `volume_step` up or down."""
 
 INTENT_NAMES: tuple[str, ...] = tuple(spec.name for spec in INTENTS)
 """All intent names, in a stable order."""

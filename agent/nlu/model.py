@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 from agent.home import Home
 from agent.nlu.assist import HomeSentences
 from agent.nlu.generate import HOME_KINDS, Example, placeholder
-from agent.nlu.intents import DEVICE_KIND, NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
+from agent.nlu.intents import DEVICE_KIND, NUMERIC_SLOTS, OUT_OF_DOMAIN, RELATIVE_VOLUME, SLOTS_BY_INTENT
 from agent.nlu.match import TemplateMatch, TemplateMatcher
 from agent.nlu.slots import DURATION_SLOTS, closed_class, duration_parts, slot_value
 from agent.nlu.train import META_FILE, TrainConfig, ensure_trained
@@ -116,8 +116,8 @@ class NluModel:
                     intent = self._choose(text, matches, next(docs))
                 else:
                     intent = self._intent(text, next(docs)) if c else Intent(OUT_OF_DOMAIN, {}, 1.0, text)
-                yield _heard_in(intent, self.assist.home.area_name(area) if self.assist and area else None,
-                                self.device_names)
+                yield _heard_in(_home_assistant_reading(intent), self.assist.home.area_name(area)
+                                if self.assist and area else None, self.device_names)
 
     def _analyse(self, texts: list[str]) -> list[Doc]:
         """Run the pipeline; the intent classifier sees the home's device names as kind placeholders."""
@@ -244,6 +244,18 @@ def _home_kind(ent: Span) -> str | None:
     """The device kind of one of the home's names, None for other entities."""
     prefix = f"{HOME_ID}:"
     return ent.ent_id_[len(prefix):] if ent.ent_id_.startswith(prefix) else None
+
+
+def _home_assistant_reading(intent: Intent) -> Intent:
+    """Our templates' and model's readings as Home Assistant's intents: HassVolumeUp / Down are its
+    HassSetVolumeRelative; starting the vacuum in a room ("vacuum the kitchen") is its HassVacuumCleanArea."""
+    direction = RELATIVE_VOLUME.get(intent.name)
+    if direction is not None:
+        return dataclasses.replace(intent, name="HassSetVolumeRelative",
+                                   slots={**intent.slots, "volume_step": direction})
+    if intent.name == "HassVacuumStart" and intent.slots.get("area"):
+        return dataclasses.replace(intent, name="HassVacuumCleanArea")
+    return intent
 
 
 def _heard_in(intent: Intent, area: str | None, names: frozenset[str]) -> Intent:

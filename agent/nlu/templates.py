@@ -316,7 +316,6 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "HassCancelTimer": (
         "<polite> (cancel|stop|delete|remove|turn off|kill|end|clear|dismiss|switch off|get rid of) (the|my|that) [{name:timer}] <timer> <thanks>",
         "<polite> (cancel|stop|delete|turn off) the <timer> for (the|my) {name:timer}",
-        "<polite> (cancel|stop|delete|clear) (all|all of) [my|the] timers",
         "(cancel|stop|delete|kill) <timer>",
         "[{name:timer}] <timer> (off|cancel|stop)",
         "<polite> (cancel|stop|scrap) (the|my) {name:timer} <timer>",
@@ -324,6 +323,10 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "<want> to (cancel|stop) (the|my) [{name:timer}] <timer>",
         "<polite> (stop|silence) the (alarm|beeping|timer alarm)",
         "(don't|do not) need the [{name:timer}] <timer> (anymore|any more)",
+    ),
+    "HassCancelAllTimers": (
+        "<polite> (cancel|stop|delete|clear) (all|all of) [my|the] timers <thanks>",
+        "<polite> (cancel|stop|delete|clear|get rid of) every <timer> <thanks>",
     ),
     "HassTimerStatus": (
         "how much time is left [on (the|my) [{name:timer}] <timer>]",

@@ -20,7 +20,7 @@ from agent.turn import Intent, Resolution
 
 ALSO, OTHER = "FollowUpAlso", "FollowUpOther"
 REFERENCE = re.compile(r"\b(it|them|that|those|this|that one|this one)\b(?!')", re.IGNORECASE)
-UP, DOWN = "HassVolumeUp", "HassVolumeDown"
+RELATIVE = "HassSetVolumeRelative"
 STEP = {"light": 25, "oven": 25, "climate": 2}
 """How far "up" goes: brightness in percent; degrees for the oven and the thermostat."""
 SETTER = {"light": "HassLightSet", "oven": "HassOvenSetTemperature", "climate": "HassClimateSetTemperature"}
@@ -57,8 +57,9 @@ def step(intent: Intent, devices: list[Device], states: dict[str, dict[str, Any]
         return None
     first = devices[0]
     state = states.get(first.id, {})
-    down = intent.name == DOWN or (intent.name not in (UP, DOWN) and bool(DIMMER.search(intent.text)))
-    if intent.name not in (UP, DOWN) and not down and not BRIGHTER.search(intent.text):
+    said = _direction(intent)
+    down = said == "down" or (said is None and bool(DIMMER.search(intent.text)))
+    if said is None and not down and not BRIGHTER.search(intent.text):
         return None
     delta = -STEP[kind] if down else STEP[kind]
     ids = tuple(d.id for d in devices)
@@ -70,6 +71,14 @@ def step(intent: Intent, devices: list[Device], states: dict[str, dict[str, Any]
     if not isinstance(now, (int, float)):
         return None
     return Resolution(intent.recast(SETTER[kind], {}), ids, {"temperature": now + delta})
+
+
+def _direction(intent: Intent) -> str | None:
+    """"up" or "down" for "turn it up / down" (a relative volume change said of something else), else None."""
+    if intent.name != RELATIVE:
+        return None
+    step = str(intent.slots.get("volume_step", ""))
+    return "down" if step == "down" or step.startswith("-") else "up"
 
 
 def other_one(chosen: list[Device], everyone: list[Device], area: str | None) -> list[Device]:

@@ -12,25 +12,40 @@ from agent.home import Area, Device, Home
 from agent.learn.habits import Habits, after_key, light_key
 from agent.resolve.followup import ALSO, OTHER, UNDOABLE, again_there, other_one, points_back, refers_back, step
 from agent.resolve.match import Match, find_area, find_devices, normalize
+from agent.nlu.assist import DOMAINS
 from agent.nlu.intents import OUT_OF_DOMAIN
 from agent.turn import Intent, Resolution
 
 MEDIA_TYPES = frozenset({"media_player", "speaker"})
 TARGET_TYPES: dict[str, frozenset[str] | None] = {
-    "HassTurnOn": None, "HassTurnOff": None, "HassGetState": None,
+    "HassTurnOn": None, "HassTurnOff": None, "HassToggle": None, "HassGetState": None,
     "HassLightSet": frozenset({"light"}),
     "HassLockDoor": frozenset({"lock"}), "HassUnlockDoor": frozenset({"lock"}),
     "HassClimateSetTemperature": frozenset({"climate"}),
     "HassOvenSetTemperature": frozenset({"oven"}),
     "HassVacuumStart": frozenset({"vacuum"}), "HassVacuumReturnToBase": frozenset({"vacuum"}),
+    "HassSetPosition": frozenset({"cover", "valve"}), "HassFanSetSpeed": frozenset({"fan"}),
+    **{name: frozenset({"todo"}) for name in ("HassShoppingListAddItem", "HassShoppingListCompleteItem",
+                                              "HassListAddItem", "HassListCompleteItem", "HassListRemoveItem")},
 }
-MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassSetVolume",
-                 "HassVolumeUp", "HassVolumeDown"}
-POINTABLE = frozenset({"HassTurnOn", "HassTurnOff", "HassLightSet", "HassGetState"})
+MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume",
+                 "HassSetVolumeRelative", "HassMediaPlayerMute",
+                 "HassMediaPlayerUnmute"}
+POINTABLE = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassGetState"})
 """Requests that need a device: "turn it off" with nothing talked about is a question back, not a guess."""
 ONE_LIGHT = frozenset({"light", "lamp"})
 """A light named by its kind alone: which one is a matter of habit when the room has several."""
 THERMOMETERS = frozenset({"oven", "climate", "sensor"})
+CHANGE_TIMER = frozenset({"HassIncreaseTimer", "HassDecreaseTimer"})
+WHICH_TIMER = frozenset({"HassCancelTimer", "HassTimerStatus", "HassPauseTimer", "HassUnpauseTimer", *CHANGE_TIMER})
+"""Requests about a running timer, which may be named by its length ("the 10 minute timer")."""
+TIMER_INTENTS = frozenset({"HassStartTimer", "HassCancelAllTimers", *WHICH_TIMER})
+PERCENT_WORDS = {"brightness": "Brightness", "volume_level": "Volume", "position": "A position",
+                 "percentage": "A fan's speed"}
+READ_ONLY = frozenset({"sensor", "binary_sensor", "person"})
+"""Devices that are only asked about."""
+WHOLE_HOME_QUERIES = frozenset({"any", "all", "which", "how_many"})
+"""State questions about every device of a kind ("are any lights on"), in the whole home unless a place is said."""
 OUTSIDE_WORDS = {"outside", "outdoors", "out"}
 ALL_SAID = re.compile(r"\b(all|every|everything|everywhere)\b|whole (house|home)")
 COVER_SAID = re.compile(r"\b(open|opened|close|closed|raise|lower)\b|\bshut\b(?! (off|down))", re.IGNORECASE)
@@ -88,6 +103,8 @@ def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
     if intent.name in (ALSO, OTHER) or (intent.name in POINTABLE and points_back(intent)):
         return Resolution(intent, problem="Sorry, I'm not sure what you're referring to.")
     intent = _unknown_room_as_device(intent, ctx.home)
+    if intent.name.startswith("HassShoppingList") and not intent.slots.get("name"):
+        intent = replace(intent, slots={**intent.slots, "name": "shopping list"})
     values = _values(intent)
     if isinstance(values, str):
         return Resolution(intent, problem=values)
@@ -96,13 +113,19 @@ def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
         return Resolution(intent, values=values, problem=problem)
     if intent.name == "HassClimateGetTemperature":
         return _temperature_source(intent, ctx, area, values)
+    if intent.name == "HassVacuumCleanArea":
+        if area is None:
+            return Resolution(intent, values=values, problem="Which room should I clean?")
+        found = _targets(replace(intent, slots={k: v for k, v in intent.slots.items() if k != "area"}), ctx, None,
+                         values, frozenset({"vacuum"}))
+        return replace(found, values={**found.values, "clean_area": area.id})
     if intent.name == "HassMediaSearchAndPlay":
         return _media_target(intent, ctx, area, values, playing_only=False)
     if intent.name in MEDIA_CONTROL:
         return _media_target(intent, ctx, area, values, playing_only=True)
     if intent.name in TARGET_TYPES:
         found = _targets(intent, ctx, area, values, TARGET_TYPES[intent.name])
-        if intent.name == "HassLightSet" and found.devices and "brightness" not in values and "color" not in values:
+        if intent.name == "HassLightSet" and found.devices and not {"brightness", "color", "temperature"} & set(values):
             return step(intent, [ctx.home.device_by_id[d] for d in found.devices], dict(ctx.states)) or found
         return found
     return Resolution(intent, values=values)
@@ -137,7 +160,7 @@ def _follow_up(intent: Intent, ctx: ResolveContext, topic: Topic) -> Resolution 
         return Resolution(meant, (others[0].id,), {**topic.values, **undo}, scores={others[0].id: 0.7})
     if not chosen or not refers_back(intent):
         return None
-    if intent.name in ("HassVolumeUp", "HassVolumeDown", "HassLightSet", "HassClimateSetTemperature") and not (
+    if intent.name in ("HassSetVolumeRelative", "HassLightSet", "HassClimateSetTemperature") and not (
             {"brightness", "color", "temperature"} & set(intent.slots)):
         stepped = step(intent, chosen, dict(ctx.states))
         if stepped is not None:
@@ -153,11 +176,11 @@ def _follow_up(intent: Intent, ctx: ResolveContext, topic: Topic) -> Resolution 
 def _values(intent: Intent) -> dict[str, Any] | str:
     """Normalised numeric values, or a spoken problem when one is out of range."""
     slots, values = intent.slots, {}
-    for key in ("brightness", "volume_level"):
+    for key in ("brightness", "volume_level", "position", "percentage"):
         if key in slots:
             number = _number(slots[key])
             if number is None or not 0 <= number <= 100:
-                return f"{key.replace('_level', '').capitalize()} goes from 0 to 100 percent."
+                return f"{PERCENT_WORDS[key]} goes from 0 to 100 percent."
             values[key] = int(number)
     if "temperature" in slots:
         number = _number(slots["temperature"])
@@ -165,16 +188,32 @@ def _values(intent: Intent) -> dict[str, Any] | str:
             return "I didn't catch the temperature."
         values["temperature"] = number
     if intent.name == "HassStartTimer":
-        total = sum((_number(slots.get(k)) or 0) * f for k, f in (("hours", 3600), ("minutes", 60), ("seconds", 1)))
+        total = _seconds(slots)
         if total <= 0:
             return "How long should the timer be?"
-        values["duration_s"] = int(total)
-    for key in ("color", "search_query", "media_class", "location", "day", "state"):
+        values["duration_s"] = total
+        if slots.get("conversation_command"):
+            values["command"] = str(slots["conversation_command"])
+    elif intent.name in CHANGE_TIMER:
+        if _seconds(slots) <= 0:
+            return "By how much?"
+        values["amount_s"] = _seconds(slots)
+    if intent.name in WHICH_TIMER and (length := _seconds(slots, "start_") or (
+            intent.name not in CHANGE_TIMER and _seconds(slots))):
+        values["duration_s"] = length  # "the 10 minute timer"
+    for key in ("color", "search_query", "media_class", "location", "day", "state", "volume_step", "item",
+                "message"):
         if key in slots:
             values[key] = str(slots[key])
-    if "name" in slots and intent.name in ("HassStartTimer", "HassCancelTimer", "HassTimerStatus"):
+    if "name" in slots and intent.name in TIMER_INTENTS:
         values["timer_name"] = str(slots["name"])
     return values
+
+
+def _seconds(slots: Mapping[str, Any], prefix: str = "") -> int:
+    """The duration said in `<prefix>hours`, `<prefix>minutes` and `<prefix>seconds`, in seconds."""
+    return int(sum((_number(slots.get(prefix + k)) or 0) * f for k, f in (("hours", 3600), ("minutes", 60),
+                                                                         ("seconds", 1))))
 
 
 def _number(value: Any) -> float | None:
@@ -201,11 +240,14 @@ def _targets(
     home = ctx.home
     phrase = str(intent.slots.get("name", "")).strip()
     allowed = types if types is not None else frozenset(
-        d.type for d in home.devices if d.type != "sensor" or intent.name == "HassGetState")
+        d.type for d in home.devices if d.type not in READ_ONLY or intent.name == "HassGetState")
+    if not phrase and (intent.slots.get("floor") or intent.slots.get("query") in WHOLE_HOME_QUERIES):
+        return _everything(intent, ctx, area, values, allowed)
     if not phrase:
         pool = [d for d in home.devices if d.type in allowed]
         if types is None:
-            pool = [d for d in pool if d.type == _unnamed_type(intent)]
+            pool = [d for d in pool if d.type in _unnamed_types(intent)]
+        pool = _of_class(pool, intent.slots.get("device_class"))
         scope = area.id if area else ctx.area
         in_scope = [d for d in pool if d.area == scope]
         if in_scope or area is not None:
@@ -255,15 +297,50 @@ def _usual_after(intent: Intent, ctx: ResolveContext, found: tuple[Device, ...],
     return Resolution(intent, usual, values, scores={d: 0.8 for d in usual})
 
 
-def _unnamed_type(intent: Intent) -> str:
-    """What a request naming only a room is about: its covers when opening or closing, its locks when asking
-    about locking, else its lights ("open the garage", "is the garage closed", "lights on in the garage")."""
+def _unnamed_types(intent: Intent) -> frozenset[str]:
+    """What a request naming no device is about: the kinds of the Home Assistant domain it named ("fans",
+    "locks"); else its covers when opening or closing, its locks when asking about locking, else its lights
+    ("open the garage", "is the garage closed", "lights on in the garage")."""
+    domain = intent.slots.get("domain")
+    if domain:
+        return frozenset(t for t, d in DOMAINS.items() if d == domain)
     state = intent.slots.get("state")
     if state in ("open", "closed") or (state is None and COVER_SAID.search(intent.text)):
-        return "cover"
+        return frozenset({"cover"})
     if state in ("locked", "unlocked"):
-        return "lock"
-    return "light"
+        return frozenset({"lock"})
+    return frozenset({"light"})
+
+
+def _of_class(pool: list[Device], device_class: Any) -> list[Device]:
+    """The devices of a Home Assistant device class ("doors", "windows", "garage door"), when one was said; a
+    cover of no class is a garage door."""
+    if not device_class:
+        return pool
+    wanted = {str(device_class)} | ({"garage", "gate"} if device_class == "door" else set())
+    return [d for d in pool if (d.device_class or ("garage" if d.type == "cover" else "")) in wanted]
+
+
+def _everything(intent: Intent, ctx: ResolveContext, area: Area | None, values: dict[str, Any],
+                allowed: frozenset[str]) -> Resolution:
+    """Every device of the kind asked about on a floor, in a room, or in the whole home ("turn off the
+    upstairs lights", "how many lights are on", "are any windows open"): all of them, none is fine too."""
+    home = ctx.home
+    floor = str(intent.slots.get("floor") or "")
+    areas: set[str | None] | None = None
+    if floor:
+        found = next((f for f in home.all_floors if normalize(floor) in (normalize(n) for n in (f.name, *f.aliases))),
+                     None)
+        if found is None:
+            return Resolution(intent, values=values, problem=f"I don't know a floor called {floor}.")
+        areas = {a.id for a in home.areas if a.floor == found.id}
+    elif area is not None:
+        areas = {area.id}
+    pool = [d for d in home.devices if d.type in allowed and d.type in _unnamed_types(intent)
+            and (areas is None or d.area in areas)]
+    pool = _of_class(pool, intent.slots.get("device_class"))
+    return Resolution(intent, tuple(d.id for d in pool), {**values, "query": str(intent.slots.get("query", "all"))},
+                      scores={d.id: 0.8 for d in pool})
 
 
 def _from_match(

@@ -27,7 +27,8 @@ def opens_something(resolution: Resolution, home: Home) -> list[str]:
         if device is None or not device.security_sensitive:
             continue
         if (name == "HassTurnOn" and device.type == "cover") or name == "HassUnlockDoor" or (
-            name == "HassTurnOff" and device.type == "lock"
+            name == "HassTurnOff" and device.type == "lock") or (
+            name == "HassSetPosition" and resolution.values.get("position", 0) > 0
         ):
             opened.append(device_id)
     return opened
@@ -64,7 +65,7 @@ def question(resolution: Resolution, home: Home, rewritten: bool) -> tuple[str, 
     when the request may be carried out as it is."""
     opened = opens_something(resolution, home)
     if opened and is_guess(resolution, rewritten):
-        verb = "unlock" if resolution.intent.name != "HassTurnOn" else "open"
+        verb = "unlock" if resolution.intent.name not in ("HassTurnOn", "HassSetPosition") else "open"
         return f"Do you want me to {verb} {names(home, opened)}?", opened
     heated = heats_something(resolution, home)
     if heated and unsure(resolution, rewritten):

@@ -32,6 +32,7 @@ from agent.states import DeviceStates
 from agent.teach.rewriter import TaughtRewriter
 from agent.teach.store import PreferenceStore, StoreUnavailable
 from agent.trace import Stage, TurnTrace
+from agent.turn import Transcript
 from agent.tts.engine import TtsStage, tts_engine_for
 from agent.wake.text import TextWake
 from skills import load_skills
@@ -162,12 +163,17 @@ class Agent:
         if self.turn_log:
             self.turn_log.record_turn(trace)
 
-    async def run_later(self, satellite: str | None, user: str | None, text: str) -> None:
-        """Carry out a request made for later ("turn off the lights in 10 minutes") as a turn of its own, and say
-        what happened on the satellite it was asked at."""
-        trace = await self.handle_text(text, user, satellite, start=Stage.ASR, end=Stage.RESULT)
-        if satellite and trace.response:
-            await self.announce(satellite, trace.response)
+    async def run_later(self, satellite: str | None, user: str | None, text: str, speech_confidence: float = 1.0
+                        ) -> None:
+        """Carry out a request made for later ("turn off the lights in 10 minutes") as a turn of its own, as sure
+        of its words as when it was said (unsure speech still never opens, unlocks or heats without a yes), and
+        say what happened on the satellite it was asked at."""
+        ctx = self.new_turn(user, satellite, text=text)
+        await self.running_pipeline.run(Transcript(text, speech_confidence), ctx, start=Stage.REWRITE,
+                                        end=Stage.RESULT)
+        self.end_turn(ctx)
+        if satellite and ctx.trace.response:
+            await self.announce(satellite, ctx.trace.response)
 
     async def announce(self, satellite: str, text: str) -> None:
         """Say something unprompted (a timer finishing) on a satellite."""

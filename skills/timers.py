@@ -51,6 +51,8 @@ class Timer:
     command: str | None = None
     """A request to carry out when it ends ("turn off the lights" in 10 minutes) instead of ringing."""
     user: str | None = None
+    speech_confidence: float = 1.0
+    """How sure the recognizer was of the request (its command is carried out as sure as that)."""
     paused_left_s: float | None = None
     """Seconds that were left when it was paused; None while it runs."""
     task: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -102,7 +104,7 @@ class TimerSkill(Skill):
         satellite = ctx.satellite or ctx.home.default_satellite()
         command = request.values.get("command")
         timer = Timer(next(self._numbers), float(seconds), ctx.clock.now(), name,
-                      satellite.id if satellite else None, command, ctx.user)
+                      satellite.id if satellite else None, command, ctx.user, request.intent.speech_confidence)
         self._schedule(timer, ctx)
         self.timers[timer.number] = timer
         if command:
@@ -128,7 +130,7 @@ class TimerSkill(Skill):
                 log.info("nobody to carry out %r", timer.command)
                 return
             try:
-                await later(timer.satellite, timer.user, timer.command)
+                await later(timer.satellite, timer.user, timer.command, timer.speech_confidence)
             except Exception:  # a request for later failing must not take the agent down
                 log.exception("could not carry out %r", timer.command)
             return

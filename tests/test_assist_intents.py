@@ -20,6 +20,7 @@ from agent.config import AgentConfig
 from agent.home import load_home
 from agent.nlu.model import NluModel
 from agent.trace import Stage, TurnTrace
+from agent.turn import Transcript
 from devices.fleet import DeviceFleet, running
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
@@ -162,3 +163,14 @@ def test_parse_as_heard_in_a_satellites_room() -> None:
     assert dim["intent"] == "HassLightSet" and dim["slots"]["brightness"] == 40
     bad = parse("--device", "toaster", "turn on the lights")
     assert bad.returncode == 2 and "toaster" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+async def test_a_command_for_later_heard_unsure_never_unlocks_by_itself(home: Home) -> None:
+    ctx = home.agent.new_turn("alice", "kitchen_speaker", text="unlock the front door in 1 minute")
+    await home.agent.running_pipeline.run(Transcript("unlock the front door in 1 minute", 0.4), ctx,
+                                          start=Stage.REWRITE, end=Stage.RESULT)
+    home.agent.end_turn(ctx)
+    assert ctx.trace.intent == "HassStartTimer"
+    await home.clock.advance(61)
+    await asyncio.sleep(0.5)
+    assert home.fleet["front_door"].state["state"] == "locked"  # it asked an empty room instead

@@ -53,6 +53,9 @@ class Figures:
     free_n: int = 0
     free_intent_accuracy: float = 0.0
     free_slot_exact: float = 0.0
+    free_unservable_idle: float = 0.0
+    """Of the free-phrasing requests this home cannot serve, the share nothing is done for (no request found,
+    or no such device): what the user notices, where `free_intent_accuracy` wants the NLU to say OutOfDomain."""
     parse_p50_ms: float = 0.0
     """One sampled sentence through our whole parse."""
     parse_p99_ms: float = 0.0
@@ -79,6 +82,23 @@ def accuracy(model: NluModel, cases: list[dict[str, Any]]) -> tuple[float, float
         slots_right += got.name == case["intent"] and all(
             str(got.slots.get(k)).lower() == str(v).lower() for k, v in case["slots"].items())
     return right / len(cases), slots_right / len(cases)
+
+
+def nothing_done_for_out_of_domain(model: NluModel, cases: list[dict[str, Any]]) -> float:
+    """Share of the requests this home cannot serve ("turn on the dishwasher" in a home without one) that
+    nothing is done for: the NLU finds no request, or resolution finds nothing in the home to act on."""
+    from agent.resolve import ResolveContext, resolve
+
+    home = load_home(DEMO_HOME)
+    speaker = home.device("kitchen_speaker")
+    ctx = ResolveContext(home, speaker.area if speaker else None, speaker, {})
+    unservable = [c for c in cases if c["intent"] == "OutOfDomain"]
+    idle = 0
+    for got in model.parse_many(c["text"] for c in unservable):
+        resolution = resolve(got, ctx)
+        idle += got.name == "OutOfDomain" or resolution.problem is not None or (
+            not resolution.devices and resolution.question is not None)
+    return idle / max(1, len(unservable))
 
 
 async def turn_latencies(model: NluModel, utterances: list[str], count: int
@@ -168,6 +188,7 @@ def run(turn_count: int = 1000, parse_count: int = 5000) -> Figures:
         nlu_p50_ms=statistics.median(nlu), rewrite_p99_ms=percentile(rewrite, 0.99), parse_lines=parse_count, parse_per_s=parse_rate,
         parse_cli_per_s=parse_cli_rate(lines), say_cold_start_s=say_cold_start(), accuracy_n=len(cases), intent_accuracy=intent_acc,
         slot_exact=slot_acc, free_n=len(free), free_intent_accuracy=free_acc, free_slot_exact=free_slots,
+        free_unservable_idle=nothing_done_for_out_of_domain(model, free),
         **template_figures(model),
     )
 

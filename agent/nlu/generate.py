@@ -1,4 +1,5 @@
-"""Deterministic generation of training examples from templates, generic vocabulary and a home."""
+"""Deterministic generation of training examples from templates, generic vocabulary and a home, plus examples
+sampled from the sentences in Home Assistant's format (`agent.nlu.sample`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from agent.home import Home
 from agent.nlu import vocab
 from agent.nlu.expression import Piece, join, parse, sample
 from agent.nlu.numbers import NumberStyle, say_number
+from agent.nlu.assist import home_assistant_intents
+from agent.nlu.sample import sampled_examples
 from agent.nlu.templates import RULES, TEMPLATES, WEIGHTS
 
 Span = tuple[int, int, str]
@@ -30,6 +33,9 @@ HOME_SHARE = 0.3
 """How often a slot is filled from the home's own names, when a home is given."""
 PLACEHOLDER_SHARE = 0.2
 """How often a device name is replaced by its kind's placeholder, as the home's names are when parsing."""
+SENTENCE_SHARE = 0.5
+"""Examples sampled from each intent's sentences in Home Assistant's format (its own and ours), per template
+example of an intent."""
 APOSTROPHE_DROP = 0.15
 """How often an example is written without apostrophes, as recognizers often do."""
 
@@ -85,6 +91,8 @@ def generate(per_intent: int, seed: int, home: Home | None = None) -> list[Examp
                 pieces = [(t.replace("'", "") if label is None else t, label) for t, label in pieces]
             text, spans = join(pieces)
             examples.append(Example(text, intent, tuple(spans)))
+    examples += [Example(text, intent, spans) for text, intent, spans in
+                 sampled_examples(home_assistant_intents(), round(per_intent * SENTENCE_SHARE), rng)]
     rng.shuffle(examples)
     return examples
 

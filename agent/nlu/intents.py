@@ -19,34 +19,53 @@ OUT_OF_DOMAIN = "OutOfDomain"
 """Requests nobody here can serve, and input that is not a request at all."""
 
 _DEVICE = ("name", "area")
+_PLACE = ("name", "area", "floor")
 _DURATION = ("hours", "minutes", "seconds")
+_WHICH_TIMER = ("start_hours", "start_minutes", "start_seconds", "name", "area")
+"""A running timer named by its name or its length ("the 10 minute timer")."""
 
 INTENTS: tuple[IntentSpec, ...] = (
-    IntentSpec("HassTurnOn", _DEVICE),
-    IntentSpec("HassTurnOff", _DEVICE),
+    IntentSpec("HassTurnOn", _PLACE),
+    IntentSpec("HassTurnOff", _PLACE),
+    IntentSpec("HassToggle", _DEVICE),
     IntentSpec("HassLockDoor", _DEVICE),
     IntentSpec("HassUnlockDoor", _DEVICE),
-    IntentSpec("HassLightSet", (*_DEVICE, "brightness", "color")),
-    IntentSpec("HassClimateSetTemperature", ("temperature", *_DEVICE)),
+    IntentSpec("HassLightSet", (*_PLACE, "brightness", "color", "temperature")),
+    IntentSpec("HassClimateSetTemperature", ("temperature", *_PLACE)),
     IntentSpec("HassOvenSetTemperature", ("name", "temperature")),
-    IntentSpec("HassClimateGetTemperature", _DEVICE),
-    IntentSpec("HassGetState", (*_DEVICE, "state")),
-    IntentSpec("HassStartTimer", (*_DURATION, "name")),
-    IntentSpec("HassCancelTimer", ("name",)),
+    IntentSpec("HassClimateGetTemperature", _PLACE),
+    IntentSpec("HassGetState", (*_PLACE, "state")),
+    IntentSpec("HassSetPosition", (*_PLACE, "position")),
+    IntentSpec("HassFanSetSpeed", (*_PLACE, "percentage")),
+    IntentSpec("HassStartTimer", (*_DURATION, "name", "conversation_command")),
+    IntentSpec("HassCancelTimer", _WHICH_TIMER),
     IntentSpec("HassCancelAllTimers"),
-    IntentSpec("HassTimerStatus", ("name",)),
+    IntentSpec("HassTimerStatus", _WHICH_TIMER),
+    IntentSpec("HassIncreaseTimer", (*_DURATION, *_WHICH_TIMER)),
+    IntentSpec("HassDecreaseTimer", (*_DURATION, *_WHICH_TIMER)),
+    IntentSpec("HassPauseTimer", _WHICH_TIMER),
+    IntentSpec("HassUnpauseTimer", _WHICH_TIMER),
     IntentSpec("HassMediaSearchAndPlay", ("search_query", "media_class", *_DEVICE)),
     IntentSpec("HassMediaPause", _DEVICE),
     IntentSpec("HassMediaUnpause", _DEVICE),
     IntentSpec("HassMediaNext", _DEVICE),
+    IntentSpec("HassMediaPrevious", _DEVICE),
+    IntentSpec("HassMediaPlayerMute", _DEVICE),
+    IntentSpec("HassMediaPlayerUnmute", _DEVICE),
     IntentSpec("HassSetVolume", ("volume_level", *_DEVICE)),
     IntentSpec("HassVolumeUp", _DEVICE),
     IntentSpec("HassVolumeDown", _DEVICE),
+    IntentSpec("HassShoppingListAddItem", ("item",)),
+    IntentSpec("HassShoppingListCompleteItem", ("item",)),
+    IntentSpec("HassListAddItem", ("item", "name")),
+    IntentSpec("HassListCompleteItem", ("item", "name")),
+    IntentSpec("HassListRemoveItem", ("item", "name")),
+    IntentSpec("HassBroadcast", ("message",)),
     IntentSpec("HassGetCurrentTime"),
     IntentSpec("HassGetCurrentDate"),
     IntentSpec("HassGetWeather", ("location", "day")),
     IntentSpec("HassNevermind"),
-    IntentSpec("HassVacuumStart", _DEVICE),
+    IntentSpec("HassVacuumStart", _PLACE),
     IntentSpec("HassVacuumReturnToBase", _DEVICE),
     IntentSpec("FollowUpAlso", _DEVICE),
     IntentSpec("FollowUpOther"),
@@ -74,5 +93,6 @@ DEVICE_KIND: dict[str, str] = {
 }
 """The one kind of device an intent acts on, for intents that act on one kind only."""
 
-NUMERIC_SLOTS = frozenset({"brightness", "temperature", "volume_level", "hours", "minutes", "seconds"})
+NUMERIC_SLOTS = frozenset({"brightness", "temperature", "volume_level", "hours", "minutes", "seconds", "position",
+                           "percentage", "start_hours", "start_minutes", "start_seconds"})
 """Slots whose values are numbers."""

@@ -10,6 +10,7 @@ import random
 import shutil
 import tempfile
 from collections.abc import Sequence
+from importlib import metadata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from agent.nlu.generate import Example, generate
 from agent.nlu.intents import INTENT_NAMES, SLOT_NAMES
 
 log = logging.getLogger(__name__)
-_SOURCES = ("intents.py", "templates.py", "vocab.py", "numbers.py", "expression.py", "generate.py", "train.py")
+_SOURCES = ("intents.py", "templates.py", "vocab.py", "numbers.py", "expression.py", "generate.py", "train.py",
+            "sample.py", "sentences/en.yaml")
 META_FILE = "ambient_nlu.json"
 """Extra data saved next to the spaCy pipeline."""
 
@@ -69,6 +71,7 @@ def model_key(config: TrainConfig, home: Home | None = None, extra: Sequence[Exa
         digest.update((here / name).read_bytes())
     digest.update(json.dumps(asdict(config), sort_keys=True).encode())
     digest.update(spacy.__version__.encode())
+    digest.update(metadata.version("home-assistant-intents").encode())
     if home is not None:
         digest.update(home.model_dump_json().encode())
     for example in extra:

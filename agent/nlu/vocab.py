@@ -54,8 +54,52 @@ DEVICES: dict[str, tuple[str, ...]] = {
     ),
     "coffee": ("coffee maker", "coffee machine", "espresso machine", "coffee pot", "percolator", "keurig", "kettle",
                "tea kettle", "electric kettle"),
+    "fan": ("fan", "ceiling fan", "desk fan", "tower fan", "pedestal fan", "bedroom fan", "box fan", "attic fan"),
+    "valve": ("sprinkler", "sprinklers", "garden sprinkler", "water valve", "irrigation", "main water valve",
+              "garden hose", "drip line"),
+    "scene": ("movie night", "good night", "relax", "dinner party", "reading time", "romantic", "bright",
+              "morning", "party mode", "cozy evening"),
+    "script": ("bedtime routine", "morning routine", "leaving home", "arrive home", "wake up", "goodnight routine",
+               "away mode", "welcome home"),
+    "todo": ("shopping list", "to do list", "chores", "groceries", "grocery list", "packing list", "tasks"),
+    "sensor": ("outdoor temperature", "outdoor humidity", "indoor temperature", "humidity sensor",
+               "temperature sensor", "energy meter", "power usage", "air quality", "co2 sensor", "rain gauge"),
+    "binary_sensor": ("kitchen window", "front window", "back door sensor", "bathroom window", "motion sensor",
+                      "window sensor", "door sensor", "smoke detector", "leak sensor", "mailbox"),
+    "person": ("alice", "bob", "mom", "dad", "sarah", "tom", "grandma", "james", "emma", "the kids"),
 }
 """Generic device names by kind."""
+
+FLOORS: tuple[str, ...] = (
+    "upstairs", "downstairs", "ground floor", "first floor", "second floor", "top floor", "basement", "main floor",
+    "attic", "lower level",
+)
+"""Generic floor names."""
+
+GROCERIES: tuple[str, ...] = (
+    "milk", "oat milk", "eggs", "bread", "bananas", "apples", "coffee", "toilet paper", "dish soap", "butter",
+    "cheese", "chicken", "rice", "pasta", "tomatoes", "olive oil", "dog food", "cereal", "yogurt", "paper towels",
+)
+"""Things put on a shopping list."""
+
+CHORES: tuple[str, ...] = (
+    "mow the lawn", "take out the trash", "clean the gutters", "call the plumber", "water the plants",
+    "pay the bills", "vacuum the stairs", "fix the fence", "change the sheets", "walk the dog",
+)
+"""Things put on a to-do list."""
+
+MESSAGES: tuple[str, ...] = (
+    "dinner is ready", "we're leaving in five minutes", "time for bed", "the movie is starting",
+    "breakfast is on the table", "come downstairs", "the car is here", "lunch is ready", "wake up",
+)
+"""What is broadcast to the house."""
+
+LATER_COMMANDS: tuple[str, ...] = (
+    "turn off the lights", "turn off the kitchen light", "turn on the porch light", "turn off the tv",
+    "turn the heating off", "switch off the fan", "turn on the coffee maker", "close the blinds",
+    "turn off the bedroom lamp", "pause the music", "turn the heat down", "start the vacuum",
+)
+"""Requests made for later ("... in ten minutes")."""
 
 AREAS: tuple[str, ...] = (
     "kitchen", "living room", "bedroom", "master bedroom", "guest room", "guest bedroom", "office",

@@ -25,8 +25,8 @@ from agent.home import Area, Attribute, Device, Home, Topics
 
 log = logging.getLogger(__name__)
 DISCOVERY = ("homeassistant/+/+/config", "homeassistant/+/+/+/config", "zigbee2mqtt/bridge/devices")
-COMPONENTS = {"light": "light", "switch": "switch", "fan": "switch", "lock": "lock", "cover": "cover",
-              "climate": "climate", "sensor": "sensor", "binary_sensor": "sensor", "vacuum": "vacuum"}
+COMPONENTS = {"light": "light", "switch": "switch", "fan": "fan", "lock": "lock", "cover": "cover", "valve": "valve",
+              "climate": "climate", "sensor": "sensor", "binary_sensor": "binary_sensor", "vacuum": "vacuum"}
 """Home Assistant components and Zigbee2MQTT expose types -> the agent's device types."""
 ABBREVIATIONS = {"stat_t": "state_topic", "cmd_t": "command_topic", "avty_t": "availability_topic",
                  "uniq_id": "unique_id", "dev": "device", "sa": "suggested_area", "dev_cla": "device_class",
@@ -34,9 +34,12 @@ ABBREVIATIONS = {"stat_t": "state_topic", "cmd_t": "command_topic", "avty_t": "a
                  "bri_scl": "brightness_scale", "pos_t": "position_topic", "set_pos_t": "set_position_topic",
                  "pos_open": "position_open", "temp_stat_t": "temperature_state_topic",
                  "temp_cmd_t": "temperature_command_topic", "curr_temp_t": "current_temperature_topic",
-                 "mode_stat_t": "mode_state_topic", "mode_cmd_t": "mode_command_topic"}
+                 "mode_stat_t": "mode_state_topic", "mode_cmd_t": "mode_command_topic",
+                 "pct_stat_t": "percentage_state_topic", "pct_cmd_t": "percentage_command_topic",
+                 "spd_rng_max": "speed_range_max"}
 ATTRIBUTES = {"brightness": ("brightness_state_topic", "brightness_command_topic", "brightness_scale", 255),
               "position": ("position_topic", "set_position_topic", "position_open", 100),
+              "percentage": ("percentage_state_topic", "percentage_command_topic", "speed_range_max", 100),
               "target_temperature": ("temperature_state_topic", "temperature_command_topic", None, None),
               "current_temperature": ("current_temperature_topic", None, None, None),
               "mode": ("mode_state_topic", "mode_command_topic", None, None)}

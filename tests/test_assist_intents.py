@@ -174,3 +174,21 @@ async def test_a_command_for_later_heard_unsure_never_unlocks_by_itself(home: Ho
     await home.clock.advance(61)
     await asyncio.sleep(0.5)
     assert home.fleet["front_door"].state["state"] == "locked"  # it asked an empty room instead
+
+
+async def test_toggle_broadcast_a_room_vacuumed_time_taken_off_and_an_item_removed(home: Home) -> None:
+    assert (await home.say("toggle the desk lamp")).response == "Turned on the desk lamp."
+    assert (await home.say("toggle the desk lamp")).response == "Turned off the desk lamp."
+    guarded = await home.say("toggle the front door")
+    assert guarded.intent == "HassToggle" and home.fleet["front_door"].state["state"] == "locked"
+    told = await home.say("tell everyone dinner is ready")
+    assert told.intent == "HassBroadcast" and told.response == "Told everyone: dinner is ready."
+    cleaning = await home.say("vacuum the kitchen")
+    assert cleaning.intent == "HassVacuumCleanArea"
+    assert home.fleet["vacuum"].state == {"state": "cleaning", "cleaning_area": "kitchen"}
+    await home.say("set a pizza timer for 10 minutes")
+    shorter = await home.say("take 3 minutes off the pizza timer")
+    assert shorter.intent == "HassDecreaseTimer" and "7 minutes left" in shorter.response
+    await home.say("add eggs to my shopping list")
+    assert (await home.say("remove eggs from my shopping list")).outcome == "success"
+    assert home.fleet["shopping_list"].state["items"] == []

@@ -32,6 +32,10 @@ HA_GARAGE = {"name": "Garage Door", "unique_id": "garage_door_01", "device_class
 HA_DESK_LAMP = {"name": "Desk Lamp", "unique_id": "desk_lamp", "state_topic": "study/lamp", "command_topic": "study/lamp/set",
                 "device": {"suggested_area": "Study"}}  # the default schema: bare ON/OFF
 HA_MOTION = {"name": "Hall Motion", "unique_id": "hall_motion", "device": {"suggested_area": "Hallway"}}  # no topic
+HA_FAN = {"name": "Attic Fan", "uniq_id": "attic_fan", "~": "attic/fan", "stat_t": "~/state", "cmd_t": "~/set",
+          "pct_stat_t": "~/speed", "pct_cmd_t": "~/speed/set", "dev": {"sa": "Attic"}}
+HA_WINDOW = {"name": "Kitchen Window", "unique_id": "kitchen_window", "state_topic": "kitchen/window",
+             "device_class": "window", "device": {"suggested_area": "Kitchen"}}
 Z2M_DEVICES = [
     {"friendly_name": "Coordinator", "type": "Coordinator", "ieee_address": "0x00124b0000000000"},
     {"friendly_name": "kitchen_lamp", "type": "Router", "ieee_address": "0x0017880100000001",
@@ -85,6 +89,10 @@ async def fake_plain_devices(client: aiomqtt.Client, received: list[bytes]) -> N
     async for message in client.messages:
         payload = bytes(message.payload)
         received.append(payload)
+        if str(message.topic) == "attic/fan/speed/set":  # the fan's speed on a topic of its own; a speed runs it
+            await client.publish("attic/fan/speed", payload, retain=True)
+            await client.publish("attic/fan/state", b"ON", retain=True)
+            continue
         state_topic = str(message.topic).removesuffix("/set")
         await client.publish("garage/door/state" if state_topic == "garage/door" else state_topic, states[payload],
                              retain=True)
@@ -117,12 +125,17 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
             "homeassistant/cover/garage_door/config": HA_GARAGE,
             "homeassistant/light/desk_lamp/config": HA_DESK_LAMP,
             "homeassistant/binary_sensor/hall_motion/config": HA_MOTION,
+            "homeassistant/fan/attic_fan/config": HA_FAN,
+            "homeassistant/binary_sensor/kitchen_window/config": HA_WINDOW,
             "homeassistant/light/broken/config": b"{not json",
             "zigbee2mqtt/bridge/devices": Z2M_DEVICES}, tmp_path)
         home = load_home(home_file)
         by_id = home.device_by_id
         assert set(by_id) == {"porch_light_01", "garage_door_01", "desk_lamp", "kitchen_lamp", "front_lock",
-                              "hall_thermostat"}
+                              "hall_thermostat", "attic_fan", "kitchen_window"}
+        assert by_id["attic_fan"].type == "fan" and by_id["attic_fan"].topics.attributes["percentage"].set == \
+            "attic/fan/speed/set"
+        assert by_id["kitchen_window"].type == "binary_sensor" and by_id["kitchen_window"].device_class == "window"
         assert by_id["hall_thermostat"].properties == {"target_temperature": "occupied_heating_setpoint",
                                                        "current_temperature": "local_temperature", "mode": "system_mode"}
         assert by_id["garage_door_01"].dialect == "plain" and by_id["porch_light_01"].dialect == "zigbee2mqtt"
@@ -170,6 +183,8 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
         async with address.client(identifier="ha-devices") as ha:
             await ha.subscribe("garage/door/set")
             await ha.subscribe("study/lamp/set")
+            await ha.subscribe("attic/fan/speed/set")
+            await ha.publish("attic/fan/state", b"OFF", retain=True)
             await ha.publish("garage/door/state", b"closed", retain=True)
             await ha.publish("study/lamp", b"OFF", retain=True)
             covers = asyncio.create_task(fake_plain_devices(ha, plain))
@@ -191,6 +206,9 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
                 await ha.publish("study/lamp", b"hello there", retain=True)  # not a state word: dropped
                 await asyncio.sleep(0.2)
                 assert agent.states.get("desk_lamp") == {"state": "on"}
+                fan = await agent.handle_text("set the attic fan to 40 percent")
+                assert fan.intent == "HassFanSetSpeed" and fan.outcome == "success", fan.response
+                assert plain[-1] == b"40" and agent.states.get("attic_fan") == {"state": "on", "percentage": 40}
             covers.cancel()
 
 

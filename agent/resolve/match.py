@@ -95,6 +95,8 @@ def find_devices(
         area, rest = split_area(home, text)
         if area is not None and _best_name_score(pool, text)[1] < NAME_THRESHOLD:
             text = rest
+        else:  # the words are a device's whole name ("kitchen lamp"), wherever it is
+            area = None
     if area is not None:
         pool_in_area = [d for d in pool if d.area == area.id]
     else:

@@ -46,7 +46,7 @@ def synthesize(text: str, voice: Voice) -> np.ndarray:
     if voice.name == PIPER:
         from agent.tts.piper_engine import speak
 
-        spoken, rate = speak(text, length_scale=NATURAL_SPEED / voice.speed, varied=False)  # reproducible runs
+        spoken, rate = speak(text, length_scale=NATURAL_SPEED / voice.speed)
         return np.clip(resample(spoken.astype(np.float64), rate, SAMPLE_RATE), -32768, 32767).astype(np.int16)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "speech.wav"

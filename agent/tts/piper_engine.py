@@ -57,16 +57,14 @@ def load_voice(path: Path) -> Any:
         raise PiperVoiceError(f"cannot load Piper voice {str(path)!r} ({type(exc).__name__}: {exc}): {HOW_TO_GET}") from None
 
 
-def speak(text: str, path: Path | None = None, length_scale: float = 1.0, varied: bool = True
-          ) -> tuple[np.ndarray, int]:
-    """`text` as int16 samples and their sample rate. Piper samples its voice's noise afresh each time (no two
-    renderings alike); `varied=False` renders the same audio every time (the voice's mean), for reproducible
-    simulated speakers."""
+def speak(text: str, path: Path | None = None, length_scale: float = 1.0) -> tuple[np.ndarray, int]:
+    """`text` as int16 samples and their sample rate, the same audio every time: Piper's own noise (sampled
+    afresh for each rendering by default) is turned off, so an answer always sounds the same and simulated
+    speakers are reproducible."""
     from piper import SynthesisConfig
 
     voice = load_voice(voice_path(path))
-    config = SynthesisConfig(length_scale=length_scale) if varied else SynthesisConfig(
-        length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
+    config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
     chunks = [chunk.audio_int16_array for chunk in voice.synthesize(text, config)]
     samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
     return samples, int(voice.config.sample_rate)

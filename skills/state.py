@@ -131,30 +131,23 @@ def _answer_query(request: Resolution, ctx: SkillContext) -> Result:
     yes = [d for d in known if asked in words(ctx.device(d), ctx.state(d))]
     no = [d for d in known if d not in yes]
     slots = request.intent.slots
-    noun = str(slots.get("device_class") or "") + "s" if slots.get("device_class") else NOUNS.get(
-        str(slots.get("domain", "light")), "devices")
-    said = asked
+    noun = f"{slots['device_class']}s" if slots.get("device_class") else NOUNS.get(str(slots.get("domain", "light")),
+                                                                                  "devices")
     data = {"query": query, "yes": yes, "no": no}
-
-    def listed(ids: list[str]) -> str:
-        return names(ctx.home, ids) if ctx.device(ids[0]).type != "person" else join(
-            [ctx.device(d).name for d in ids])
-
     verb = "is" if len(yes) == 1 else "are"
     if not known:
-        return Result(f"There are no {noun} I know of there." if request.devices else f"I don't see any {noun}.",
-                      Outcome.SUCCESS, data=data)
+        return Result(f"I don't see any {noun}.", Outcome.SUCCESS, data=data)
     if query == "any":
-        speech = f"Yes, {listed(yes)} {verb} {said}." if yes else f"No, no {noun} are {said}."
+        speech = f"Yes, {names(ctx.home, yes)} {verb} {asked}." if yes else f"No, no {noun} are {asked}."
     elif query == "all":
-        speech = (f"Yes, all {noun} are {said}." if not no else
-                  f"No, {listed(no)} {'is' if len(no) == 1 else 'are'} not {said}.")
+        speech = (f"Yes, all {noun} are {asked}." if not no else
+                  f"No, {names(ctx.home, no)} {'is' if len(no) == 1 else 'are'} not {asked}.")
     elif query == "which":
-        speech = sentence(f"{listed(yes)} {verb} {said}.") if yes else f"No {noun} are {said}."
+        speech = sentence(f"{names(ctx.home, yes)} {verb} {asked}.") if yes else f"No {noun} are {asked}."
     elif yes:
         count = COUNTS[len(yes)] if len(yes) < len(COUNTS) else str(len(yes))
         one = {"people": "person", "switches": "switch"}.get(noun, noun.removesuffix("s"))
-        speech = f"{sentence(count)} {one if len(yes) == 1 else noun} {verb} {said}: {listed(yes)}."
+        speech = f"{sentence(count)} {one if len(yes) == 1 else noun} {verb} {asked}: {names(ctx.home, yes)}."
     else:
-        speech = f"No {noun} are {said}."
+        speech = f"No {noun} are {asked}."
     return Result(speech, Outcome.SUCCESS, data=data)

@@ -89,9 +89,6 @@ class Heard:
 
     hypotheses: tuple[Hypothesis, ...]
     """Best first; empty when nothing was said."""
-    no_speech_prob: float
-    speech_s: float
-    """Seconds Silero VAD called speech."""
 
     @property
     def confidence(self) -> float:
@@ -180,7 +177,7 @@ class Whisper:
         first words of a request far better as the continuation of "Hey home," than cut off on their own."""
         speech_s = speech_seconds(pcm) if speech_s is None else speech_s
         if speech_s < MIN_SPEECH_S:
-            return Heard((), 1.0, speech_s)
+            return Heard(())
         encoded, _ = self._encode(pcm, context_s)
         forced = self.tokenizer.encode(" " + spelled(prefix)) if prefix else []
         result = self._generate(encoded, prompt, nbest, beam_size, forced)
@@ -191,7 +188,7 @@ class Whisper:
             if text and not hallucinated(text) and get_compression_ratio(text) <= REPETITIVE:
                 hypotheses.append(Hypothesis(text, avg))
         silent = result.no_speech_prob > NO_SPEECH_BAR and (not hypotheses or hypotheses[0].avg_logprob < -1.0)
-        return Heard(() if silent else tuple(hypotheses), result.no_speech_prob, speech_s)
+        return Heard(() if silent else tuple(hypotheses))
 
     def says_first(self, pcm: bytes, phrase: str, context_s: float = CONTEXT_S) -> tuple[float, float]:
         """How likely Whisper finds that `pcm` begins with `phrase` (the least of the phrase's token probabilities

@@ -115,3 +115,12 @@ def test_the_first_alternative_that_fits_the_home_is_taken(home: Home) -> None:
 def test_what_a_room_request_is_about(home: Home, slots: dict, expected: tuple) -> None:
     text = "open the garage" if slots.get("area") == "garage" else "turn on the light in the bedroom"
     assert resolve(Intent("HassTurnOn", slots, text=text), at(home, "kitchen_speaker")).devices == expected
+
+
+def test_the_indoor_temperature_is_inside_not_the_outdoor_sensor_named_alike(home: Home) -> None:
+    for slots, text in (({"name": "indoor temperature"}, "what is the indoor temperature"),
+                        ({}, "how warm is it inside")):
+        found = resolve(Intent("HassClimateGetTemperature", slots, 1.0, text), at(home, "kitchen_speaker"))
+        assert found.devices == ("thermostat",), (text, found)
+    outdoor = resolve(Intent("HassClimateGetTemperature", {"name": "outdoor temperature"}), at(home, "kitchen_speaker"))
+    assert outdoor.devices == ("outdoor_temperature",)

@@ -47,6 +47,8 @@ READ_ONLY = frozenset({"sensor", "binary_sensor", "person"})
 WHOLE_HOME_QUERIES = frozenset({"any", "all", "which", "how_many"})
 """State questions about every device of a kind ("are any lights on"), in the whole home unless a place is said."""
 OUTSIDE_WORDS = {"outside", "outdoors", "out"}
+INSIDE_WORDS = {"inside", "indoors", "indoor", "indoor temperature", "inside temperature", "temperature inside"}
+INSIDE_SAID = re.compile(r"\b(inside|indoors?)\b", re.IGNORECASE)
 ALL_SAID = re.compile(r"\b(all|every|everything|everywhere)\b|whole (house|home)")
 COVER_SAID = re.compile(r"\b(open|opened|close|closed|raise|lower)\b|\bshut\b(?! (off|down))", re.IGNORECASE)
 """Words that make a request about covers ("open the garage") rather than lights."""
@@ -383,6 +385,9 @@ def _temperature_source(
     phrase = str(intent.slots.get("name", "")).strip()
     if normalize(str(intent.slots.get("area", ""))) in OUTSIDE_WORDS or normalize(phrase) in OUTSIDE_WORDS:
         return Resolution(intent, values={**values, "source": "outside"})
+    inside = normalize(phrase) in INSIDE_WORDS or bool(INSIDE_SAID.search(intent.text))
+    if inside:  # "the indoor temperature" is the room's, not a sensor named alike
+        phrase = ""
     if phrase:
         match = find_devices(home, phrase, area, ctx.area, THERMOMETERS)
         return _from_match(intent, ctx, match, phrase, area, {**values, "source": "device"})
@@ -399,6 +404,11 @@ def _temperature_source(
                           scores={thermometers[0].id: 0.7})
     if area is not None:
         return Resolution(intent, values=values, problem=f"There's no thermometer in the {area.name}.")
+    if inside:  # no thermometer in this room: the home's thermostat
+        indoors = [d for d in home.devices if d.type == "climate"]
+        if indoors:
+            return Resolution(intent, (indoors[0].id,), {**values, "source": "device"}, scores={indoors[0].id: 0.7})
+        return Resolution(intent, values=values, problem="There's no thermometer inside.")
     return Resolution(intent, values={**values, "source": "outside"})
 
 

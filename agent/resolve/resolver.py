@@ -29,8 +29,7 @@ TARGET_TYPES: dict[str, frozenset[str] | None] = {
                                               "HassListAddItem", "HassListCompleteItem", "HassListRemoveItem")},
 }
 MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume",
-                 "HassSetVolumeRelative", "HassMediaPlayerMute",
-                 "HassMediaPlayerUnmute"}
+                 "HassSetVolumeRelative", "HassMediaPlayerMute", "HassMediaPlayerUnmute"}
 POINTABLE = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassGetState"})
 """Requests that need a device: "turn it off" with nothing talked about is a question back, not a guess."""
 ONE_LIGHT = frozenset({"light", "lamp"})
@@ -197,9 +196,9 @@ def _values(intent: Intent) -> dict[str, Any] | str:
         if slots.get("conversation_command"):
             values["command"] = str(slots["conversation_command"])
     elif intent.name in CHANGE_TIMER:
-        if _seconds(slots) <= 0:
-            return "By how much?"
         values["amount_s"] = _seconds(slots)
+        if values["amount_s"] <= 0:
+            return "By how much?"
     if intent.name in WHICH_TIMER and (length := _seconds(slots, "start_") or (
             intent.name not in CHANGE_TIMER and _seconds(slots))):
         values["duration_s"] = length  # "the 10 minute timer"

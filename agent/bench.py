@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
-from agent.home import load_home
+from agent.home import Home, load_home
 from agent.nlu.model import NluModel
+from agent.resolve import ResolveContext
 from agent.trace import Stage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,14 +85,18 @@ def accuracy(model: NluModel, cases: list[dict[str, Any]]) -> tuple[float, float
     return right / len(cases), slots_right / len(cases)
 
 
+def kitchen_context(home: Home) -> ResolveContext:
+    """What resolution knows when requests are spoken to the demo home's kitchen speaker."""
+    satellite = home.device("kitchen_speaker")
+    return ResolveContext(home, satellite.area if satellite else None, satellite, {})
+
+
 def nothing_done_for_out_of_domain(model: NluModel, cases: list[dict[str, Any]]) -> float:
     """Share of the requests this home cannot serve ("turn on the dishwasher" in a home without one) that
     nothing is done for: the NLU finds no request, or resolution finds nothing in the home to act on."""
-    from agent.resolve import ResolveContext, resolve
+    from agent.resolve import resolve
 
-    home = load_home(DEMO_HOME)
-    speaker = home.device("kitchen_speaker")
-    ctx = ResolveContext(home, speaker.area if speaker else None, speaker, {})
+    ctx = kitchen_context(load_home(DEMO_HOME))
     unservable = [c for c in cases if c["intent"] == "OutOfDomain"]
     idle = 0
     for got in model.parse_many(c["text"] for c in unservable):
@@ -163,7 +168,7 @@ def template_figures(model: NluModel, per_intent: int = SAMPLED_PER_INTENT) -> d
         ours.append((time.perf_counter() - began) * 1000)
         began = time.perf_counter()
         recognize_best(text, sentences.intents, slot_lists=sentences.slot_lists, language="en",
-                       intent_context={"area": CONTEXT_AREA})
+                       intent_context={"area": CONTEXT_AREA})  # hassil alone, as Home Assistant calls it
         theirs.append((time.perf_counter() - began) * 1000)
         right += HOME_ASSISTANT_NAMES.get(got.name, got.name) == intent
     return {"template_n": len(samples), "template_accuracy": right / len(samples),

@@ -21,10 +21,10 @@ import numpy as np
 
 from agent.audio.frames import FRAME_MS, SAMPLE_RATE, split_frames
 from agent.audio.noise import noise_sigma, with_noise
-from agent.bench import DEMO_HOME, held_out, percentile
+from agent.bench import DEMO_HOME, held_out, kitchen_context, percentile
 from agent.cachedir import cache_root
-from agent.home import Home, load_home
-from agent.resolve import ResolveContext, resolve
+from agent.home import load_home
+from agent.resolve import resolve
 from agent.trace import Stage, TurnTrace
 from agent.turn import Intent
 from simulator.speech import PIPER, Voice, silence, synthesize
@@ -104,12 +104,6 @@ class Command:
     text: str
     intent: str
     devices: tuple[str, ...]
-
-
-def kitchen_context(home: Home) -> ResolveContext:
-    """What resolution knows when the commands are spoken to the kitchen speaker."""
-    satellite = home.device("kitchen_speaker")
-    return ResolveContext(home, satellite.area, satellite, {})
 
 
 def commands(count: int, seed: int, cases: Sequence[dict[str, Any]] | None = None) -> list[Command]:

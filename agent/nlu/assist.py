@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hassil import Intents, merge_dict, recognize_best
+from hassil import Intents, RecognizeResult, merge_dict, recognize_best
 from hassil.intents import TextSlotList
 
 from agent.home import Device, Home
@@ -76,14 +76,18 @@ class HomeSentences:
                 allow_template=False),
         }
 
+    def recognize(self, text: str, area_name: str = CONTEXT_AREA) -> RecognizeResult | None:
+        """hassil's best reading of `text` with this home's lists, said in the area called `area_name`."""
+        try:
+            return recognize_best(text, self.intents, slot_lists=self.slot_lists,
+                                  intent_context={"area": area_name}, language="en")
+        except (ValueError, KeyError, IndexError):  # hassil on text it cannot tokenise
+            return None
+
     def match(self, text: str, area: str | None = None) -> Intent | None:
         """`text` as a Home Assistant sentence says it, heard in `area` (an area id) when given."""
         context = {"area": self.home.area_name(area) or area} if area else {"area": CONTEXT_AREA}
-        try:
-            result = recognize_best(text, self.intents, slot_lists=self.slot_lists, intent_context=context,
-                                    language="en")
-        except (ValueError, KeyError, IndexError):  # hassil on text it cannot tokenise
-            return None
+        result = self.recognize(text, context["area"])
         if result is None:
             return None
         slots: dict[str, SlotValue] = {}
@@ -141,8 +145,7 @@ def sampled(sentences: HomeSentences, per_intent: int) -> list[tuple[str, str]]:
     kept = []
     for intent, text in sample_intents(sentences.intents, sentences.slot_lists, max_sentences_per_intent=per_intent,
                                        language="en"):
-        found = recognize_best(text, sentences.intents, slot_lists=sentences.slot_lists, language="en",
-                               intent_context={"area": CONTEXT_AREA})
+        found = sentences.recognize(text)
         if found is not None and found.intent.name == intent:
             kept.append((intent, text))
     return kept

@@ -19,6 +19,7 @@ from hassil.intents import Intents, IntentData, RangeSlotList, TextSlotList
 from agent.nlu import vocab
 from agent.nlu.intents import INTENT_NAMES, SLOTS_BY_INTENT
 from agent.nlu.numbers import say_number
+from agent.nlu.slots import DURATION_SLOTS
 
 Piece = tuple[str, str | None]
 Span = tuple[int, int, str]
@@ -37,7 +38,6 @@ WILDCARDS: dict[str, tuple[str, ...]] = {
 }
 """Everyday values of the free-text slots, by list name."""
 DURATION = re.compile(r" ?(hour|minute|second)s?\b")
-DURATION_SLOTS = frozenset({"hours", "minutes", "seconds"})
 PUNCTUATION = re.compile(r"[!?,;:\"()\[\]{}.]")
 
 

@@ -40,7 +40,7 @@ HomeOpt = Annotated[Path, typer.Option("--home", help="Home file (YAML).")]
 BrokerOpt = Annotated[Optional[str], typer.Option("--broker", help="mqtt://[user:pass@]host:port; default: embedded broker with simulated devices.")]
 DbOpt = Annotated[str, typer.Option("--db", help="Turn log URL (any SQLAlchemy URL).")]
 DEFAULT_DB = "sqlite:///ambient.db"
-AcousticOpt = Annotated[Optional[Path], typer.Option("--acoustic-model", envvar="AMBIENT_ACOUSTIC_MODEL", help="The household's enrolled pocketsphinx model (`ambient enroll`; implies --asr pocketsphinx).")]
+AcousticOpt = Annotated[Optional[Path], typer.Option("--acoustic-model", envvar="AMBIENT_ACOUSTIC_MODEL", help="The household's enrolled pocketsphinx model (`ambient enroll`; implies --asr pocketsphinx unless --asr both).")]
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
@@ -50,6 +50,7 @@ class Asr(StrEnum):
     whisper = "whisper"
     pocketsphinx = "pocketsphinx"
     vosk = "vosk"
+    both = "both"
 
 
 class Voice(StrEnum):
@@ -59,7 +60,7 @@ class Voice(StrEnum):
     piper = "piper"
 
 
-AsrOpt = Annotated[Asr, typer.Option("--asr", help="Speech recognizer: whisper (default), pocketsphinx or vosk.")]
+AsrOpt = Annotated[Asr, typer.Option("--asr", help="Speech recognizer: whisper (default), pocketsphinx, vosk, or both (Whisper with pocketsphinx voting).")]
 WhisperOpt = Annotated[Optional[str], typer.Option("--whisper-model", envvar="AMBIENT_WHISPER_MODEL", help="A faster-whisper model directory or name (tiny.en, base.en, small.en, ...); default: the bundled tiny.en.")]
 VoskOpt = Annotated[Optional[str], typer.Option("--vosk-model", help="A vosk model directory (implies --asr vosk; else VOSK_MODEL_PATH).")]
 
@@ -727,7 +728,7 @@ async def _record_phrases(texts: list[str], folder: Path, mic: str | None, patie
 
 def _voice_config(asr: Asr, whisper_model: str | None, vosk_model: str | None, **fields: Any) -> AgentConfig:
     """An agent configuration for audio: `--vosk-model` implies vosk, an enrolled `--acoustic-model` pocketsphinx."""
-    chosen = "vosk" if vosk_model else "pocketsphinx" if fields.get("acoustic_model") else asr.value
+    chosen = "vosk" if vosk_model else "pocketsphinx" if fields.get("acoustic_model") and asr != Asr.both else asr.value
     return _or_fail(lambda: AgentConfig(asr=chosen, whisper_model=whisper_model, vosk_model=vosk_model, **fields))
 
 

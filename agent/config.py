@@ -38,7 +38,7 @@ class AgentConfig(BaseModel):
     """Real seconds to wait for a device to confirm a command."""
     user: str = "guest"
     """Default speaker when a turn names none."""
-    asr: str = Field(default="whisper", pattern="^(whisper|pocketsphinx|vosk)$")
+    asr: str = Field(default="whisper", pattern="^(whisper|pocketsphinx|vosk|both)$")
     """The speech recognizer in audio mode (see `agent.voice.build_engines`)."""
     whisper_model: str | None = None
     """A faster-whisper model directory or name; None: the bundled tiny.en."""

@@ -13,7 +13,7 @@ from functools import partial
 
 from agent.agent import Agent
 from agent.config import AgentConfig
-from agent.asr.audio import AudioAsr
+from agent.asr.audio import WAKE_OVERLAP_S, AudioAsr
 from agent.asr.engine import Recognizer
 from agent.audio.endpoint import Endpointer
 from agent.audio.frames import FRAME_MS, AudioFrame, AudioSource
@@ -32,9 +32,6 @@ CLIPPING_WARN_RATIO = 0.01
 CLIPPING_WARN_EVERY_S = 60.0
 REPLAY_S = 4.0
 """Recent audio kept so the request can start right where the wake phrase ended (engines decide late)."""
-WAKE_OVERLAP_S = 0.015
-"""The request's audio starts this much before the wake phrase's aligned end: the alignment may give the wake
-word the closure of a first stop consonant ("hey home | call the ..." heard as "all the ...")."""
 
 
 @dataclass
@@ -216,12 +213,11 @@ def build_engines(agent: Agent, player: Player) -> VoiceEngines:
     is heard by the recognizer's own kind of engine unless a neural wake word model or push-to-talk is chosen."""
     config, phrase = agent.config, agent.config.wake_phrase
     recognizer, correct = recognizer_for(config, agent.home)
-    if config.asr == "whisper":
-        from agent.asr.whisper_engine import WhisperRecognizer
+    if config.asr in ("whisper", "both"):
+        from agent.asr.whisper_engine import load, resolve_model
         from agent.wake.transcribed import TranscribedWake
 
-        assert isinstance(recognizer, WhisperRecognizer)
-        whisper = recognizer.whisper
+        whisper = load(resolve_model(config.whisper_model))
         spotter: Callable[[str], WakeEngine] = lambda words: TranscribedWake(whisper, words)
     elif config.asr == "vosk":
         from agent.asr.vosk_engine import resolve_model_path
@@ -241,6 +237,7 @@ def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callabl
 
     whisper (default): the bundled tiny.en or `whisper_model`, its hypotheses corrected onto the home's phrases.
     pocketsphinx: the home's grammar, with the household's enrolled acoustic model when configured.
+    both: Whisper, with pocketsphinx's grammar as a second vote (`agent.asr.voting`).
     vosk: `vosk_model` (or `$VOSK_MODEL_PATH`).
     """
     if config.asr == "vosk":
@@ -254,7 +251,14 @@ def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callabl
     from agent.asr.correct import HomePhrases
     from agent.asr.whisper_engine import WhisperRecognizer
 
-    return WhisperRecognizer(home, config.whisper_model), HomePhrases(home).correct
+    whisper = WhisperRecognizer(home, config.whisper_model)
+    if config.asr == "both":
+        from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
+        from agent.asr.voting import VotingRecognizer
+
+        grammar = PocketsphinxRecognizer(home, acoustic_model=config.acoustic_model)
+        return VotingRecognizer(whisper, grammar, HomePhrases(home)), None
+    return whisper, HomePhrases(home).correct
 
 
 def _wake(config: AgentConfig, phrase_engine: Callable[[], WakeEngine]) -> WakeEngine:

@@ -30,7 +30,7 @@ from agent.turn import Intent
 from simulator.speech import PIPER, Voice, silence, synthesize
 
 ESPEAK_VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-scotland")
-ENGINES = ("whisper", "pocketsphinx")
+ENGINES = ("whisper", "pocketsphinx", "both")
 WAKE_WORDS = ("hey home", "okay_nabu", "hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")
 """The wake words measured: the wake phrase on the default (Whisper) engine, then the neural models."""
 ORDINARY_SPEECH = [

@@ -238,3 +238,21 @@ def test_a_bare_device_name_is_not_a_command(nlu) -> None:
     assert nlu.matcher.match("kitchen light") == []
     assert nlu.matcher.match("set a for five minutes") == []
     assert [m.intent for m in nlu.matcher.match("set a timer for five minutes")] == ["HassStartTimer"]
+
+
+async def test_a_spoken_reading_that_is_no_request_falls_to_an_alternative_that_fits(nlu, home: Home) -> None:
+    """Whisper's "dig me off" is no request; pocketsphinx's vote "tv off" is taken, as a second choice (so opening,
+    unlocking and heating on it would be asked first), and chatter with no alternative stays no request."""
+    from agent.bench import kitchen_context
+    from agent.nlu.stage import NluStage
+    from agent.resolve.resolver import resolve_best
+    from agent.result.safety import unsure
+    from agent.turn import Rewrite
+
+    stage = NluStage(nlu)
+    heard = await stage.process(Rewrite("dig me off", "dig me off", alternatives=("tv off",), speech_confidence=0.3))
+    resolution = resolve_best(heard, kitchen_context(home))
+    assert (resolution.intent.name, resolution.devices) == ("HassTurnOff", ("tv",))
+    assert unsure(resolution, rewritten=False)
+    alone = await stage.process(Rewrite("dig me off", "dig me off", speech_confidence=0.3))
+    assert resolve_best(alone, kitchen_context(home)).intent.name == "OutOfDomain"

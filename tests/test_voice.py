@@ -90,8 +90,9 @@ def test_silence_and_noise_wake_nobody(tmp_path: Path, nlu: NluModel) -> None:
     assert not [line for line in done.stdout.splitlines() if line.startswith("{")]
 
 
-@pytest.mark.parametrize("audio", [AudioOptions(voices=(PIPER, "en-us")), AudioOptions(asr="pocketsphinx", voices=US_VOICES)],
-                         ids=["whisper", "pocketsphinx"])
+@pytest.mark.parametrize("audio", [AudioOptions(voices=(PIPER, "en-us")), AudioOptions(asr="pocketsphinx", voices=US_VOICES),
+                                   AudioOptions(asr="both", voices=("en-us", PIPER))],
+                         ids=["whisper", "pocketsphinx", "both"])
 async def test_seed_scenario_spoken_through_the_audio_pipeline(nlu: NluModel, audio: AudioOptions) -> None:
     report = await run_scenario(ROOT / "scenarios" / "hunger_games.yaml", nlu=nlu, audio=audio)
     failures = [f for r in report.results for f in r.failures]

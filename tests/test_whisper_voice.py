@@ -145,6 +145,23 @@ def test_a_command_heard_right_is_left_alone(phrases: HomePhrases) -> None:
     assert phrases.correct(heard) is heard
 
 
+def test_both_engines_hear_the_request_and_pocketsphinx_hears_it_without_the_wake_phrase(phrases: HomePhrases) -> None:
+    """`--asr both`: Whisper hears the wake phrase as the start of the sentence, pocketsphinx's grammar the
+    request alone (cut where the phrase ended); both read the same command."""
+    from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
+    from agent.asr.voting import VotingRecognizer
+
+    home = load_home(DEMO)
+    voting = VotingRecognizer(WhisperRecognizer(home), PocketsphinxRecognizer(home), phrases)
+    for voice in ("en-us", PIPER):
+        wake = synthesize("hey home", Voice(voice))
+        voting.start(prefix="hey home", prefix_s=(len(wake) + 3200) / 16000)
+        voting.feed(np.concatenate([wake, silence(0.2), synthesize("turn off the tv", Voice(voice))]).tobytes())
+        heard = voting.finish()
+        assert heard.text == "turn off the tv" and voting.voted is not None, voice
+        assert voting.voted.text == "turn off the tv", voice
+
+
 def test_the_wake_phrase_is_heard_in_any_voice_and_ends_where_it_ends() -> None:
     whisper = load(resolve_model())
     for voice in (PIPER, "en-us", "en-gb-scotland"):

@@ -13,6 +13,9 @@ from agent.context import TurnContext
 from agent.turn import Transcript, WakeEvent
 
 
+WAKE_OVERLAP_S = 0.015
+"""Audio of a request starts this much before the wake phrase's aligned end: the alignment may give the wake
+word the closure of a first stop consonant ("hey home | call the ..." heard as "all the ...")."""
 PHRASE_TAIL_S = 0.2
 """The endpointer starts listening this long after the wake phrase's aligned end: an alignment a little early
 must not make the phrase's last sound a request."""
@@ -38,7 +41,10 @@ class AudioAsr:
         endpointer = self.new_endpointer()
         free = ctx.dialogue.expects_answer(ctx.user)
         phrase_end = wake.at_s if wake.began_s is not None else None  # the audio begins with the wake phrase
-        self.recognizer.start(free=free, prefix=wake.phrase if phrase_end is not None else "")
+        if phrase_end is not None and wake.began_s is not None:
+            self.recognizer.start(free, wake.phrase, max(0.0, phrase_end - wake.began_s - WAKE_OVERLAP_S))
+        else:
+            self.recognizer.start(free)
         heard = False
         while True:
             frame = await ctx.audio.get()

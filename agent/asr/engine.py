@@ -14,9 +14,10 @@ class Recognizer(Protocol):
     """Whether `start(prefix=...)` is understood: the audio then begins with those words (the wake phrase), which
     the recognizer hears as the start of the sentence and leaves out of the transcript."""
 
-    def start(self, free: bool = False, prefix: str = "") -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0) -> None:
         """Begin a new utterance; `free` when the dialogue expects an answer in the user's own words rather
-        than a command (decode without the command grammar); `prefix`: see `hears_prefix`."""
+        than a command (decode without the command grammar); `prefix`: see `hears_prefix`; `prefix_s`: how long
+        the prefix lasts in the audio (its aligned end, from the wake engine)."""
         ...
 
     def feed(self, pcm: bytes) -> str | None:

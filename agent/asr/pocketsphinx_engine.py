@@ -173,7 +173,7 @@ class PocketsphinxRecognizer:
 
     hears_prefix = False
 
-    def start(self, free: bool = False, prefix: str = "") -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0) -> None:
         """Begin a new utterance; `free`: the domain model's transcript comes first (an answer, not a command).
         No `prefix`: the audio starts after the wake phrase."""
         if self.grammar_id is None:

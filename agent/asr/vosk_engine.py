@@ -134,7 +134,7 @@ class VoskRecognizer:
 
     hears_prefix = False
 
-    def start(self, free: bool = False, prefix: str = "") -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0) -> None:
         """Begin a new utterance; `free`: dictation, whatever the grammar. No `prefix`: the audio starts after the
         wake phrase."""
         if self._grammar_json is None or free:

@@ -293,7 +293,7 @@ class WhisperRecognizer:
 
     hears_prefix = True
 
-    def start(self, free: bool = False, prefix: str = "") -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0) -> None:
         self._prefix = prefix
         self._buffer.clear()
         self._vad.reset()

@@ -19,7 +19,8 @@ from agent.turn import Intent, Rewrite
 SPOKEN_FLOOR = 0.5
 """Recognized speech that the model reads as a request naming nothing, with less confidence than this, is taken
 as not a request: misheard chatter looks like a command to a classifier ("we bought a new home last year" said
-twice read as "turn on" the room's light at 0.42), while typed requests keep the model's own floor."""
+twice read as "turn on" the room's light at 0.42), while typed requests keep the model's own floor. The
+recognizer's alternatives stay: another reading may still fit the home (`resolve.resolve_best`)."""
 
 
 class NluStage:
@@ -32,7 +33,7 @@ class NluStage:
     async def process(self, request: Rewrite, ctx: Any = None) -> Intent:
         intent = self._understand(request, ctx)
         if request.speech_confidence < 1.0 and intent.confidence < SPOKEN_FLOOR and not intent.slots:
-            intent = Intent(OUT_OF_DOMAIN, {}, 1.0 - intent.confidence, intent.text)
+            intent = Intent(OUT_OF_DOMAIN, {}, 1.0 - intent.confidence, intent.text, alternatives=intent.alternatives)
         return dataclasses.replace(intent, speech_confidence=request.speech_confidence)
 
     def _understand(self, request: Rewrite, ctx: Any) -> Intent:

@@ -11,11 +11,10 @@ import pytest
 import yaml
 
 from agent.home import Home, load_home
-from agent.nlu.expression import join, parse, sample
-from agent.nlu.generate import generate
+from agent.nlu.generate import generate, join, sample
 from agent.nlu.intents import INTENT_NAMES, SLOTS_BY_INTENT
 from agent.nlu.numbers import parse_duration, parse_number, say_number
-from agent.nlu.templates import TEMPLATES
+from agent.nlu.templates import templates
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = yaml.safe_load((Path(__file__).parent / "data" / "nlu_dev.yaml").read_text())
@@ -71,18 +70,26 @@ def test_every_intent_has_templates_or_sentences() -> None:
 
     sentences = home_assistant_intents().intents
     learned = {trained_label(name, data, {}) for name, intent in sentences.items() for data in intent.data}
-    assert set(TEMPLATES) <= set(INTENT_NAMES)
-    assert set(INTENT_NAMES) <= set(TEMPLATES) | learned | {"HassVolumeDown"}  # down: a sampled step's sign
+    assert set(templates()) <= set(INTENT_NAMES)
+    assert set(INTENT_NAMES) <= set(templates()) | learned | {"HassVolumeDown"}  # down: a sampled step's sign
 
 
-def test_expression_sampling_marks_slot_spans() -> None:
+def test_template_sampling_marks_slot_spans() -> None:
     import random
 
-    tree = parse("(turn|switch) on [the] {name:light} in the {area}")
-    fill = lambda label, kind, rng: [("floor lamp" if label == "name" else "living room", label)]  # noqa: E731
-    text, spans = join(sample(tree, random.Random(0), fill, {}))
-    assert [text[s:e] for s, e, _ in spans] == ["floor lamp", "living room"]
-    assert text.endswith("floor lamp in the living room")
+    from hassil.parse_expression import parse_sentence
+
+    tree = parse_sentence("(turn|switch) on [the] {name_light:name} in the {area} {day_is_today:day}'s")
+    asked = []
+
+    def fill(label: str, kind: str, rng: random.Random) -> list[tuple[str, str | None]]:
+        asked.append((label, kind))
+        return [("floor lamp" if label == "name" else "living room", label)]
+
+    text, spans = join(sample(tree, random.Random(0), fill))
+    assert asked == [("name", "light"), ("area", "")]
+    assert [text[s:e] for s, e, _ in spans] == ["floor lamp", "living room", "today"]
+    assert text.endswith("floor lamp in the living room today's")
 
 
 def test_generation_is_deterministic_and_consistent(home: Home) -> None:

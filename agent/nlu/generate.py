@@ -4,19 +4,25 @@ sampled from the sentences in Home Assistant's format (`agent.nlu.sample`)."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
+from hassil.expression import (
+    Alternative,
+    Group,
+    ListReference,
+    RuleReference,
+    Sentence,
+    TextChunk,
+)
+
 from agent.home import Home
 from agent.nlu import vocab
-from agent.nlu.expression import Piece, join, parse, sample
-from agent.nlu.numbers import NumberStyle, say_number
 from agent.nlu.assist import home_assistant_intents
-from agent.nlu.sample import sampled_examples
-from agent.nlu.templates import RULES, TEMPLATES, WEIGHTS
-
-Span = tuple[int, int, str]
-"""Character start, end and slot label."""
+from agent.nlu.numbers import NumberStyle, say_number
+from agent.nlu.sample import Piece, Span, sampled_examples
+from agent.nlu.templates import rules, slot_list, templates
 
 HOME_KINDS: dict[str, str] = {
     "light": "light", "switch": "switch", "cover": "cover", "lock": "lock", "media_player": "media",
@@ -38,6 +44,17 @@ SENTENCE_SHARE = 0.5
 example of an intent."""
 APOSTROPHE_DROP = 0.15
 """How often an example is written without apostrophes, as recognizers often do."""
+WEIGHTS: dict[str, float] = {
+    "HassTurnOn": 1.6, "HassTurnOff": 1.4, "HassLightSet": 1.5, "HassMediaSearchAndPlay": 1.6,
+    "HassGetState": 1.3, "HassStartTimer": 1.3, "HassGetWeather": 1.3, "HassClimateSetTemperature": 1.2,
+    "OutOfDomain": 1.5, "HassConfirm": 0.6, "HassDeny": 0.6, "HassNevermind": 0.7,
+    "HassGetCurrentTime": 0.5, "HassGetCurrentDate": 0.5, "HassMediaPause": 0.8, "HassMediaUnpause": 0.8,
+    "HassMediaNext": 0.7, "HassVolumeUp": 0.8, "HassVolumeDown": 0.8,
+    "FollowUpAlso": 0.5, "FollowUpOther": 0.4,
+}
+"""How many template examples an intent gets relative to the others (richer phrasing, more examples)."""
+Filler = Callable[[str, str, random.Random], list[Piece]]
+"""Fills a slot (label, kind) with pieces of text."""
 
 
 @dataclass(frozen=True)
@@ -82,11 +99,10 @@ def generate(per_intent: int, seed: int, home: Home | None = None) -> list[Examp
     rng = random.Random(seed)
     fill = partial(fill_slot, home_vocabulary(home))
     examples: list[Example] = []
-    for intent, templates in TEMPLATES.items():
+    for intent, phrasings in templates().items():
         count = round(per_intent * WEIGHTS.get(intent, 1.0))
-        trees = [parse(t) for t in templates]
         for _ in range(count):
-            pieces = sample(rng.choice(trees), rng, fill, RULES)
+            pieces = sample(rng.choice(phrasings), rng, fill)
             if rng.random() < APOSTROPHE_DROP:
                 pieces = [(t.replace("'", "") if label is None else t, label) for t, label in pieces]
             text, spans = join(pieces)
@@ -95,6 +111,61 @@ def generate(per_intent: int, seed: int, home: Home | None = None) -> list[Examp
                  sampled_examples(home_assistant_intents(), round(per_intent * SENTENCE_SHARE), rng)]
     rng.shuffle(examples)
     return examples
+
+
+def sample(node: object, rng: random.Random, fill: Filler) -> list[Piece]:
+    """One random rendering of a template (or part of one) as pieces of text with their slot labels; an optional
+    part is left out half the time."""
+    if isinstance(node, TextChunk):
+        return [(node.text, None)]
+    if isinstance(node, Sentence):
+        return sample(node.expression, rng, fill)
+    if isinstance(node, ListReference):
+        slot = slot_list(node)
+        if slot.literal is not None:
+            return [(slot.literal, None if slot.label == "_" else slot.label)]
+        return fill(slot.label, slot.kind, rng)
+    if isinstance(node, RuleReference):
+        return sample(rules()[node.rule_name], rng, fill)
+    if isinstance(node, Alternative):
+        if node.is_optional and rng.random() < 0.5:
+            return []
+        return sample(rng.choice(node.items[:-1] if node.is_optional else node.items), rng, fill)
+    assert isinstance(node, Group), node
+    return [piece for item in node.items for piece in sample(item, rng, fill)]
+
+
+def join(pieces: list[Piece]) -> tuple[str, list[Span]]:
+    """Glue pieces into one single-spaced string and the character spans of the labelled ones."""
+    text = ""
+    spans: list[Span] = []
+    after_slot = False
+    for chunk, label in pieces:
+        chunk = " ".join(chunk.split()) if label else _squeeze(chunk)
+        if not chunk.strip():
+            if chunk and text and not text.endswith(" "):
+                text += " "
+            continue
+        if text.endswith(" ") and chunk.startswith(" "):
+            chunk = chunk[1:]
+        if (label or after_slot) and text and not text.endswith(" ") and not chunk.startswith((" ", "'")):
+            text += " "
+        after_slot = label is not None
+        start = len(text)
+        text += chunk
+        if label:
+            spans.append((start, len(text), label))
+    stripped = text.lstrip()
+    shift = len(text) - len(stripped)
+    return stripped.rstrip(), [(s - shift, e - shift, label) for s, e, label in spans]
+
+
+def _squeeze(chunk: str) -> str:
+    """Collapse runs of whitespace but keep one leading/trailing space if there was any."""
+    inner = " ".join(chunk.split())
+    lead = " " if chunk[:1].isspace() else ""
+    trail = " " if chunk[-1:].isspace() and inner else ""
+    return f"{lead}{inner}{trail}"
 
 
 def fill_slot(vocabulary: Vocabulary, label: str, kind: str, rng: random.Random) -> list[Piece]:

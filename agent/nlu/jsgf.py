@@ -10,14 +10,23 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
+from hassil.expression import (
+    Alternative,
+    Expression,
+    Group,
+    ListReference,
+    RuleReference,
+    Sentence,
+    Sequence,
+    TextChunk,
+)
 
 from agent.home import Home
 from agent.nlu import vocab
-from agent.nlu.expression import Alternative, Node, RuleRef, Sequence, SlotRef, Text, parse
 from agent.nlu.generate import COMPOSITE_KINDS, HOME_KINDS
 from agent.nlu.intents import SLOT_NAMES
 from agent.nlu.numbers import to_words
-from agent.nlu.templates import RULES, TEMPLATES
+from agent.nlu.templates import rules, slot_list, templates
 
 TOP_RULE = "command"
 """The public rule a decoder starts from."""
@@ -101,14 +110,14 @@ def template_grammar(home: Home, speakable: Speakable = lambda word: True
                      ) -> tuple[list[TemplateGrammar], dict[str, str]]:
     """Every template of every intent (but the open-ended ones) as JSGF, and the rules they reference."""
     writer = _Writer(slot_phrases(home), speakable)
-    templates = [TemplateGrammar(intent, parts) for intent, phrasings in TEMPLATES.items()
-                 if intent not in SKIPPED_INTENTS for template in phrasings if (parts := writer.parts(template))]
-    return templates, dict(sorted(writer.rules.items())) | NUMBER_RULES
+    grammar = [TemplateGrammar(intent, parts) for intent, phrasings in templates().items()
+               if intent not in SKIPPED_INTENTS for template in phrasings if (parts := writer.parts(template))]
+    return grammar, dict(sorted(writer.rules.items())) | NUMBER_RULES
 
 
 def slot_of(rule: str) -> str | None:
     """The slot a rule of `template_grammar` stands for ("name_light", "name_is_coffee" -> "name"), or None."""
-    if rule in RULES or rule in NUMBER_PARTS:
+    if rule in rules() or rule in NUMBER_PARTS:
         return None
     return next((label for label in SLOT_RULE_LABELS if rule == label or rule.startswith(f"{label}_")), None)
 
@@ -168,41 +177,42 @@ def _catalog() -> dict[str, tuple[str, ...]]:
 
 
 class _Writer:
-    """Turns template expression trees into JSGF bodies, collecting the rules they reference."""
+    """Turns template expression trees (hassil's) into JSGF bodies, collecting the rules they reference."""
 
     def __init__(self, slots: Mapping[str, tuple[str, ...]], speakable: Speakable) -> None:
         self.slots = slots
         self.speakable = speakable
         self.rules: dict[str, str] = {}
 
-    def parts(self, template: str) -> tuple[str, ...] | None:
+    def parts(self, template: Sentence) -> tuple[str, ...] | None:
         """The JSGF items of one template, one per word or group, or None when it cannot be said."""
         items: list[str] = []
-        for item in _glued(parse(template).items):
+        for item in _glued(_items(template.expression)):
             part = self.node(item)
             if part is None:
                 return None
-            items += part.split() if isinstance(item, Text) else [part] if part else []
+            items += part.split() if isinstance(item, TextChunk) else [part] if part else []
         return tuple(items) or None
 
-    def node(self, node: Node) -> str | None:
+    def node(self, node: Expression) -> str | None:
         """JSGF for `node`; "" for nothing said, None when it cannot be said."""
-        if isinstance(node, Text):
+        if isinstance(node, TextChunk):
             return self.words(node.text)
-        if isinstance(node, SlotRef):
+        if isinstance(node, ListReference):
             return self.slot(node)
-        if isinstance(node, RuleRef):
-            return self.rule(node.name, lambda: self.node(parse(RULES[node.name])))
-        if isinstance(node, Sequence):
-            return self.sequence(_glued(node.items))
-        options = [o for o in (self.node(option) for option in node.options) if o is not None]
-        said = list(dict.fromkeys(o for o in options if o))
-        if not said:
-            return "" if options or node.optional else None
-        group = " | ".join(said)
-        return f"[{group}]" if node.optional or "" in options else f"({group})"
+        if isinstance(node, RuleReference):
+            return self.rule(node.rule_name, lambda: self.node(rules()[node.rule_name].expression))
+        if isinstance(node, Alternative):
+            options = [o for o in (self.node(option) for option in node.items) if o is not None]
+            said = list(dict.fromkeys(o for o in options if o))
+            if not said:
+                return "" if options or node.is_optional else None
+            group = " | ".join(said)
+            return f"[{group}]" if node.is_optional or "" in options else f"({group})"
+        assert isinstance(node, Group), node
+        return self.sequence(_glued(node.items))
 
-    def sequence(self, items: Iterable[Node]) -> str | None:
+    def sequence(self, items: Iterable[Expression]) -> str | None:
         parts: list[str] = []
         for item in items:
             part = self.node(item)
@@ -216,7 +226,8 @@ class _Writer:
         said = words_of(text)
         return " ".join(said) if all(self.speakable(w) for w in said) else None
 
-    def slot(self, slot: SlotRef) -> str | None:
+    def slot(self, ref: ListReference) -> str | None:
+        slot = slot_list(ref)
         if slot.literal is not None:
             literal = slot.literal
             return self.rule(f"{slot.label}_is_{'_'.join(words_of(literal))}", lambda: self.words(literal))
@@ -264,29 +275,35 @@ def _factor(sequences: Iterable[tuple[str, ...]]) -> str:
     return f"[{group}]" if ends else f"({group})" if len(options) > 1 else group
 
 
-def _glued(items: tuple[Node, ...]) -> list[Node]:
-    """Resolve word pieces glued across nodes ("how('s| is)", "{day=today}'s") into whole words."""
-    out: list[Node] = []
+def _items(node: Expression) -> list[Expression]:
+    return list(node.items) if isinstance(node, Group) and not isinstance(node, Alternative) else [node]
+
+
+def _glued(items: Iterable[Expression]) -> list[Expression]:
+    """Resolve word pieces glued across nodes ("how('s| is)", "{day_is_today:day}'s") into whole words."""
+    out: list[Expression] = []
     for item in items:
         prev = out[-1] if out else None
-        if isinstance(item, Text) and item.text[:1] == "'" and isinstance(prev, SlotRef) and prev.literal:
-            out[-1] = Text(prev.literal + item.text)
-        elif isinstance(item, Alternative) and isinstance(prev, Text) and prev.text[-1:].isalpha():
+        literal = slot_list(prev).literal if isinstance(prev, ListReference) else None
+        if isinstance(item, TextChunk) and isinstance(prev, TextChunk):  # hassil keeps each word apart
+            out[-1] = TextChunk(prev.text + item.text)
+        elif isinstance(item, TextChunk) and item.text[:1] == "'" and literal:
+            out[-1] = TextChunk(literal + item.text)
+        elif isinstance(item, Alternative) and isinstance(prev, TextChunk) and prev.text[-1:].isalpha():
             head, _, stem = prev.text.rpartition(" ")
-            options = tuple(Sequence((Text(stem + _text_of(o)),)) for o in item.options)
-            if item.optional:
-                options += (Sequence((Text(stem),)),)
-            out[-1:] = [Text(head + " ") if head else Text(""), Alternative(options)]
+            options: list[Expression] = [Sequence([TextChunk(stem + _text_of(o))]) for o in item.items]
+            out[-1:] = [TextChunk(head + " ") if head else TextChunk(""), Alternative(options)]
         else:
             out.append(item)
     return out
 
 
-def _text_of(option: Sequence) -> str:
+def _text_of(option: Expression) -> str:
     """The literal text of a plain-text alternative option."""
-    if not all(isinstance(i, Text) for i in option.items):
+    chunks = _items(option)
+    if not all(isinstance(i, TextChunk) for i in chunks):
         raise ValueError(f"cannot glue a word onto {option!r}")
-    return "".join(i.text for i in option.items if isinstance(i, Text))
+    return "".join(i.text for i in chunks if isinstance(i, TextChunk))
 
 
 Ast = tuple

@@ -22,7 +22,9 @@ from agent.nlu.numbers import say_number
 from agent.nlu.slots import DURATION_SLOTS
 
 Piece = tuple[str, str | None]
+"""A stretch of generated text and the slot label it carries (None for plain words)."""
 Span = tuple[int, int, str]
+"""Character start, end and slot label."""
 NAME_KINDS: dict[str, tuple[str, ...]] = {
     "light": ("light",), "switch": ("switch",), "fan": ("fan",), "cover": ("cover",), "valve": ("valve",),
     "lock": ("lock",), "media_player": ("media",), "climate": ("climate",), "vacuum": ("vacuum",),

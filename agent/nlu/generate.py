@@ -22,7 +22,7 @@ from agent.nlu import vocab
 from agent.nlu.assist import home_assistant_intents
 from agent.nlu.numbers import NumberStyle, say_number
 from agent.nlu.sample import Piece, Span, sampled_examples
-from agent.nlu.templates import rules, slot_list, templates
+from agent.nlu.templates import rules, template_slot, templates
 
 HOME_KINDS: dict[str, str] = {
     "light": "light", "switch": "switch", "cover": "cover", "lock": "lock", "media_player": "media",
@@ -121,7 +121,7 @@ def sample(node: object, rng: random.Random, fill: Filler) -> list[Piece]:
     if isinstance(node, Sentence):
         return sample(node.expression, rng, fill)
     if isinstance(node, ListReference):
-        slot = slot_list(node)
+        slot = template_slot(node)
         if slot.literal is not None:
             return [(slot.literal, None if slot.label == "_" else slot.label)]
         return fill(slot.label, slot.kind, rng)

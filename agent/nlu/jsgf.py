@@ -26,7 +26,7 @@ from agent.nlu import vocab
 from agent.nlu.generate import COMPOSITE_KINDS, HOME_KINDS
 from agent.nlu.intents import SLOT_NAMES
 from agent.nlu.numbers import to_words
-from agent.nlu.templates import rules, slot_list, templates
+from agent.nlu.templates import rules, template_slot, templates
 
 TOP_RULE = "command"
 """The public rule a decoder starts from."""
@@ -227,7 +227,7 @@ class _Writer:
         return " ".join(said) if all(self.speakable(w) for w in said) else None
 
     def slot(self, ref: ListReference) -> str | None:
-        slot = slot_list(ref)
+        slot = template_slot(ref)
         if slot.literal is not None:
             literal = slot.literal
             return self.rule(f"{slot.label}_is_{'_'.join(words_of(literal))}", lambda: self.words(literal))
@@ -284,7 +284,7 @@ def _glued(items: Iterable[Expression]) -> list[Expression]:
     out: list[Expression] = []
     for item in items:
         prev = out[-1] if out else None
-        literal = slot_list(prev).literal if isinstance(prev, ListReference) else None
+        literal = template_slot(prev).literal if isinstance(prev, ListReference) else None
         if isinstance(item, TextChunk) and isinstance(prev, TextChunk):  # hassil keeps each word apart
             out[-1] = TextChunk(prev.text + item.text)
         elif isinstance(item, TextChunk) and item.text[:1] == "'" and literal:

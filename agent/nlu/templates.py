@@ -19,7 +19,7 @@ LITERAL = "is_"
 
 
 @dataclass(frozen=True)
-class SlotList:
+class TemplateSlot:
     """What a list reference of the templates stands for."""
 
     label: str
@@ -30,17 +30,18 @@ class SlotList:
     """The words it always says (`name_is_coffee`: "coffee")."""
 
 
-def slot_list(ref: ListReference) -> SlotList:
+def template_slot(ref: ListReference) -> TemplateSlot:
     """What `ref` stands for, from its list and slot names."""
     label = ref.slot_name
     kind = ref.list_name.removeprefix(label).removeprefix("_")
     if kind.startswith(LITERAL):
-        return SlotList(label, literal=kind.removeprefix(LITERAL).replace("_", " "))
-    return SlotList(label, kind)
+        return TemplateSlot(label, literal=kind.removeprefix(LITERAL).replace("_", " "))
+    return TemplateSlot(label, kind)
 
 
 @lru_cache(maxsize=1)
-def _loaded() -> Intents:
+def template_intents() -> Intents:
+    """The templates file as hassil loads it: intents, their sentences and the expansion rules."""
     text = resources.files("agent.nlu").joinpath("templates.yaml").read_text(encoding="utf-8")
     return Intents.from_dict(yaml.safe_load(text))
 
@@ -49,9 +50,9 @@ def _loaded() -> Intents:
 def templates() -> dict[str, tuple[Sentence, ...]]:
     """Templates per intent, in the file's order (parsed on first use: a tenth of a second)."""
     return {name: tuple(s for data in intent.data for s in data.sentences)
-            for name, intent in _loaded().intents.items()}
+            for name, intent in template_intents().intents.items()}
 
 
 def rules() -> dict[str, Sentence]:
     """Named fragments shared by templates, referenced as `<name>`."""
-    return _loaded().expansion_rules
+    return template_intents().expansion_rules

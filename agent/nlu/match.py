@@ -47,10 +47,20 @@ class TemplateMatcher:
         self._patterns: list[tuple[str, re.Pattern[str], dict[str, str]]] = []
         self._groups: dict[str, str] = {}
         """Group name -> slot label, for the pattern being written."""
+        self._starts: dict[str, tuple[frozenset[str], bool]] = {}
+        self._first: dict[str, list[int]] = {}
+        """First word -> the patterns that may start with it (a text is tried against those only)."""
+        self._anywhere: list[int] = []
+        """Patterns that may say nothing (tried against every text)."""
         for intent in dict.fromkeys(t.intent for t in templates):
             self._groups = {}
-            alternatives = ["".join(self._regex(parse_body(item)) for item in t.items)
-                            for t in templates if t.intent == intent]
+            bodies = [("seq", [parse_body(item) for item in t.items]) for t in templates if t.intent == intent]
+            alternatives = ["".join(self._regex(body) for body in body[1]) for body in bodies]
+            words, empty = self._starting(("alt", bodies, False))
+            for word in words:
+                self._first.setdefault(word, []).append(len(self._patterns))
+            if empty:
+                self._anywhere.append(len(self._patterns))
             self._patterns.append((intent, re.compile("|".join(f"(?:{a})" for a in alternatives)), self._groups))
 
     def match(self, text: str) -> list[TemplateMatch]:
@@ -74,13 +84,35 @@ class TemplateMatcher:
     def _match_words(self, words: Sequence[str]) -> list[TemplateMatch]:
         spoken = " ".join(words) + " "
         found = []
-        for intent, pattern, groups in self._patterns:
+        tried = sorted({*self._first.get(words[0] if words else "", ()), *self._anywhere})
+        for intent, pattern, groups in (self._patterns[i] for i in tried):
             hit = pattern.fullmatch(spoken)
             if hit is not None:
                 slots = sorted((hit.start(g), groups[g], value.strip()) for g, value in hit.groupdict().items()
                                if value is not None)
                 found.append(TemplateMatch(intent, tuple((label, value) for _, label, value in slots)))
         return found
+
+    def _starting(self, ast: Ast) -> tuple[frozenset[str], bool]:
+        """The words `ast` may start with, and whether it may say nothing."""
+        kind = ast[0]
+        if kind == "word":
+            return frozenset((ast[1],)), False
+        if kind == "ref":
+            if ast[1] not in self._starts:
+                self._starts[ast[1]] = frozenset(), True  # against recursion
+                self._starts[ast[1]] = self._starting(self._rules[ast[1]])
+            return self._starts[ast[1]]
+        if kind == "seq":
+            words: frozenset[str] = frozenset()
+            for item in ast[1]:
+                first, empty = self._starting(item)
+                words |= first
+                if not empty:
+                    return words, False
+            return words, True
+        options = [self._starting(option) for option in ast[1]]
+        return frozenset().union(*(w for w, _ in options)), ast[2] or any(e for _, e in options)
 
     def _regex(self, ast: Ast) -> str:
         """A regular expression for `ast` over words each followed by one space; slots are named groups."""

@@ -100,10 +100,12 @@ class NluModel:
         texts = iter(texts)
         while batch := list(islice(texts, batch_size)):
             clean = [normalise(text) for text in batch]
-            matched = [self.matcher.match_part(c) if self.matcher and c else [] for c in clean]
-            exact = [len(m) == 1 and m[0].share == 1.0 for m in matched]
+            matched = [self.matcher.match(c) if self.matcher and c else [] for c in clean]
+            exact = [len(m) == 1 for m in matched]
             assisted = [self.assist.match(c, area) if self.assist and c and not sure else None
                         for c, sure in zip(clean, exact)]
+            matched = [self.matcher.match_part(c) if self.matcher and c and not m and not a else m
+                       for c, m, a in zip(clean, matched, assisted)]  # only what nothing says exactly
             docs = iter(self._analyse([c for c, sure, a in zip(clean, exact, assisted) if c and not sure and not a]))
             for text, c, matches, sure, assist in zip(batch, clean, matched, exact, assisted):
                 if sure:

@@ -179,6 +179,11 @@ class Home(BaseModel):
     def device(self, device_id: str) -> Device | None:
         return self.device_by_id.get(device_id)
 
+    def devices_called(self, name: str) -> list[Device]:
+        """The devices whose name or an alias is `name` (any case)."""
+        said = name.lower()
+        return [d for d in self.devices if said in (d.name.lower(), *(a.lower() for a in d.aliases))]
+
     def area_name(self, area_id: str | None) -> str | None:
         area = self.area_by_id.get(area_id or "")
         return area.name if area else None

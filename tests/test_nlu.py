@@ -263,3 +263,19 @@ async def test_a_spoken_reading_that_is_no_request_falls_to_an_alternative_that_
     assert unsure(resolution, rewritten=False)
     alone = await stage.process(Rewrite("dig me off", "dig me off", speech_confidence=0.3))
     assert resolve_best(alone, kitchen_context(home)).intent.name == "OutOfDomain"
+
+
+@pytest.mark.parametrize("text, intent, name", [
+    ("someone left the garage light on again, turn it off", "HassTurnOff", "garage light"),
+    ("did someone leave the garage door open? close it", "HassTurnOff", "garage door"),
+])
+def test_a_command_that_refers_back_acts_on_what_the_clause_before_names(nlu, text: str, intent: str,
+                                                                        name: str) -> None:
+    said = nlu.parse(text)
+    assert (said.name, said.slots.get("name")) == (intent, name)
+
+
+def test_a_referring_command_keeps_to_what_the_device_can_do(nlu) -> None:
+    """"make it warmer" after naming a lamp is not a thermostat setting."""
+    assert nlu.parse("the desk lamp is too blue, make it a bit warmer").name != "HassClimateSetTemperature"
+    assert nlu.parse("close it").name == "HassTurnOff" and nlu.parse("open them up").name == "HassTurnOn"

@@ -11,7 +11,6 @@ from hassil import recognize_all
 from hassil.expression import Expression, ListReference, Sentence
 from hassil.intents import (
     Intents,
-    RangeSlotList,
     SlotList,
     TextSlotList,
     WildcardSlotList,
@@ -41,23 +40,15 @@ def _references(node: Expression) -> Iterator[ListReference]:
 
 
 def hassil_lists(home: Home) -> dict[str, SlotList]:
-    """The home's slot lists for hassil: names and words as text lists, literals as one-word lists, numbers as
-    ranges; durations (a grammar of their own in ours) as wildcards."""
+    """The home's slot lists for hassil: names and words as text lists, literals as one-word lists; numbers and
+    durations, which our grammar says its own way ("four hundred and fifty five degrees"), as wildcards."""
     lists: dict[str, SlotList] = {name: TextSlotList.from_strings(phrases) for name, phrases in slot_phrases(home).items()}
-    ranges = {"brightness": (0, 100, 1), "volume_level": (0, 100, 1), "temperature_climate": (40, 99, 1),
-              "temperature_oven": (100, 595, 5)}
     sentences = [s for phrasings in templates().values() for s in phrasings] + list(rules().values())
     for ref in (r for s in sentences for r in _references(s)):
-        slot = template_slot(ref)
-        if ref.list_name in lists:
-            continue
-        if slot.literal is not None:
-            lists[ref.list_name] = TextSlotList.from_strings([slot.literal])
-        elif ref.list_name in ranges:
-            start, stop, step = ranges[ref.list_name]
-            lists[ref.list_name] = RangeSlotList(ref.list_name, start, stop, step)
-        else:
-            lists[ref.list_name] = WildcardSlotList(ref.list_name)
+        literal = template_slot(ref).literal
+        if ref.list_name not in lists:
+            lists[ref.list_name] = (TextSlotList.from_strings([literal]) if literal is not None
+                                    else WildcardSlotList(ref.list_name))
     return lists
 
 

@@ -33,6 +33,10 @@ DEFAULT_SLOTS: dict[str, dict[str, SlotValue]] = {"HassOvenSetTemperature": {"na
 """Slots implied by the intent when not said."""
 
 _PUNCTUATION = re.compile(r"[!?,;:\"()\[\]{}]|\.(?!\d)|(?<!\w)'(?!\w)")
+_CLAUSE_END = re.compile(r"[,;:?!.]\s+")
+PRONOUNS = frozenset({"it", "them", "that", "this"})
+"""Words a command's last clause refers back with ("someone left the garage light on, turn it off")."""
+REFERRING_SLOTS = ("name", "area", "floor")
 
 
 def normalise(text: str) -> str:
@@ -113,13 +117,31 @@ class NluModel:
                 elif assist is not None:
                     intent = dataclasses.replace(assist, text=text)
                 elif len(matches) == 1:
-                    intent = self._partial(text, matches[0], next(docs))
+                    intent = self._with_antecedent(self._partial(text, matches[0], next(docs)), area)
                 elif matches:
-                    intent = self._choose(text, matches, next(docs))
+                    intent = self._with_antecedent(self._choose(text, matches, next(docs)), area)
                 else:
-                    intent = self._intent(text, next(docs)) if c else Intent(OUT_OF_DOMAIN, {}, 1.0, text)
+                    intent = self._with_antecedent(self._intent(text, next(docs)), area) if c else Intent(
+                        OUT_OF_DOMAIN, {}, 1.0, text)
                 yield _heard_in(_home_assistant_reading(intent), self.assist.home.area_name(area)
                                 if self.assist and area else None, self.device_names)
+
+    def _with_antecedent(self, intent: Intent, area: str | None) -> Intent:
+        """A request no template says whose last clause is a command that refers back ("someone left the garage
+        light on again, turn it off"): that command, on what the clauses before it name."""
+        *before, last = _CLAUSE_END.split(intent.text.strip())
+        if not before or PRONOUNS.isdisjoint(normalise(last).split()):
+            return intent
+        command, context = self.parse_many([last, " ".join(before)], area=area)
+        allowed = SLOTS_BY_INTENT.get(command.name, frozenset())
+        named = {k: v for k, v in context.slots.items() if k in REFERRING_SLOTS and k in allowed}
+        if command.name == OUT_OF_DOMAIN or not named or command.slots.keys() & set(REFERRING_SLOTS):
+            return intent
+        kind = DEVICE_KIND.get(command.name)
+        called = self.assist.home.devices_called(str(named.get("name", ""))) if self.assist else []
+        if kind and any(HOME_KINDS.get(d.type, kind) != kind for d in called):
+            return intent  # "the desk lamp is too blue, make it warmer" does not set a thermostat
+        return Intent(command.name, {**named, **command.slots}, command.confidence, intent.text)
 
     def _analyse(self, texts: list[str]) -> list[Doc]:
         """Run the pipeline; the intent classifier sees the home's device names as kind placeholders."""

@@ -35,9 +35,11 @@ DOMAINS: dict[str, str] = {
 """The Home Assistant domain of each of our device types (its sentences require one)."""
 QUERIES = frozenset({"one_yesno", "any", "all", "which", "how_many", "where"})
 """Home Assistant's response keys for state questions: what kind of answer is wanted."""
-HOME_ASSISTANT_NAMES = {"HassLockDoor": "HassTurnOn", "HassUnlockDoor": "HassTurnOff",
-                        "HassOvenSetTemperature": "HassClimateSetTemperature"}
-"""Our names of three Home Assistant readings -> Home Assistant's."""
+OUR_NAMES = {("HassTurnOn", "lock"): "HassLockDoor", ("HassTurnOff", "lock"): "HassUnlockDoor",
+             ("HassClimateSetTemperature", "oven"): "HassOvenSetTemperature"}
+"""(Home Assistant's intent, the kind of device) -> our intent, where ours is more specific."""
+HOME_ASSISTANT_NAMES = {ours: theirs for (theirs, _), ours in OUR_NAMES.items()}
+"""Our names of those readings -> Home Assistant's."""
 CONTEXT_AREA = "here"
 """The area hassil is told the speaker is in when none is known: sentences that need one ("turn on the lights")
 then match, and resolution puts the satellite's room in."""
@@ -126,14 +128,8 @@ def _value(key: str, entity: Any) -> SlotValue:
 
 
 def _our_name(intent: str, slots: dict[str, SlotValue], device: Device | None) -> str:
-    is_lock = slots.get("domain") == "lock" or (device is not None and device.type == "lock")
-    if intent == "HassTurnOn" and is_lock:
-        return "HassLockDoor"
-    if intent == "HassTurnOff" and is_lock:
-        return "HassUnlockDoor"
-    if intent == "HassClimateSetTemperature" and device is not None and device.type == "oven":
-        return "HassOvenSetTemperature"
-    return intent
+    kind = device.type if device is not None else slots.get("domain")
+    return OUR_NAMES.get((intent, str(kind)), intent)
 
 
 def sampled(sentences: HomeSentences, per_intent: int) -> list[tuple[str, str]]:

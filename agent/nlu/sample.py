@@ -17,6 +17,7 @@ from hassil.expression import Alternative, Group, ListReference, Permutation, Ru
 from hassil.intents import Intents, IntentData, RangeSlotList, TextSlotList
 
 from agent.nlu import vocab
+from agent.nlu.assist import OUR_NAMES
 from agent.nlu.intents import INTENT_NAMES, SLOTS_BY_INTENT
 from agent.nlu.numbers import say_number
 from agent.nlu.slots import DURATION_SLOTS
@@ -48,8 +49,8 @@ def trained_label(intent: str, data: IntentData, values: dict[str, str]) -> str 
     and unlocking are our HassLockDoor / HassUnlockDoor, a relative volume change our HassVolumeUp / Down,
     cleaning a room HassVacuumStart with an area (the NLU gives these back under Home Assistant's names)."""
     domain = _domain(data)
-    if intent in ("HassTurnOn", "HassTurnOff") and domain in ("lock", ["lock"]):
-        return "HassLockDoor" if intent == "HassTurnOn" else "HassUnlockDoor"
+    if domain in ("lock", ["lock"]) and (intent, "lock") in OUR_NAMES:
+        return OUR_NAMES[intent, "lock"]
     if intent == "HassSetVolumeRelative":
         step = values.get("volume_step", "up")
         return "HassVolumeDown" if step == "down" or step.startswith("-") else "HassVolumeUp"

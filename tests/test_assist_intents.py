@@ -98,17 +98,26 @@ async def test_scenes_scripts_and_lists(home: Home) -> None:
         "Oat milk is already on your shopping list."
     assert home.fleet["shopping_list"].state["items"] == ["oat milk"]
     assert (await home.say("add mow the lawn to chores")).response == "Added mow the lawn to your chores."
-    assert (await home.say("check off mow the lawn on chores")).outcome == "success"
+    assert (await home.say("check off mow the lawn on chores")).intent == "HassListCompleteItem"
     assert home.fleet["chores"].state == {"items": [], "done": ["mow the lawn"]}
+    added = await home.say("add bread to my shopping list")
+    assert added.intent == "HassShoppingListAddItem" and home.fleet["shopping_list"].state["items"] == ["oat milk", "bread"]
+    assert (await home.say("check off oat milk on my shopping list")).intent == "HassShoppingListCompleteItem"
+    removed = await home.say("take bread off the shopping list")
+    assert removed.intent == "HassListRemoveItem" and removed.outcome == "success"
+    assert home.fleet["shopping_list"].state["items"] == []
+    assert (await home.say("delete bread from chores")).response == "Bread isn't on your chores."
 
 
 async def test_colour_temperature_mute_and_previous(home: Home) -> None:
     warm = await home.say("set the kitchen light color temperature to 2200 kelvin")
     assert warm.intent == "HassLightSet" and home.fleet["kitchen_light"].state["color_temp"] == 2200
     await home.say("play some jazz")
-    assert (await home.say("mute")).response == "Muted the kitchen speaker."
+    muted = await home.say("mute")
+    assert muted.intent == "HassMediaPlayerMute" and muted.response == "Muted the kitchen speaker."
     assert home.fleet["kitchen_speaker"].state["muted"] is True
-    assert (await home.say("unmute the kitchen speaker")).outcome == "success"
+    assert (await home.say("unmute the kitchen speaker")).intent == "HassMediaPlayerUnmute"
+    assert home.fleet["kitchen_speaker"].state["muted"] is False
     await home.say("next track")
     title = home.fleet["kitchen_speaker"].state["media_title"]
     assert (await home.say("previous track")).intent == "HassMediaPrevious"
@@ -124,7 +133,8 @@ async def test_timers_by_name_and_length_changed_paused_and_cancelled(home: Home
     await home.say("set a timer for 20 minutes")
     added = await home.say("add 2 minutes to the pasta timer")
     assert added.intent == "HassIncreaseTimer" and added.response.startswith("Added 2 minutes to your pasta timer")
-    assert (await home.say("pause the pasta timer")).response == "Paused your pasta timer."
+    paused = await home.say("pause the pasta timer")
+    assert paused.intent == "HassPauseTimer" and paused.response == "Paused your pasta timer."
     await home.clock.advance(120)
     assert "7 minutes left on your pasta timer (paused)" in (await home.say("how much time is left on the pasta timer")).response
     assert (await home.say("resume the pasta timer")).intent == "HassUnpauseTimer"

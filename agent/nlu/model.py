@@ -228,7 +228,7 @@ def _with_wildcard_query(doc: Doc, slots: dict[str, SlotValue]) -> dict[str, Slo
     return {k: v for k, v in slots.items() if k not in ("name", "area") or not inside(v)} | {"search_query": query}
 
 
-NAMED_TARGET = frozenset({"HassTurnOn", "HassTurnOff", "HassLockDoor", "HassUnlockDoor"})
+NAMED_TARGET = frozenset({"HassTurnOn", "HassTurnOff", "HassLockDoor", "HassUnlockDoor", "HassVacuumStart"})
 """Intents whose object is a device: without one, the words after "the" name it."""
 
 

@@ -5,7 +5,8 @@ Home Assistant discovery: retained configs on `homeassistant/<component>/[<node_
 `dev_cla`), with the topics the device uses; a `device.suggested_area` becomes the device's area; `schema:
 json` devices speak the `zigbee2mqtt` payload dialect, the others (Home Assistant's default schema) bare words,
 the `plain` dialect (`agent.dialects`), with brightness, position, temperatures and mode on topics of their own
-(`brightness_command_topic`, ...) when the config names them. Zigbee2MQTT: the retained device list on `zigbee2mqtt/bridge/devices`,
+(`brightness_command_topic`, ...) when the config names them; scenes (no state topic) and device trackers (a
+person's presence) too. Zigbee2MQTT: the retained device list on `zigbee2mqtt/bridge/devices`,
 whose `definition.exposes` say what each device is; its topics are `zigbee2mqtt/<friendly_name>` (state),
 `.../set` and `.../availability`, in the `zigbee2mqtt` dialect. The result is a home file people can read and
 edit.
@@ -26,8 +27,12 @@ from agent.home import Area, Attribute, Device, Home, Topics
 log = logging.getLogger(__name__)
 DISCOVERY = ("homeassistant/+/+/config", "homeassistant/+/+/+/config", "zigbee2mqtt/bridge/devices")
 COMPONENTS = {"light": "light", "switch": "switch", "fan": "fan", "lock": "lock", "cover": "cover", "valve": "valve",
-              "climate": "climate", "sensor": "sensor", "binary_sensor": "binary_sensor", "vacuum": "vacuum"}
+              "climate": "climate", "sensor": "sensor", "binary_sensor": "binary_sensor", "vacuum": "vacuum",
+              "scene": "scene", "device_tracker": "person"}
 """Home Assistant components and Zigbee2MQTT expose types -> the agent's device types."""
+STATELESS = frozenset({"scene"})
+"""Components that take a command and report nothing (an MQTT scene): the agent reads its own last command as
+the state, so "activate movie night" is confirmed once the broker carried it."""
 ABBREVIATIONS = {"stat_t": "state_topic", "cmd_t": "command_topic", "avty_t": "availability_topic",
                  "uniq_id": "unique_id", "dev": "device", "sa": "suggested_area", "dev_cla": "device_class",
                  "obj_id": "object_id", "bri_stat_t": "brightness_state_topic", "bri_cmd_t": "brightness_command_topic",
@@ -87,6 +92,8 @@ def _home_assistant(component: str, object_id: str, config: dict[str, Any]) -> t
               for k, v in config.items() if (key := ABBREVIATIONS.get(k, k))}
     kind = COMPONENTS.get(component)
     state, command = config.get("state_topic"), config.get("command_topic")
+    if component in STATELESS and state is None:
+        state = command
     attributes = _attributes(config)
     if kind is None or not (isinstance(state, str) or any(a.state for a in attributes.values())):
         log.info("discovery: %s %s not imported (no state topic, or a kind the agent does not use)",
@@ -97,7 +104,8 @@ def _home_assistant(component: str, object_id: str, config: dict[str, Any]) -> t
     name = str(config.get("name") or device_info.get("name") or object_id)
     area = str(device_info.get("suggested_area") or UNASSIGNED)
     availability = config.get("availability_topic")
-    device = Device(id=ident(str(config.get("unique_id") or object_id)), name=name.lower(), area=ident(area),
+    device = Device(id=ident(str(config.get("unique_id") or object_id)), name=name if kind == "person" else name.lower(),
+                    area=ident(area),
                     type=kind, device_class=config.get("device_class"),
                     dialect="zigbee2mqtt" if config.get("schema") == "json" else "plain",
                     min_temp=_number(config.get("min_temp")), max_temp=_number(config.get("max_temp")),

@@ -34,6 +34,9 @@ HA_DESK_LAMP = {"name": "Desk Lamp", "unique_id": "desk_lamp", "state_topic": "s
 HA_MOTION = {"name": "Hall Motion", "unique_id": "hall_motion", "device": {"suggested_area": "Hallway"}}  # no topic
 HA_FAN = {"name": "Attic Fan", "uniq_id": "attic_fan", "~": "attic/fan", "stat_t": "~/state", "cmd_t": "~/set",
           "pct_stat_t": "~/speed", "pct_cmd_t": "~/speed/set", "dev": {"sa": "Attic"}}
+HA_SCENE = {"name": "Movie Time", "unique_id": "movie_time", "command_topic": "scenes/movie_time/set",
+            "device": {"suggested_area": "Living Room"}}  # an MQTT scene reports nothing
+HA_TRACKER = {"name": "Carol", "unique_id": "carol_phone", "state_topic": "presence/carol"}
 HA_WINDOW = {"name": "Kitchen Window", "unique_id": "kitchen_window", "state_topic": "kitchen/window",
              "device_class": "window", "device": {"suggested_area": "Kitchen"}}
 Z2M_DEVICES = [
@@ -127,12 +130,15 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
             "homeassistant/binary_sensor/hall_motion/config": HA_MOTION,
             "homeassistant/fan/attic_fan/config": HA_FAN,
             "homeassistant/binary_sensor/kitchen_window/config": HA_WINDOW,
+            "homeassistant/scene/movie_time/config": HA_SCENE,
+            "homeassistant/device_tracker/carol_phone/config": HA_TRACKER,
             "homeassistant/light/broken/config": b"{not json",
             "zigbee2mqtt/bridge/devices": Z2M_DEVICES}, tmp_path)
         home = load_home(home_file)
         by_id = home.device_by_id
         assert set(by_id) == {"porch_light_01", "garage_door_01", "desk_lamp", "kitchen_lamp", "front_lock",
-                              "hall_thermostat", "attic_fan", "kitchen_window"}
+                              "hall_thermostat", "attic_fan", "kitchen_window", "movie_time", "carol_phone"}
+        assert by_id["movie_time"].type == "scene" and by_id["carol_phone"].type == "person"
         assert by_id["attic_fan"].type == "fan" and by_id["attic_fan"].topics.attributes["percentage"].set == \
             "attic/fan/speed/set"
         assert by_id["kitchen_window"].type == "binary_sensor" and by_id["kitchen_window"].device_class == "window"
@@ -184,6 +190,8 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
             await ha.subscribe("garage/door/set")
             await ha.subscribe("study/lamp/set")
             await ha.subscribe("attic/fan/speed/set")
+            await ha.subscribe("scenes/movie_time/set")
+            await ha.publish("presence/carol", b"not_home", retain=True)
             await ha.publish("attic/fan/state", b"OFF", retain=True)
             await ha.publish("garage/door/state", b"closed", retain=True)
             await ha.publish("study/lamp", b"OFF", retain=True)
@@ -209,6 +217,9 @@ async def test_discovered_devices_are_imported_and_controlled_in_their_dialect(t
                 fan = await agent.handle_text("set the attic fan to 40 percent")
                 assert fan.intent == "HassFanSetSpeed" and fan.outcome == "success", fan.response
                 assert plain[-1] == b"40" and agent.states.get("attic_fan") == {"state": "on", "percentage": 40}
+                scene = await agent.handle_text("activate movie time")
+                assert scene.outcome == "success" and plain[-1] == b"ON", scene.response
+                assert (await agent.handle_text("is carol home")).response == "No, Carol is away."
             covers.cancel()
 
 

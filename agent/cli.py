@@ -629,7 +629,7 @@ def rewrites_show(source: str, table: TableOpt = Path("rewrites.json"), db: DbOp
     """One rewrite, and how the turns it rewrote went (from the turn log)."""
     from agent.learn.mine import applied
     from agent.log.reader import read_turns
-    from agent.nlu.jsgf import spoken
+    from agent.text import spoken
     from agent.rewrite.table import load_table
 
     found = _or_fail(lambda: load_table(table))
@@ -646,7 +646,7 @@ def rewrites_show(source: str, table: TableOpt = Path("rewrites.json"), db: DbOp
 @rewrites_app.command("disable")
 def rewrites_disable(source: str, table: TableOpt = Path("rewrites.json")) -> None:
     """Take a rewrite out of service (a running agent stops using it within a second; relearning keeps it out)."""
-    from agent.nlu.jsgf import spoken
+    from agent.text import spoken
     from agent.rewrite.table import load_table, save_table
 
     found = _or_fail(lambda: load_table(table))

@@ -156,7 +156,7 @@ async def spoken_turns(utterances: Sequence[tuple[str, Voice]], snr_db: float | 
 
 def typed_accuracy(cmds: list[Command]) -> float:
     """Share of the commands whose written text (as a recognizer spells it) gets the right intent and devices."""
-    from agent.nlu.jsgf import words_of
+    from agent.text import words_of
     from agent.nlu.model import NluModel
 
     home = load_home(DEMO_HOME)
@@ -262,7 +262,7 @@ def word_error_rate(asr: str, recordings: list[tuple[str, np.ndarray]]) -> float
     from rapidfuzz.distance import Levenshtein
 
     from agent.config import AgentConfig
-    from agent.nlu.jsgf import words_of
+    from agent.text import words_of
     from agent.voice import recognizer_for
 
     recognizer, _ = recognizer_for(AgentConfig(home=DEMO_HOME, asr=asr), load_home(DEMO_HOME))

@@ -95,7 +95,7 @@ def test_template_sampling_marks_slot_spans() -> None:
 def test_generation_is_deterministic_and_consistent(home: Home) -> None:
     import spacy
 
-    from agent.nlu.model import normalise
+    from agent.text import normalise
 
     first, second = generate(15, 3, home), generate(15, 3, home)
     assert first == second

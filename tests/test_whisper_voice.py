@@ -180,7 +180,7 @@ def test_words_near_the_wake_phrase_do_not_wake(talk: str) -> None:
     wake = TranscribedWake(load(resolve_model()))
     for voice in ("en-us", "en-gb"):  # "hey how ..." woke in both when the phrase's tokens were averaged
         wake.reset()
-        assert not [e for pcm in _frames(said((voice, talk))) if wake.feed(pcm)], voice
+        assert not [pcm for pcm in _frames(said((voice, talk))) if wake.feed(pcm)], voice
 
 
 def test_neural_wake_words_from_the_wheels() -> None:

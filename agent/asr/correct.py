@@ -31,7 +31,8 @@ from rapidfuzz.distance import Levenshtein
 
 from agent.asr.pronounce import pronounce_all
 from agent.home import Home
-from agent.nlu.jsgf import parse_body, template_grammar, words_of
+from agent.nlu.jsgf import parse_body, template_grammar
+from agent.text import words_of
 from agent.nlu.match import TemplateMatcher
 from agent.turn import Transcript
 

@@ -35,7 +35,7 @@ import pocketsphinx
 
 from agent.asr.acoustic import BASE_MODEL, MODEL_FILES, features, phone_set, read_cepstra, read_gaussians, \
     read_weights, write_gaussians, write_weights
-from agent.nlu.jsgf import words_of
+from agent.text import words_of
 from agent.nlu.vocab import OPPOSITES
 from agent.asr.pronounce import pronounce_all
 from agent.audio.levels import dither

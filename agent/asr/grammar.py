@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 from agent.nlu.jsgf import TOP_RULE, Ast, parse_body
-
 GRAMMAR_VERSION = 2
 """Bumped whenever the shape of generated grammars changes."""
 _WORD = re.compile(r"[a-z0-9']+")

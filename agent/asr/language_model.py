@@ -13,7 +13,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from agent.nlu.jsgf import words_of
+from agent.text import words_of
 from agent.home import Home
 
 ORDER = 3

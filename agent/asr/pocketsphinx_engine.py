@@ -37,7 +37,8 @@ from agent.asr.pronounce import pronounce_all
 from agent.audio.levels import dither
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.home import Home
-from agent.nlu.jsgf import build_jsgf, words_of
+from agent.nlu.jsgf import build_jsgf
+from agent.text import words_of
 from agent.turn import Transcript
 
 Segment = tuple[str, int, int, float]

@@ -20,7 +20,7 @@ from agent.asr.correct import HomePhrases
 from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from agent.asr.whisper_engine import WhisperRecognizer
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
-from agent.nlu.jsgf import words_of
+from agent.text import words_of
 from agent.turn import Transcript
 
 VOTE_BAR = 0.9

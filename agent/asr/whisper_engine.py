@@ -29,7 +29,7 @@ from faster_whisper.transcribe import get_compression_ratio
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.audio.vad import SileroVad, speech_seconds
 from agent.home import Home
-from agent.nlu.jsgf import words_of
+from agent.text import words_of
 from agent.turn import Transcript
 
 ENV_VAR = "AMBIENT_WHISPER_MODEL"

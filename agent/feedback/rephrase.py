@@ -31,8 +31,7 @@ from dataclasses import dataclass
 import jellyfish
 from rapidfuzz import fuzz
 
-from agent.nlu.jsgf import spoken
-
+from agent.text import spoken
 WINDOW_S = 45.0
 """A later request is a rephrase only if it starts within this many seconds of the previous one's end."""
 SOON_S = 5.0

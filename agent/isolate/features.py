@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 
 from agent.feedback.rephrase import sound_key
 from agent.feedback.signals import NEGATIVE_INTENTS
-from agent.nlu.jsgf import spoken
+from agent.text import spoken
 from agent.trace import Stage, TurnTrace
 
 REACTION_S = 30.0

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agent.feedback.signals import NEGATIVE_INTENTS
 from agent.nlu.generate import Example
-from agent.nlu.jsgf import spoken
+from agent.text import spoken
 from agent.trace import TurnTrace
 
 MIN_SUPPORT = 2

@@ -15,7 +15,7 @@ from pathlib import Path
 from agent.feedback.signals import Feedback, label
 from agent.learn.markov import Chain
 from agent.log.reader import LoggedTurn, conversations, read_turns
-from agent.nlu.jsgf import spoken
+from agent.text import spoken
 from agent.rewrite.table import RULE_PREFIX as PRECOMPUTED
 from agent.rewrite.table import RewriteRule, RewriteTable, load_table, retirements, save_table
 

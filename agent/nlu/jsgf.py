@@ -25,8 +25,8 @@ from agent.home import Home
 from agent.nlu import vocab
 from agent.nlu.generate import COMPOSITE_KINDS, HOME_KINDS
 from agent.nlu.intents import SLOT_NAMES
-from agent.nlu.numbers import to_words
 from agent.nlu.templates import rules, template_slot, templates
+from agent.text import words_of
 
 TOP_RULE = "command"
 """The public rule a decoder starts from."""
@@ -81,12 +81,7 @@ NUMBER_PARTS = frozenset({"digit", "teen", "upto60", "upto99", "by5", "unit"})
 SLOT_RULE_LABELS = tuple(sorted((*SLOT_NAMES, "duration"), key=len, reverse=True))
 """Slot labels that rule names start with (longest first: "search_query_movie" is a search_query)."""
 
-SPELLINGS: dict[str, str] = {"whats": "what's", "per cent": "percent"}
-"""Spellings that sound the same as another; the grammar keeps one so transcripts are stable."""
-
 Speakable = Callable[[str], bool]
-_TOKEN = re.compile(r"[a-z0-9']+")
-_SAME_SOUND = re.compile(r"\b(" + "|".join(map(re.escape, SPELLINGS)) + r")\b")
 
 
 def build_jsgf(home: Home, speakable: Speakable = lambda word: True) -> str:
@@ -120,19 +115,6 @@ def slot_of(rule: str) -> str | None:
     if rule in rules() or rule in NUMBER_PARTS:
         return None
     return next((label for label in SLOT_RULE_LABELS if rule == label or rule.startswith(f"{label}_")), None)
-
-
-def spoken(text: str) -> str:
-    """Text as the words one says, space-separated (see `words_of`)."""
-    return " ".join(words_of(text))
-
-
-def words_of(text: str) -> tuple[str, ...]:
-    """Lowercase recognizer words of `text`: punctuation dropped, digits spelled out."""
-    spoken = text.lower().replace("-", " ").replace("%", " percent ").replace("°", " degrees ")
-    spoken = _SAME_SOUND.sub(lambda m: SPELLINGS[m[0]], spoken)
-    tokens = _TOKEN.findall(spoken)
-    return tuple(w for token in tokens for w in (to_words(int(token)).split() if token.isdigit() else (token,)))
 
 
 def slot_phrases(home: Home) -> dict[str, tuple[str, ...]]:

@@ -21,6 +21,7 @@ from agent.nlu.match import TemplateMatch, TemplateMatcher
 from agent.nlu.slots import DURATION_SLOTS, closed_class, duration_parts, slot_value
 from agent.nlu.train import META_FILE, TrainConfig, ensure_trained
 from agent.nlu.wildcard import query_span
+from agent.text import normalise
 from agent.turn import Intent, SlotValue
 
 CONFIDENCE_FLOOR = 0.3
@@ -32,17 +33,10 @@ HOME_ID = "home"
 DEFAULT_SLOTS: dict[str, dict[str, SlotValue]] = {"HassOvenSetTemperature": {"name": "oven"}}
 """Slots implied by the intent when not said."""
 
-_PUNCTUATION = re.compile(r"[!?,;:\"()\[\]{}]|\.(?!\d)|(?<!\w)'(?!\w)")
 _CLAUSE_END = re.compile(r"[,;:?!.]\s+")
 PRONOUNS = frozenset({"it", "them", "that", "this"})
 """Words a command's last clause refers back with ("someone left the garage light on, turn it off")."""
 REFERRING_SLOTS = ("name", "area", "floor")
-
-
-def normalise(text: str) -> str:
-    """Text as the recognizer would give it: lowercase, no punctuation, single spaces."""
-    text = text.lower().replace("%", " percent ").replace("°", " degrees ").replace("-", " ")
-    return " ".join(_PUNCTUATION.sub(" ", text).split())
 
 
 class NluModel:

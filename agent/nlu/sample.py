@@ -21,6 +21,7 @@ from agent.nlu.assist import OUR_NAMES
 from agent.nlu.intents import INTENT_NAMES, SLOTS_BY_INTENT
 from agent.nlu.numbers import say_number
 from agent.nlu.slots import DURATION_SLOTS
+from agent.text import normalise
 
 Piece = tuple[str, str | None]
 """A stretch of generated text and the slot label it carries (None for plain words)."""
@@ -64,7 +65,6 @@ def sampled_examples(intents: Intents, per_intent: int, rng: random.Random,
                      ) -> list[tuple[str, str, tuple[Span, ...]]]:
     """About `per_intent` (text, intent, spans) of each intent; `label(intent, data, values)` names the
     example's intent from the slot values said (None: leave it out)."""
-    from agent.nlu.model import normalise  # the model trains on what this module samples
     out = []
     for intent in intents.intents.values():
         blocks = [(data, sentence) for data in intent.data for sentence in data.sentences]

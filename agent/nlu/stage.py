@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any
 
 from agent.nlu.intents import OUT_OF_DOMAIN, SLOTS_BY_INTENT
-from agent.nlu.jsgf import spoken
+from agent.text import spoken
 from agent.nlu.model import PRONOUNS, NluModel
 from agent.teach.interview import answer
 from agent.teach.parse import ROUTINE, steps_of, teaching

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from agent.feedback.signals import label, view_of
 from agent.isolate.features import conversations, featurize_all
 from agent.isolate.model import Isolator
-from agent.nlu.jsgf import spoken
+from agent.text import spoken
 from agent.trace import TurnTrace
 
 DAY_S = 86_400.0

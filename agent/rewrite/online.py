@@ -32,7 +32,7 @@ from agent.clock import part_of_day
 from agent.feedback.rephrase import sound_key
 from agent.feedback.signals import label
 from agent.log.reader import LoggedTurn, conversations
-from agent.nlu.jsgf import spoken
+from agent.text import spoken
 from agent.nlu.vocab import OPPOSITES
 from agent.turn import Rewrite
 from skills.state import words as state_words

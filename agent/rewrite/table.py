@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.nlu.jsgf import spoken
+from agent.text import spoken
 from agent.turn import Rewrite
 
 log = logging.getLogger(__name__)

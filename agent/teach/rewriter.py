@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from agent.home import Home
-from agent.nlu.jsgf import spoken
+from agent.text import spoken
 from agent.teach.store import ALIAS, PreferenceStore, Taught
 from agent.turn import Rewrite
 

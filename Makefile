@@ -28,6 +28,7 @@ demo: setup
 	$(VENV)/bin/ambient demo
 
 test: setup
+	$(VENV)/bin/ruff check agent simulator skills devices tests
 	$(PY) -m pytest -q
 
 bench: setup

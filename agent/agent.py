@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from typing import Any
+from typing import Any, Self
 
 from agent.asr.text import TextAsr
 from agent.broker import parse_broker_url
@@ -18,22 +18,22 @@ from agent.feedback.signals import rejects, rephrases, view_of
 from agent.home import Home, load_home
 from agent.learn.habits import Habits
 from agent.learn.labels import read_labels
-from agent.moments import just_happened
 from agent.log.writer import TurnLog
+from agent.moments import just_happened
 from agent.nlu.model import NluModel
 from agent.nlu.stage import NluStage
 from agent.pipeline import Pipeline, Stages
 from agent.resolve.stage import ResolveStage
 from agent.result.stage import ResultStage
-from agent.rewrite.stage import RewriteStage
 from agent.rewrite.online import STARTUP_TURNS, OnlineRewriter
+from agent.rewrite.stage import RewriteStage
 from agent.rewrite.table import PrecomputedRewriter
 from agent.states import DeviceStates
 from agent.teach.rewriter import TaughtRewriter
 from agent.teach.store import PreferenceStore, StoreUnavailable
 from agent.trace import Stage, TurnTrace
-from agent.turn import Transcript
 from agent.tts.engine import TtsStage, tts_engine_for
+from agent.turn import Transcript
 from agent.wake.text import TextWake
 from skills import load_skills
 from skills.weather import SimulatedWeather
@@ -100,7 +100,7 @@ class Agent:
         if self.turn_log and self._own_log:
             await asyncio.to_thread(self.turn_log.close)
 
-    async def __aenter__(self) -> Agent:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

@@ -72,7 +72,7 @@ def held_out() -> list[dict[str, Any]]:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def accuracy(model: NluModel, cases: list[dict[str, Any]]) -> tuple[float, float]:

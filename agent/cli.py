@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -37,10 +37,10 @@ console = Console()
 err = Console(stderr=True)
 
 HomeOpt = Annotated[Path, typer.Option("--home", help="Home file (YAML).")]
-BrokerOpt = Annotated[Optional[str], typer.Option("--broker", help="mqtt://[user:pass@]host:port; default: embedded broker with simulated devices.")]
+BrokerOpt = Annotated[str | None, typer.Option("--broker", help="mqtt://[user:pass@]host:port; default: embedded broker with simulated devices.")]
 DbOpt = Annotated[str, typer.Option("--db", help="Turn log URL (any SQLAlchemy URL).")]
 DEFAULT_DB = "sqlite:///ambient.db"
-AcousticOpt = Annotated[Optional[Path], typer.Option("--acoustic-model", envvar="AMBIENT_ACOUSTIC_MODEL", help="The household's enrolled pocketsphinx model (`ambient enroll`; implies --asr pocketsphinx unless --asr both).")]
+AcousticOpt = Annotated[Path | None, typer.Option("--acoustic-model", envvar="AMBIENT_ACOUSTIC_MODEL", help="The household's enrolled pocketsphinx model (`ambient enroll`; implies --asr pocketsphinx unless --asr both).")]
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
@@ -61,8 +61,8 @@ class Voice(StrEnum):
 
 
 AsrOpt = Annotated[Asr, typer.Option("--asr", help="Speech recognizer: whisper (default), pocketsphinx, vosk, or both (Whisper with pocketsphinx voting).")]
-WhisperOpt = Annotated[Optional[str], typer.Option("--whisper-model", envvar="AMBIENT_WHISPER_MODEL", help="A faster-whisper model directory or name (tiny.en, base.en, small.en, ...); default: the bundled tiny.en.")]
-VoskOpt = Annotated[Optional[str], typer.Option("--vosk-model", help="A vosk model directory (implies --asr vosk; else VOSK_MODEL_PATH).")]
+WhisperOpt = Annotated[str | None, typer.Option("--whisper-model", envvar="AMBIENT_WHISPER_MODEL", help="A faster-whisper model directory or name (tiny.en, base.en, small.en, ...); default: the bundled tiny.en.")]
+VoskOpt = Annotated[str | None, typer.Option("--vosk-model", help="A vosk model directory (implies --asr vosk; else VOSK_MODEL_PATH).")]
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -73,7 +73,7 @@ def _setup_logging(verbose: bool) -> None:
 
 
 @asynccontextmanager
-async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator["Agent"]:
+async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator[Agent]:
     """An agent on `broker`, or on an embedded broker with the home's simulated devices."""
     from agent.agent import Agent, settle_heap
     from agent.broker import parse_broker_url
@@ -90,8 +90,8 @@ async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator[
                 yield agent
             return
         clock = SystemClock()
-        async with running_fleet(load_home(config.home), parse_broker_url(url), clock, None):
-            async with Agent(config, clock=clock) as agent:
+        async with running_fleet(load_home(config.home), parse_broker_url(url), clock, None), \
+                Agent(config, clock=clock) as agent:
                 settle_heap()
                 yield agent
 
@@ -125,10 +125,10 @@ def _run(main: Callable[[], Awaitable[T]]) -> T:
 def say(
     text: str,
     user: Annotated[str, typer.Option(help="Who speaks.")] = "guest",
-    device: Annotated[Optional[str], typer.Option(help="Satellite spoken to (device id).")] = None,
+    device: Annotated[str | None, typer.Option(help="Satellite spoken to (device id).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the turn trace as JSON.")] = False,
     home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, db: DbOpt = DEFAULT_DB,
-    wav: Annotated[Optional[Path], typer.Option(help="Also speak the answer into this folder (WAV).")] = None,
+    wav: Annotated[Path | None, typer.Option(help="Also speak the answer into this folder (WAV).")] = None,
     verbose: bool = False,
 ) -> None:
     """Run one text turn and print the answer."""
@@ -150,7 +150,7 @@ def say(
 @app.command()
 def chat(
     user: Annotated[str, typer.Option(help="Who speaks.")] = "guest",
-    device: Annotated[Optional[str], typer.Option(help="Satellite spoken to.")] = None,
+    device: Annotated[str | None, typer.Option(help="Satellite spoken to.")] = None,
     home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, db: DbOpt = DEFAULT_DB, verbose: bool = False,
 ) -> None:
     """Talk to the agent line by line (Ctrl-D to quit)."""
@@ -174,9 +174,9 @@ def chat(
 
 @app.command()
 def parse(
-    texts: Annotated[Optional[list[str]], typer.Argument(help="Utterances; one per stdin line when none.")] = None,
+    texts: Annotated[list[str] | None, typer.Argument(help="Utterances; one per stdin line when none.")] = None,
     home: HomeOpt = DEFAULT_HOME,
-    device: Annotated[Optional[str], typer.Option(
+    device: Annotated[str | None, typer.Option(
         help="Parse as heard by this satellite (a device id): in its room, 'turn on the lights' means that room's.")] = None,
 ) -> None:
     """Print one JSON object per utterance: text, intent, slots, confidence."""
@@ -203,15 +203,15 @@ def parse(
 @app.command()
 def simulate(
     scenario: Path,
-    report: Annotated[Optional[Path], typer.Option(help="Write a JSON report here.")] = None,
-    broker: BrokerOpt = None, db: Annotated[Optional[str], typer.Option("--db")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write a JSON report here.")] = None,
+    broker: BrokerOpt = None, db: Annotated[str | None, typer.Option("--db")] = None,
     audio: Annotated[bool, typer.Option(help="Speak each utterance (espeak-ng) through the audio pipeline.")] = False,
-    snr: Annotated[Optional[float], typer.Option(help="With --audio: white noise this many dB below the speech.")] = None,
+    snr: Annotated[float | None, typer.Option(help="With --audio: white noise this many dB below the speech.")] = None,
     seed: Annotated[int, typer.Option(help="With --audio: seed for the noise.")] = 0,
     asr: AsrOpt = Asr.whisper, whisper_model: WhisperOpt = None, vosk_model: VoskOpt = None,
     acoustic_model: AcousticOpt = None,
     enroll: Annotated[bool, typer.Option(help="With --audio: the speakers enroll their voices into pocketsphinx first (cached).")] = False,
-    voices: Annotated[Optional[str], typer.Option(help="With --audio: the speakers' voices, comma-separated: piper (Piper's neural voice) and espeak-ng voices (en-us, en-gb, en-us+f3, ...).")] = None,
+    voices: Annotated[str | None, typer.Option(help="With --audio: the speakers' voices, comma-separated: piper (Piper's neural voice) and espeak-ng voices (en-us, en-gb, en-us+f3, ...).")] = None,
     verbose: bool = False,
 ) -> None:
     """Run a scenario; exit 1 when an expectation fails."""
@@ -237,7 +237,7 @@ def demo(
 
 
 def _run_scenario(path: Path, report: Path | None, broker: str | None, db: str | None, tts: str,
-                  speech_dir: Path | None, audio: "AudioOptions | None" = None) -> None:
+                  speech_dir: Path | None, audio: AudioOptions | None = None) -> None:
     from rich.live import Live
 
     from agent.console import add_turn, turn_table
@@ -297,7 +297,7 @@ def bench(
     fleet: Annotated[bool, typer.Option("--fleet", help="Many homes at once on one mosquitto and one database instead.")] = False,
     fleet_homes: Annotated[int, typer.Option("--fleet-homes", help="With --fleet: homes, each asking once a second.")] = 100,
     fleet_seconds: Annotated[float, typer.Option("--fleet-seconds", help="With --fleet: seconds of traffic.")] = 30.0,
-    db: Annotated[Optional[str], typer.Option("--db", help="With --fleet: the database (default: a throwaway PostgreSQL).")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="With --fleet: the database (default: a throwaway PostgreSQL).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Text: turn latency, parse throughput, held-out intent accuracy. --audio: the voice front-end.
@@ -355,7 +355,7 @@ def bench(
     console.print(table)
 
 
-def _print_audio(figures: "AudioFigures") -> None:
+def _print_audio(figures: AudioFigures) -> None:
     """The audio benchmark's tables: one row per recognizer, one per wake word, targets beside them."""
     from rich.table import Table
 
@@ -444,7 +444,7 @@ FAULTS_POPULATION = SCENARIOS / "populations" / "faults.yaml"
 
 @app.command()
 def isolate(
-    db: Annotated[Optional[str], typer.Option("--db", help="Label the failure point of this log's turns.")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Label the failure point of this log's turns.")] = None,
     population: Annotated[Path, typer.Option("--population", help="Fault population the isolator learns from; without --db, judged on held-out seeds of it.")] = FAULTS_POPULATION,
     every: Annotated[bool, typer.Option("--all", help="With --db: list correct turns too.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -503,7 +503,7 @@ def _print_isolation(figures: IsolationFigures, as_json: bool) -> None:
 
 @app.command()
 def retrain(
-    db: Annotated[Optional[str], typer.Option("--db", help="Turn log to take automatic labels from; without it, a simulated population's.")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Turn log to take automatic labels from; without it, a simulated population's.")] = None,
     population: Annotated[Path, typer.Option("--population", help="Population whose held-out traffic judges the retrained NLU.")] = SCENARIOS / "populations" / "phrasings.yaml",
     out: Annotated[Path, typer.Option("--out", help="Where the labels go (the agent's `labels` setting: it trains with them).")] = Path("nlu_labels.json"),
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -585,7 +585,7 @@ def home_show(home: HomeOpt = DEFAULT_HOME) -> None:
 def home_import(
     broker: Annotated[str, typer.Option("--broker", help="mqtt[s]://[user:pass@]host:port of the real home's broker.")],
     out: Annotated[Path, typer.Option("--out", help="The home file to write.")],
-    home: Annotated[Optional[Path], typer.Option("--home", help="A home file to add to (its devices are kept as they are).")] = None,
+    home: Annotated[Path | None, typer.Option("--home", help="A home file to add to (its devices are kept as they are).")] = None,
     wait: Annotated[float, typer.Option(help="Seconds to listen for discovery messages.")] = 1.5,
 ) -> None:
     """Import the devices Home Assistant MQTT discovery and Zigbee2MQTT announce into a home file."""
@@ -629,8 +629,8 @@ def rewrites_show(source: str, table: TableOpt = Path("rewrites.json"), db: DbOp
     """One rewrite, and how the turns it rewrote went (from the turn log)."""
     from agent.learn.mine import applied
     from agent.log.reader import read_turns
-    from agent.text import spoken
     from agent.rewrite.table import load_table
+    from agent.text import spoken
 
     found = _or_fail(lambda: load_table(table))
     rule = next((r for r in found.rules if r.source == spoken(source)), None)
@@ -646,8 +646,8 @@ def rewrites_show(source: str, table: TableOpt = Path("rewrites.json"), db: DbOp
 @rewrites_app.command("disable")
 def rewrites_disable(source: str, table: TableOpt = Path("rewrites.json")) -> None:
     """Take a rewrite out of service (a running agent stops using it within a second; relearning keeps it out)."""
-    from agent.text import spoken
     from agent.rewrite.table import load_table, save_table
+    from agent.text import spoken
 
     found = _or_fail(lambda: load_table(table))
     said = spoken(source)
@@ -660,10 +660,10 @@ def rewrites_disable(source: str, table: TableOpt = Path("rewrites.json")) -> No
 
 @app.command()
 def enroll(
-    out: Annotated[Optional[Path], typer.Argument(help="Where to write the adapted model directory.")] = None,
-    recordings: Annotated[Optional[Path], typer.Option(help="A folder of NAME.wav files, each with NAME.txt holding what was read.")] = None,
+    out: Annotated[Path | None, typer.Argument(help="Where to write the adapted model directory.")] = None,
+    recordings: Annotated[Path | None, typer.Option(help="A folder of NAME.wav files, each with NAME.txt holding what was read.")] = None,
     record: Annotated[bool, typer.Option(help="Show the phrases one by one and record them from the microphone.")] = False,
-    mic: Annotated[Optional[str], typer.Option(help="With --record: input device (name or index).")] = None,
+    mic: Annotated[str | None, typer.Option(help="With --record: input device (name or index).")] = None,
     prompts: Annotated[int, typer.Option(help="How many phrases to read (printed when neither --record nor --recordings is given).")] = 25,
     seed: Annotated[int, typer.Option(help="Which phrases (one seed per person gives each their own).")] = 0,
     home: HomeOpt = DEFAULT_HOME,
@@ -734,12 +734,12 @@ def _voice_config(asr: Asr, whisper_model: str | None, vosk_model: str | None, *
 
 @app.command()
 def listen(
-    input_wav: Annotated[Optional[Path], typer.Option("--input", help="A WAV file to listen to instead of the microphone.")] = None,
-    mic: Annotated[Optional[str], typer.Option(help="Input device (name or index); default: the system default.")] = None,
+    input_wav: Annotated[Path | None, typer.Option("--input", help="A WAV file to listen to instead of the microphone.")] = None,
+    mic: Annotated[str | None, typer.Option(help="Input device (name or index); default: the system default.")] = None,
     user: Annotated[str, typer.Option(help="Who speaks.")] = "guest",
-    device: Annotated[Optional[str], typer.Option(help="The satellite this microphone belongs to.")] = None,
+    device: Annotated[str | None, typer.Option(help="The satellite this microphone belongs to.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON turn trace per line.")] = False,
-    wake_word: Annotated[Optional[str], typer.Option("--wake-word", help="A neural wake word: okay_nabu, hey_jarvis, hey_mycroft, alexa (microWakeWord), hey_rhasspy (openWakeWord), or a model file; default: \"hey home\", heard by the recognizer.")] = None,
+    wake_word: Annotated[str | None, typer.Option("--wake-word", help="A neural wake word: okay_nabu, hey_jarvis, hey_mycroft, alexa (microWakeWord), hey_rhasspy (openWakeWord), or a model file; default: \"hey home\", heard by the recognizer.")] = None,
     no_wake: Annotated[bool, typer.Option("--no-wake", help="Push-to-talk: every stretch of speech is a request.")] = False,
     asr: AsrOpt = Asr.whisper, whisper_model: WhisperOpt = None, vosk_model: VoskOpt = None,
     acoustic_model: AcousticOpt = None,
@@ -757,7 +757,7 @@ def listen(
         from agent.console import add_turn, turn_table
         from agent.voice import VoiceLoop, build_engines
 
-        def show(trace: "TurnTrace") -> None:
+        def show(trace: TurnTrace) -> None:
             if as_json:
                 print(trace.to_json(), flush=True)
             else:
@@ -797,7 +797,7 @@ def transcribe(
     _setup_logging(verbose)
     config = _voice_config(asr, whisper_model, vosk_model, home=home, acoustic_model=acoustic_model)
 
-    def work() -> "Transcript":
+    def work() -> Transcript:
         from agent.audio.sources import WavSource
         from agent.home import load_home
         from agent.voice import recognizer_for
@@ -825,7 +825,7 @@ def transcribe(
         console.print(f"  [dim]{n}.[/dim] {escape(alternative)}")
 
 
-async def listen_forever(loop: "VoiceLoop", open_source: "Callable[[], AudioSource]", retry_s: float = 1.0) -> None:
+async def listen_forever(loop: VoiceLoop, open_source: Callable[[], AudioSource], retry_s: float = 1.0) -> None:
     """Keep listening: when the microphone goes away, say so and reopen it."""
     from agent.audio.sources import AudioDeviceError
 

@@ -50,7 +50,7 @@ def read_state(device: Device, raw: bytes) -> dict[str, Any]:
     except ValueError as exc:  # not UTF-8, or not JSON
         raise ValueError(f"not JSON ({exc})") from None
     if not isinstance(state, dict):
-        raise ValueError(f"expected a JSON object, got {type(state).__name__}")
+        raise ValueError(f"expected a JSON object, got {type(state).__name__}")  # noqa: TRY004 - unreadable input
     return to_agent(device, state)
 
 

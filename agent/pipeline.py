@@ -10,7 +10,15 @@ from typing import Any, Protocol
 
 from agent.context import TurnContext
 from agent.trace import STAGE_ORDER, Stage, StageRecord, jsonable
-from agent.turn import Intent, Outcome, Resolution, Result, Rewrite, Transcript, WakeEvent
+from agent.turn import (
+    Intent,
+    Outcome,
+    Resolution,
+    Result,
+    Rewrite,
+    Transcript,
+    WakeEvent,
+)
 
 log = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong. Please try again."

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from agent.agent import Agent
-from agent.config import AgentConfig
 from agent.asr.audio import WAKE_OVERLAP_S, AudioAsr
 from agent.asr.engine import Recognizer
 from agent.audio.endpoint import Endpointer
@@ -20,6 +19,7 @@ from agent.audio.frames import FRAME_MS, AudioFrame, AudioSource
 from agent.audio.levels import clipping_ratio
 from agent.audio.playback import Player
 from agent.clock import VirtualClock
+from agent.config import AgentConfig
 from agent.context import TurnContext
 from agent.home import Home
 from agent.pipeline import Pipeline

@@ -250,7 +250,7 @@ def right(case: Case, got: Expected) -> bool:
         return False
     if case.expected.detail is None or not got.devices:
         return True
-    key, value = case.expected.detail
+    key, _ = case.expected.detail
     if key == "temperature":  # up or down a step from where it was set
         before = case.states_after_before["oven"]["target_temperature"]
         down = "down" in case.say

@@ -39,7 +39,8 @@ from agent.nlu.model import NluModel
 from agent.pipeline import StageEngine
 from agent.trace import TurnTrace
 from agent.turn import Intent, Resolution, Transcript, WakeEvent
-from devices.fleet import DeviceFleet, running as running_fleet
+from devices.fleet import DeviceFleet
+from devices.fleet import running as running_fleet
 from simulator.ab import meant
 from simulator.population import Population, SimUser
 

@@ -44,7 +44,7 @@ def logged_labels(db: str) -> list[AutoLabel]:
     return auto_labels(all_traces(db))
 
 
-def run(population: Population, days: int = 2, seed: int = 0, config: TrainConfig = TrainConfig(),
+def run(population: Population, days: int = 2, seed: int = 0, config: TrainConfig | None = None,
         labels: list[AutoLabel] | None = None) -> tuple[RetrainFigures, tuple[list[AutoLabel], list[Example]]]:
     """Retrain with `labels` (default: those of the population's simulated traffic, learning off); the figures,
     and the labels with the examples they became."""

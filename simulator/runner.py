@@ -19,7 +19,8 @@ from agent.nlu.model import NluModel
 from agent.states import matches
 from agent.trace import TurnTrace
 from agent.yamlfile import ConfigError
-from devices.fleet import DeviceFleet, running as running_fleet
+from devices.fleet import DeviceFleet
+from devices.fleet import running as running_fleet
 from simulator.scenario import Expect, Scenario, Step, load_scenario
 from simulator.voice import AudioOptions, SpokenUsers, enrolled_model
 

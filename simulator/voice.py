@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -114,7 +114,7 @@ class TemperatureSkill(Skill):
         location = place(ctx.home.location)
         try:
             report = weather_service(ctx).current(location, ctx.clock.now())
-        except Exception:  # a real weather service can fail in many ways
+        except Exception:  # noqa: BLE001 - a real weather service can fail in many ways
             return Result("I can't get the weather right now.", Outcome.ERROR)
         return Result(f"It's {degrees(report.temperature)} degrees outside in {location}.", Outcome.SUCCESS,
                       data={"temperature": report.temperature, "source": "outside", "location": location})

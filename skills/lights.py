@@ -8,7 +8,6 @@ from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext, names
 from skills.common import Command, carry_out, sentence
 
-
 KELVIN = (1000, 10000)
 """Colour temperatures a light takes."""
 

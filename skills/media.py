@@ -13,8 +13,8 @@ import yaml
 from rapidfuzz import fuzz
 
 from agent.home import Device
-from agent.turn import Outcome, Resolution, Result
 from agent.learn.habits import play_key
+from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext
 from skills.common import Command, carry_out, offline, offline_result
 

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def duration(seconds: float) -> str:
     """'1 hour and 30 minutes', '45 seconds', '2 minutes and 5 seconds'."""
-    total = int(round(seconds))
+    total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     parts = [f"{n} {unit}{'' if n == 1 else 's'}"
@@ -243,11 +243,9 @@ def _name(value: Any) -> str | None:
         return None
     name = str(value).strip().lower()
     for word in ("the ", "my ", "a "):
-        if name.startswith(word):
-            name = name[len(word):]
+        name = name.removeprefix(word)
     for suffix in (" timers", " timer"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
+        name = name.removesuffix(suffix)
     return name or None
 
 

@@ -101,7 +101,7 @@ class WeatherSkill(Skill):
         ahead = days_ahead(day, now)
         try:
             report = service.current(location, now) if ahead == 0 else service.forecast(location, now, day)
-        except Exception:  # a real weather service can fail in many ways
+        except Exception:  # noqa: BLE001 - a real weather service can fail in many ways
             return Result("I can't get the weather right now.", Outcome.ERROR)
         data = {"location": location, "day": report.day.isoformat(), "temperature": report.temperature,
                 "high": report.high, "low": report.low, "condition": report.condition}

@@ -14,15 +14,34 @@ import numpy as np
 import pytest
 
 from agent.audio.errors import AudioDeviceError, AudioFormatError
-from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, AudioFrame, AudioSource
+from agent.audio.frames import (
+    FRAME_BYTES,
+    FRAME_MS,
+    SAMPLE_RATE,
+    AudioFrame,
+    AudioSource,
+)
 from agent.audio.levels import SILENCE_DBFS, clipping_ratio, rms_dbfs
 from agent.audio.playback import NullPlayer, SoundDevicePlayer, open_player
 from agent.audio.resample import StreamResampler, resample
-from agent.audio.sources import ArraySource, MicSource, PcmSource, WavSource, list_input_devices
+from agent.audio.sources import (
+    ArraySource,
+    MicSource,
+    PcmSource,
+    WavSource,
+    list_input_devices,
+)
 from agent.audio.wavfile import write_wav
 from agent.clock import VirtualClock
 from agent.turn import Speech
-from simulator.sound_card import alsa_env, espeak_wav, fake_sound_card, have_tools, portaudio_using, sox
+from simulator.sound_card import (
+    alsa_env,
+    espeak_wav,
+    fake_sound_card,
+    have_tools,
+    portaudio_using,
+    sox,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PHRASE = "turn on the kitchen lights please"

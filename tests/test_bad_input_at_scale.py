@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent.agent import Agent
-from agent.bus import MqttBus
 from agent.broker import embedded_broker, parse_broker_url
+from agent.bus import MqttBus
 from agent.clock import SystemClock
 from agent.config import AgentConfig
 from agent.home import Attribute, Device, Home, Topics, load_home

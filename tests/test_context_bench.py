@@ -7,7 +7,13 @@ import random
 
 from agent.nlu.model import NluModel
 from simulator import context_bench
-from simulator.context_bench import Expected, generate_cases, generate_home, run, run_case
+from simulator.context_bench import (
+    Expected,
+    generate_cases,
+    generate_home,
+    run,
+    run_case,
+)
 
 
 def test_generated_homes_have_what_the_cases_need() -> None:

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from agent.asr.acoustic import BASE_MODEL, ModelError, check_model_dir, phone_set, read_gaussians, write_gaussians
+from agent.asr.acoustic import (
+    BASE_MODEL,
+    ModelError,
+    check_model_dir,
+    phone_set,
+    read_gaussians,
+    write_gaussians,
+)
 from agent.asr.enroll import Recording, enroll, prompts
 from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
 from agent.audio.frames import FRAME_BYTES

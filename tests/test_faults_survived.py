@@ -14,9 +14,9 @@ from agent.agent import Agent
 from agent.broker import Mosquitto, parse_broker_url
 from agent.clock import SystemClock
 from agent.config import AgentConfig
-from agent.nlu.model import NluModel
 from agent.home import load_home
 from agent.log.reader import count_turns
+from agent.nlu.model import NluModel
 from agent.trace import TurnTrace
 from devices.fleet import in_own_process, running
 

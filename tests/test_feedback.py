@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from agent.feedback.rephrase import WINDOW_S, TurnView, is_rephrase
 from agent.feedback.signals import label
 

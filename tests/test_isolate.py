@@ -15,8 +15,8 @@ import pytest
 from matplotlib.image import imread
 
 from agent.isolate.model import LABELS, Isolator
-from agent.nlu.model import NluModel
 from agent.log.reader import all_traces
+from agent.nlu.model import NluModel
 from agent.report.page import FIGURES, write_report
 from agent.report.stats import compute
 from simulator.faults import LabelledTurn, simulate

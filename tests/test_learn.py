@@ -21,9 +21,16 @@ from agent.learn.markov import Chain
 from agent.learn.mine import REWRITTEN_WEIGHT, fill
 from agent.log.reader import LoggedTurn, read_turns
 from agent.nlu.model import NluModel
-from agent.trace import Stage
 from agent.rewrite.online import OnlineRewriter
-from agent.rewrite.table import RULE_PREFIX, PrecomputedRewriter, RewriteRule, RewriteTable, load_table, save_table
+from agent.rewrite.table import (
+    RULE_PREFIX,
+    PrecomputedRewriter,
+    RewriteRule,
+    RewriteTable,
+    load_table,
+    save_table,
+)
+from agent.trace import Stage
 from devices.fleet import DeviceFleet, running
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"
@@ -173,7 +180,7 @@ async def test_rejected_rewrites_are_retired_by_the_next_learn_and_people_can_di
     home_world: tuple[Agent, DeviceFleet]
 ) -> None:
     """Everyone who says "the big light" means the floor lamp: each rewritten turn gets a "no"."""
-    agent, fleet = home_world
+    agent, _ = home_world
     table = agent.config.rewrites
     save_table(table, RewriteTable([BIG_LIGHT]))
     await asyncio.sleep(1.1)

@@ -12,17 +12,23 @@ pytest.importorskip("pocketsphinx")
 if shutil.which("espeak-ng") is None:
     pytest.skip("espeak-ng is not installed", allow_module_level=True)
 
-from agent.asr.grammar import (JOINER, WordGraph, compile_fsg, grammar_hash, merge_chains,  # noqa: E402
-                               split_compounds)
-from agent.nlu.jsgf import build_jsgf  # noqa: E402
-from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
-from agent.asr.pronounce import ipa_to_arpabet, pronounce  # noqa: E402
-from agent.audio.frames import FRAME_BYTES, SAMPLE_RATE  # noqa: E402
-from agent.audio.noise import with_noise as add_noise  # noqa: E402
-from agent.home import Device, Home, load_home  # noqa: E402
-from agent.turn import Transcript  # noqa: E402
-from agent.wake.pocketsphinx_engine import PocketsphinxWake  # noqa: E402
-from simulator.speech import Voice, synthesize  # noqa: E402
+from agent.asr.grammar import (
+    JOINER,
+    WordGraph,
+    compile_fsg,
+    grammar_hash,
+    merge_chains,
+    split_compounds,
+)
+from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
+from agent.asr.pronounce import ipa_to_arpabet, pronounce
+from agent.audio.frames import FRAME_BYTES, SAMPLE_RATE
+from agent.audio.noise import with_noise as add_noise
+from agent.home import Device, Home, load_home
+from agent.nlu.jsgf import build_jsgf
+from agent.turn import Transcript
+from agent.wake.pocketsphinx_engine import PocketsphinxWake
+from simulator.speech import Voice, synthesize
 
 HOME_FILE = Path(__file__).parents[1] / "scenarios" / "home.yaml"
 COMMANDS = (

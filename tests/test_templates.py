@@ -19,9 +19,9 @@ from hassil.intents import (
 from agent.home import Home, load_home
 from agent.nlu.generate import generate
 from agent.nlu.jsgf import slot_phrases
-from agent.text import spoken
 from agent.nlu.match import TemplateMatcher
 from agent.nlu.templates import rules, template_intents, template_slot, templates
+from agent.text import spoken
 
 ROOT = Path(__file__).resolve().parent.parent
 

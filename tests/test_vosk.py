@@ -9,7 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.asr.vosk_engine import VoskModelError, VoskRecognizer, load_model, resolve_model_path
+from agent.asr.vosk_engine import (
+    VoskModelError,
+    VoskRecognizer,
+    load_model,
+    resolve_model_path,
+)
 from agent.audio.frames import FRAME_BYTES, SAMPLE_RATE
 from agent.wake.vosk_engine import VoskWake
 from simulator.speech import Voice, synthesize

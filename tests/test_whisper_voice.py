@@ -14,7 +14,13 @@ import numpy as np
 import pytest
 
 from agent.asr.correct import CORRECTED_CONFIDENCE, HomePhrases
-from agent.asr.whisper_engine import WhisperModelError, WhisperRecognizer, hallucinated, load, resolve_model
+from agent.asr.whisper_engine import (
+    WhisperModelError,
+    WhisperRecognizer,
+    hallucinated,
+    load,
+    resolve_model,
+)
 from agent.audio.wavfile import write_wav
 from agent.home import load_home
 from agent.nlu.model import NluModel

@@ -7,11 +7,10 @@ import dataclasses
 from collections.abc import Callable
 
 from agent.asr.engine import Recognizer
-from agent.audio.endpoint import EndpointEvent, Endpointer
+from agent.audio.endpoint import Endpointer, EndpointEvent
 from agent.audio.frames import FRAME_MS
 from agent.context import TurnContext
 from agent.turn import Transcript, WakeEvent
-
 
 WAKE_OVERLAP_S = 0.015
 """Audio of a request starts this much before the wake phrase's aligned end: the alignment may give the wake

@@ -32,8 +32,8 @@ from rapidfuzz.distance import Levenshtein
 from agent.asr.pronounce import pronounce_all
 from agent.home import Home
 from agent.nlu.jsgf import parse_body, template_grammar
-from agent.text import words_of
 from agent.nlu.match import TemplateMatcher
+from agent.text import words_of
 from agent.turn import Transcript
 
 MIN_SIMILARITY = 0.7

@@ -29,18 +29,28 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import pocketsphinx
 
-from agent.asr.acoustic import BASE_MODEL, MODEL_FILES, features, phone_set, read_cepstra, read_gaussians, \
-    read_weights, write_gaussians, write_weights
-from agent.text import words_of
-from agent.nlu.vocab import OPPOSITES
+from agent.asr.acoustic import (
+    BASE_MODEL,
+    MODEL_FILES,
+    features,
+    phone_set,
+    read_cepstra,
+    read_gaussians,
+    read_weights,
+    write_gaussians,
+    write_weights,
+)
 from agent.asr.pronounce import pronounce_all
 from agent.audio.levels import dither
 from agent.audio.noise import noise_sigma, with_noise
 from agent.home import Home
+from agent.nlu.vocab import OPPOSITES
+from agent.text import words_of
 
 RECIPE_VERSION = 4
 """Bumped whenever enrollment would produce a different model from the same recordings (caches key on it)."""
@@ -301,7 +311,7 @@ class _Aligner:
     def __init__(self, model: Path) -> None:
         self.model = model
 
-    def __enter__(self) -> _Aligner:
+    def __enter__(self) -> Self:
         self._logdir = Path(tempfile.mkdtemp(prefix="ambient-enroll-"))
         self.decoder = pocketsphinx.Decoder(hmm=str(self.model), lm=None, loglevel="FATAL",
                                             mfclogdir=str(self._logdir))

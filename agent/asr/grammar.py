@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from agent.nlu.jsgf import TOP_RULE, Ast, parse_body
+
 GRAMMAR_VERSION = 2
 """Bumped whenever the shape of generated grammars changes."""
 _WORD = re.compile(r"[a-z0-9']+")
@@ -43,7 +44,7 @@ class WordGraph:
 
 def compile_fsg(jsgf: str) -> WordGraph:
     """Compile a grammar written by `build_jsgf` (no repetition) into a minimal deterministic word graph."""
-    rules = {m[1]: m[2] for m in re.finditer(r"^(?:public )?<(\w+)> = (.*);$", jsgf, re.M)}
+    rules = {m[1]: m[2] for m in re.finditer(r"^(?:public )?<(\w+)> = (.*);$", jsgf, re.MULTILINE)}
     nfa = _Nfa({name: parse_body(body) for name, body in rules.items()})
     end = nfa.build(("ref", TOP_RULE), 0)
     return _minimize(*_determinize(nfa, end))

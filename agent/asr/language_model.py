@@ -13,8 +13,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from agent.text import words_of
 from agent.home import Home
+from agent.text import words_of
 
 ORDER = 3
 DISCOUNT = 0.7

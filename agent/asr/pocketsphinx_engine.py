@@ -30,14 +30,21 @@ import numpy as np
 import pocketsphinx
 
 from agent.asr.acoustic import check_model_dir
-from agent.asr.grammar import JOINER, compile_fsg, grammar_hash, grammar_words, merge_chains, split_compounds
+from agent.asr.grammar import (
+    JOINER,
+    compile_fsg,
+    grammar_hash,
+    grammar_words,
+    merge_chains,
+    split_compounds,
+)
 from agent.asr.language_model import arpa, home_sentences
-from agent.teach.examples import answer_sentences
 from agent.asr.pronounce import pronounce_all
-from agent.audio.levels import dither
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
+from agent.audio.levels import dither
 from agent.home import Home
 from agent.nlu.jsgf import build_jsgf
+from agent.teach.examples import answer_sentences
 from agent.text import words_of
 from agent.turn import Transcript
 

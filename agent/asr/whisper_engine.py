@@ -18,8 +18,8 @@ import hashlib
 import math
 import os
 import time
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +147,7 @@ def _check_hash(file: Path) -> None:
 
 
 @functools.lru_cache(maxsize=2)
-def load(spec: str, threads: int = 0) -> "Whisper":
+def load(spec: str, threads: int = 0) -> Whisper:
     """One loaded model per (model, threads) in the process: the wake word and the recognizer share it."""
     return Whisper(spec, threads)
 
@@ -162,7 +162,7 @@ class Whisper:
 
         try:
             self.model = WhisperModel(spec, device="cpu", compute_type="int8", cpu_threads=threads or (os.cpu_count() or 1))
-        except Exception as exc:  # a download that cannot happen here, a corrupt file: say which model
+        except Exception as exc:  # noqa: BLE001 - a download that cannot happen here, a corrupt file: say which model
             raise WhisperModelError(f"cannot load Whisper model {spec!r} ({type(exc).__name__}: {exc}): {HOW_TO_GET}") from None
         self.name = Path(spec).name if os.sep in spec else spec
         self.tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe",
@@ -208,7 +208,7 @@ class Whisper:
         phrase_words = len(self.tokenizer.decode(tokens).split())
         return score, float(words[phrase_words - 1]["end"]) if len(words) >= phrase_words else 0.0
 
-    @functools.lru_cache(maxsize=8)
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - a model is loaded once per process (see `load`)
     def _spellings(self, phrase: str) -> tuple[list[int], ...]:
         """Token sequences of the ways Whisper writes `phrase` at the start of a transcript."""
         words = phrase.split()

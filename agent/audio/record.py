@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from agent.audio.endpoint import FINAL, EndpointEvent, Endpointer
+from agent.audio.endpoint import FINAL, Endpointer, EndpointEvent
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH, AudioSource
 
 PAD_S = 0.3

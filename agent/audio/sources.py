@@ -11,9 +11,22 @@ from typing import Any
 
 import numpy as np
 
-from agent.audio.devices import AudioDevice, DeviceSpec, find_device, list_input_devices, portaudio
+from agent.audio.devices import (
+    AudioDevice,
+    DeviceSpec,
+    find_device,
+    list_input_devices,
+    portaudio,
+)
 from agent.audio.errors import AudioDeviceError, AudioFormatError
-from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, SAMPLE_WIDTH, AudioFrame, split_frames
+from agent.audio.frames import (
+    FRAME_BYTES,
+    FRAME_MS,
+    SAMPLE_RATE,
+    SAMPLE_WIDTH,
+    AudioFrame,
+    split_frames,
+)
 from agent.audio.resample import StreamResampler, resample
 from agent.audio.wavfile import read_wav
 

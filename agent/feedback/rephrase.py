@@ -32,6 +32,7 @@ import jellyfish
 from rapidfuzz import fuzz
 
 from agent.text import spoken
+
 WINDOW_S = 45.0
 """A later request is a rephrase only if it starts within this many seconds of the previous one's end."""
 SOON_S = 5.0

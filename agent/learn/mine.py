@@ -15,9 +15,15 @@ from pathlib import Path
 from agent.feedback.signals import Feedback, label
 from agent.learn.markov import Chain
 from agent.log.reader import LoggedTurn, conversations, read_turns
-from agent.text import spoken
 from agent.rewrite.table import RULE_PREFIX as PRECOMPUTED
-from agent.rewrite.table import RewriteRule, RewriteTable, load_table, retirements, save_table
+from agent.rewrite.table import (
+    RewriteRule,
+    RewriteTable,
+    load_table,
+    retirements,
+    save_table,
+)
+from agent.text import spoken
 
 REWRITTEN_WEIGHT = 0.25
 """Weight of a rewritten turn's success: evidence the learner produced itself."""

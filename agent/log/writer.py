@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Engine, create_engine, event, insert, select, update
 from sqlalchemy.engine import make_url
@@ -151,7 +151,7 @@ class TurnLog:
                 log.error("turn log: writer still busy after %.0f s; %s", timeout, self._unsaved_note())
         self._engine.dispose()
 
-    def __enter__(self) -> TurnLog:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

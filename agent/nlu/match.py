@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from agent.home import Home
 from agent.nlu.jsgf import Ast, parse_body, slot_of, template_grammar
 from agent.text import words_of
+
 PART_SHARE = 0.5
 """Share of the words a template must say for the rest to count as chatter around the command."""
 PART_MIN_WORDS = 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,7 +17,13 @@ from spacy.tokens import Doc, Span
 from agent.home import Home
 from agent.nlu.assist import HomeSentences
 from agent.nlu.generate import HOME_KINDS, Example, placeholder
-from agent.nlu.intents import DEVICE_KIND, NUMERIC_SLOTS, OUT_OF_DOMAIN, RELATIVE_VOLUME, SLOTS_BY_INTENT
+from agent.nlu.intents import (
+    DEVICE_KIND,
+    NUMERIC_SLOTS,
+    OUT_OF_DOMAIN,
+    RELATIVE_VOLUME,
+    SLOTS_BY_INTENT,
+)
 from agent.nlu.match import TemplateMatch, TemplateMatcher
 from agent.nlu.slots import DURATION_SLOTS, closed_class, duration_parts, slot_value
 from agent.nlu.train import META_FILE, TrainConfig, ensure_trained
@@ -60,10 +67,10 @@ class NluModel:
 
     @classmethod
     def load(cls, home: Home | None = None, cache_dir: Path | None = None,
-             config: TrainConfig = TrainConfig(), extra: Sequence[Example] = ()) -> NluModel:
+             config: TrainConfig | None = None, extra: Sequence[Example] = ()) -> NluModel:
         """Load the cached model for `config` (with `extra` examples for the intent classifier: see
         `classifier_text`), training and caching it first if there is none."""
-        path = ensure_trained(config, cache_dir, extra=extra)
+        path = ensure_trained(config or TrainConfig(), cache_dir, extra=extra)
         meta = json.loads((path / META_FILE).read_text())
         model = cls(spacy.load(path), frozenset(meta["known_words"]))
         if home is not None:
@@ -218,7 +225,7 @@ def _with_wildcard_query(doc: Doc, slots: dict[str, SlotValue]) -> dict[str, Slo
     tagged = slots.get("search_query")
     if tagged is not None and (tagged == query or f" {tagged} " not in f" {query} "):
         return slots
-    inside = lambda value: f" {value} " in f" {query} "  # noqa: E731 - a device or area name inside the title
+    inside = lambda value: f" {value} " in f" {query} "
     return {k: v for k, v in slots.items() if k not in ("name", "area") or not inside(v)} | {"search_query": query}
 
 
@@ -368,7 +375,7 @@ def device_names_repaired(doc: Doc, allowed: frozenset[str]) -> list[Span]:
     "turn on the disco ball" may be tagged area "disco" (and name "ball"): "disco ball" is the name.
     """
     ents = list(doc.ents)
-    for i, (ent, after) in enumerate(zip(ents, ents[1:])):
+    for i, (ent, after) in enumerate(itertools.pairwise(ents)):
         if (ent.label_ == "area" and (after.label_ == "name" or after.label_ not in allowed)
                 and ent.end == after.start and not ent.ent_id_ and not after.ent_id_):
             ents[i:i + 2] = [Span(doc, ent.start, after.end, label="name")]

@@ -7,9 +7,8 @@ from typing import Literal
 
 NumberStyle = Literal["digits", "words", "words_and", "colloquial"]
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-          "fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 SMALL: dict[str, int] = {word: i for i, word in enumerate(_UNITS)} | {"oh": 0}
 """Words for 0-19."""
 TENS: dict[str, int] = {word: 20 + 10 * i for i, word in enumerate(_TENS)}
@@ -90,9 +89,7 @@ def parse_number(text: str) -> int | float | None:
         groups.append(current)
     if len(groups) == 2 and groups[0] < 100 and 10 <= groups[1] < 100:
         value: float = groups[0] * 100 + groups[1]
-    elif len(groups) <= 1:
-        value = sum(groups)
-    elif all(g % 100 == 0 for g in groups[:-1]):  # "three hundred fifty" arrives as [300, 50]
+    elif len(groups) <= 1 or all(g % 100 == 0 for g in groups[:-1]):
         value = sum(groups)
     else:
         return None

@@ -13,8 +13,16 @@ import random
 import re
 from collections.abc import Callable
 
-from hassil.expression import Alternative, Group, ListReference, Permutation, RuleReference, Sentence, TextChunk
-from hassil.intents import Intents, IntentData, RangeSlotList, TextSlotList
+from hassil.expression import (
+    Alternative,
+    Group,
+    ListReference,
+    Permutation,
+    RuleReference,
+    Sentence,
+    TextChunk,
+)
+from hassil.intents import IntentData, Intents, RangeSlotList, TextSlotList
 
 from agent.nlu import vocab
 from agent.nlu.assist import OUR_NAMES

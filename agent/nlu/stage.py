@@ -7,14 +7,13 @@ import dataclasses
 from typing import Any
 
 from agent.nlu.intents import OUT_OF_DOMAIN, SLOTS_BY_INTENT
-from agent.text import spoken
 from agent.nlu.model import PRONOUNS, NluModel
 from agent.teach.interview import answer
 from agent.teach.parse import ROUTINE, steps_of, teaching
 from agent.teach.rewriter import in_home_words
 from agent.teach.store import PreferenceStore
+from agent.text import spoken
 from agent.turn import Intent, Rewrite
-
 
 SPOKEN_FLOOR = 0.5
 """Recognized speech that the model reads as a request naming nothing, with less confidence than this, is taken

@@ -10,8 +10,8 @@ import random
 import shutil
 import tempfile
 from collections.abc import Sequence
-from importlib import metadata
 from dataclasses import asdict, dataclass
+from importlib import metadata
 from pathlib import Path
 
 import spacy

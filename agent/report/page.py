@@ -9,9 +9,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no display here or on a server
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from agent.report.stats import ReportStats  # noqa: E402
+from agent.report.stats import ReportStats
 
 FIGURES = ("defect_rate.png", "failure_points.png", "rewrites.png", "users.png", "devices.png")
 COLORS = {"wins": "tab:green", "losses": "tab:red", "bars": "tab:blue", "line": "tab:orange"}

@@ -89,4 +89,4 @@ def _rate(flags: list[bool]) -> float:
 
 
 def _day(at: float) -> str:
-    return dt.datetime.fromtimestamp(at, dt.timezone.utc).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d")

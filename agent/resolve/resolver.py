@@ -10,10 +10,19 @@ from typing import Any
 from agent.dialogue import Topic
 from agent.home import Area, Device, Home
 from agent.learn.habits import Habits, after_key, light_key
-from agent.resolve.followup import ALSO, OTHER, UNDOABLE, again_there, other_one, points_back, refers_back, step
-from agent.resolve.match import Match, find_area, find_devices, normalize
 from agent.nlu.assist import DOMAINS
 from agent.nlu.intents import OUT_OF_DOMAIN
+from agent.resolve.followup import (
+    ALSO,
+    OTHER,
+    UNDOABLE,
+    again_there,
+    other_one,
+    points_back,
+    refers_back,
+    step,
+)
+from agent.resolve.match import Match, find_area, find_devices, normalize
 from agent.turn import Intent, Resolution
 
 MEDIA_TYPES = frozenset({"media_player", "speaker"})

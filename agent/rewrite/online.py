@@ -32,8 +32,8 @@ from agent.clock import part_of_day
 from agent.feedback.rephrase import sound_key
 from agent.feedback.signals import label
 from agent.log.reader import LoggedTurn, conversations
-from agent.text import spoken
 from agent.nlu.vocab import OPPOSITES
+from agent.text import spoken
 from agent.turn import Rewrite
 from skills.state import words as state_words
 

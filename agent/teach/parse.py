@@ -22,11 +22,11 @@ _TASTE = {"restaurants": "cuisine", "restaurant": "cuisine", "food": "cuisine", 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), kind) for p, kind in (
     (r"^(?:i'm|i am|we're|we are) (?:a |an |a big |a huge |big |huge )?(?P<value>.+?) fans?$", "team"),
     (r"^(?:i|we) (?:support|root for|cheer for) (?:the )?(?P<value>.+)$", "team"),
-    (r"^(?:i|we) (?:really )?(?:like|love|prefer|enjoy) (?P<value>.+?) (?P<what>restaurants?|food|cooking|cuisine|music)$",
-     "taste"),
+    ((r"^(?:i|we) (?:really )?(?:like|love|prefer|enjoy) (?P<value>.+?) "
+      r"(?P<what>restaurants?|food|cooking|cuisine|music)$"), "taste"),
     (r"^(?:i'd like you to |please )?call (?:the |my )?(?P<alias>.+?) (?:the |my )(?P<target>.+)$", "alias"),
-    (r"^when (?:i|we) say (?P<trigger>.+?),? (?:please |you should |can you |could you )?(?P<steps>(?:dim|turn|switch|set|"
-     r"play|start|stop|open|close|lock|unlock|make|put|pause|brighten|preheat|shut)\b.+)$", "routine"),
+    ((r"^when (?:i|we) say (?P<trigger>.+?),? (?:please |you should |can you |could you )?(?P<steps>(?:dim|turn|switch|"
+      r"set|play|start|stop|open|close|lock|unlock|make|put|pause|brighten|preheat|shut)\b.+)$"), "routine"),
 ))
 _USES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), intent) for p, intent in (
     (r"^(?:how did|how are|how's) (?:my|our) (?:team|guys) (?:do|doing|get on)(?: last night| yesterday| today)?$",
@@ -34,8 +34,8 @@ _USES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), intent) f
     (r"^(?:did|have) (?:my|our) team (?:win|won|play|played)(?: last night| yesterday| today)?$", TEAM_NEWS),
     (r"^(?:what's|what is|what was) (?:my|our) team's (?:score|result|last result)$", TEAM_NEWS),
     (r"^when (?:do|does|is) (?:my|our) team (?:play|playing)(?: next)?$", TEAM_NEWS),
-    (r"^(?:can you |could you |please )?(?:find|recommend|suggest) (?:me |us )?(?:a |some )?(?:good )?"
-     r"(?:restaurant|place to eat|place for dinner|place for lunch)(?: nearby| near me| around here| tonight)?$",
+    ((r"^(?:can you |could you |please )?(?:find|recommend|suggest) (?:me |us )?(?:a |some )?(?:good )?"
+      r"(?:restaurant|place to eat|place for dinner|place for lunch)(?: nearby| near me| around here| tonight)?$"),
      FIND_RESTAURANT),
     (r"^where should (?:i|we) (?:eat|go for dinner|go for lunch|go out to eat)(?: tonight| today)?$",
      FIND_RESTAURANT),

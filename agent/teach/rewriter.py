@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from agent.home import Home
-from agent.text import spoken
 from agent.teach.store import ALIAS, PreferenceStore, Taught
+from agent.text import spoken
 from agent.turn import Rewrite
 
 RULE = "taught:alias"

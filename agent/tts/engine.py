@@ -115,7 +115,7 @@ def _pyttsx3_engine() -> Any:
     """The process's pyttsx3 espeak engine, or None (logged once) when its driver cannot load."""
     try:
         engine = pyttsx3.init("espeak")
-    except Exception as exc:  # noqa: BLE001 - any driver failure means: use the command instead
+    except Exception as exc:
         if shutil.which("espeak-ng") is None:
             raise RuntimeError(
                 f"text to speech needs espeak-ng: pyttsx3's espeak driver failed ({exc}) "

@@ -53,7 +53,7 @@ def load_voice(path: Path) -> Any:
 
     try:
         return PiperVoice.load(path)
-    except Exception as exc:  # a corrupt model or config
+    except Exception as exc:  # noqa: BLE001 - a corrupt model or config: say which
         raise PiperVoiceError(f"cannot load Piper voice {str(path)!r} ({type(exc).__name__}: {exc}): {HOW_TO_GET}") from None
 
 

@@ -18,8 +18,8 @@ import pocketsphinx
 
 from agent.asr.acoustic import check_model_dir
 from agent.asr.pronounce import pronounce_all
-from agent.audio.levels import dither
 from agent.audio.frames import FRAME_MS, SAMPLE_RATE, SAMPLE_WIDTH
+from agent.audio.levels import dither
 from agent.turn import WakeEvent
 
 WAKE, PHONES = "wake", "phones"
@@ -34,7 +34,8 @@ WINDOW_S = 1.8
 """Audio decoded from the onset of speech: long enough for the wake phrase at a slow pace."""
 PREROLL_S = 0.45
 """Audio kept from before the voice activity detector noticed speech."""
-CATCH_ALL = tuple("a the to and of it is in you that he we they on off turn light set play stop what please".split())
+CATCH_ALL = ("a", "the", "to", "and", "of", "it", "is", "in", "you", "that", "he", "we", "they", "on", "off", "turn",
+             "light", "set", "play", "stop", "what", "please")
 """Words that may follow the wake phrase in the forced decoding."""
 DECODER_OPTIONS = {"beam": 1e-30, "wbeam": 1e-20, "pbeam": 1e-30}
 """Narrow pruning: two decodes of a window take well under a tenth of its duration."""

@@ -8,7 +8,12 @@ from typing import Any
 
 import vosk
 
-from agent.asr.vosk_engine import grammar_json, load_model, missing_words, resolve_model_path
+from agent.asr.vosk_engine import (
+    grammar_json,
+    load_model,
+    missing_words,
+    resolve_model_path,
+)
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.turn import WakeEvent
 

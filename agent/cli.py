@@ -92,8 +92,8 @@ async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator[
         clock = SystemClock()
         async with running_fleet(load_home(config.home), parse_broker_url(url), clock, None), \
                 Agent(config, clock=clock) as agent:
-                settle_heap()
-                yield agent
+            settle_heap()
+            yield agent
 
 
 def _fail(exc: Exception) -> NoReturn:

@@ -26,6 +26,7 @@ from agent.audio.frames import FRAME_BYTES, SAMPLE_RATE
 from agent.audio.noise import with_noise as add_noise
 from agent.home import Device, Home, load_home
 from agent.nlu.jsgf import build_jsgf
+from agent.nlu.match import TemplateMatcher
 from agent.turn import Transcript
 from agent.wake.pocketsphinx_engine import PocketsphinxWake
 from simulator.speech import Voice, synthesize
@@ -127,10 +128,13 @@ def test_the_home_grammar_folds_to_about_half_its_states(home: Home) -> None:
     assert merge_chains(graph).states < 0.6 * graph.states
 
 
-def test_out_of_grammar_speech_falls_back_to_the_language_model(recognizer: PocketsphinxRecognizer) -> None:
+def test_out_of_grammar_speech_falls_back_to_the_language_model(recognizer: PocketsphinxRecognizer, home: Home) -> None:
+    """Everyday talk is not forced onto a command: a free language model (the home's trigram model of its
+    commands, or general English) hears it, roughly as said."""
     transcript = recognize(recognizer, speech("my cat likes to sleep on the sofa", speed=150))
-    assert transcript.engine == "pocketsphinx-lm"
-    assert transcript.text and 0.0 <= transcript.confidence <= 1.0
+    assert transcript.engine in ("pocketsphinx-domain", "pocketsphinx-lm")
+    assert "sofa" in transcript.text.split() and 0.0 <= transcript.confidence <= 1.0
+    assert not TemplateMatcher(home).match(transcript.text)
 
 
 def test_grammar_follows_the_home_and_learns_new_names(home: Home) -> None:

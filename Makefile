@@ -29,6 +29,7 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/ruff check agent simulator skills devices tests
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 bench: setup

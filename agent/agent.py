@@ -15,8 +15,8 @@ from agent.config import AgentConfig
 from agent.context import TurnContext
 from agent.dialogue import Dialogue
 from agent.feedback.signals import rejects, rephrases, view_of
+from agent.habits import Habits
 from agent.home import Home, load_home
-from agent.learn.habits import Habits
 from agent.learn.labels import read_labels
 from agent.log.writer import TurnLog
 from agent.moments import just_happened

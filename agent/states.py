@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.home import Device
+
 StatePredicate = Callable[[dict[str, Any]], bool]
 ChangeListener = Callable[[str, dict[str, Any] | None, bool | None], None]
 
@@ -100,3 +102,27 @@ def matches(expected: dict[str, Any]) -> StatePredicate:
         return True
 
     return check
+
+
+def state_words(device: Device, state: dict[str, Any]) -> set[str]:
+    """Every state word that is true of the device ('on', 'playing', 'open', ...)."""
+    kind, current = device.type, state.get("state")
+    true = {str(current)} if current is not None else set()
+    if kind == "climate":
+        mode = state.get("mode")
+        true = {"off"} if mode == "off" else {"on", {"heat": "heating", "cool": "cooling"}.get(str(mode), "on")}
+    elif device.is_media:
+        true |= {"on"} if current in ("idle", "playing", "paused") else {"off"}
+    elif kind == "vacuum":
+        true |= {"on"} if current == "cleaning" else {"off"} if current == "docked" else set()
+    elif kind == "cover":
+        true |= {"on"} if current == "open" else {"off"} if current == "closed" else {"moving"}
+    elif kind == "lock":
+        true |= {"on", "closed"} if current == "locked" else {"off", "open"} if current == "unlocked" else set()
+    elif device.brews and state.get("brewing"):
+        true.add("brewing")
+    elif kind == "binary_sensor":
+        true |= {"open"} if current == "on" else {"closed"}
+    elif kind == "person":
+        true |= {"away", "out"} if current != "home" else set()
+    return true

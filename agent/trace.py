@@ -37,6 +37,10 @@ class StageRecord:
     error: str | None = None
 
 
+RULE_PREFIX = "precomputed:"
+"""The precomputed rewrite table's rule identifiers in traces are `precomputed:<source utterance>`."""
+
+
 @dataclass
 class TurnTrace:
     """One turn, end to end. Serializable to JSON; stored in the turn log."""

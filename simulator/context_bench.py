@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agent.dialogue import TOPIC_TTL_S, Dialogue, Topic
+from agent.habits import Habits
 from agent.home import Area, Device, Home, User
-from agent.learn.habits import Habits
 from agent.nlu.model import NluModel
 from agent.resolve.resolver import ResolveContext, fits, resolve_best
 from agent.turn import Resolution

@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
+from agent.habits import play_key
 from agent.home import Device
-from agent.learn.habits import play_key
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext
 from skills.common import Command, carry_out, offline, offline_result

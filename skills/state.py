@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.home import Device
+from agent.states import state_words
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext, names
 from skills.common import degrees, group, join, offline, sentence
@@ -59,30 +60,6 @@ def describe(device: Device, state: dict[str, Any]) -> str:
     return str(current) if current is not None else "unknown"
 
 
-def words(device: Device, state: dict[str, Any]) -> set[str]:
-    """Every state word that is true of the device ('on', 'playing', 'open', ...)."""
-    kind, current = device.type, state.get("state")
-    true = {str(current)} if current is not None else set()
-    if kind == "climate":
-        mode = state.get("mode")
-        true = {"off"} if mode == "off" else {"on", {"heat": "heating", "cool": "cooling"}.get(str(mode), "on")}
-    elif device.is_media:
-        true |= {"on"} if current in ("idle", "playing", "paused") else {"off"}
-    elif kind == "vacuum":
-        true |= {"on"} if current == "cleaning" else {"off"} if current == "docked" else set()
-    elif kind == "cover":
-        true |= {"on"} if current == "open" else {"off"} if current == "closed" else {"moving"}
-    elif kind == "lock":
-        true |= {"on", "closed"} if current == "locked" else {"off", "open"} if current == "unlocked" else set()
-    elif device.brews and state.get("brewing"):
-        true.add("brewing")
-    elif kind == "binary_sensor":
-        true |= {"open"} if current == "on" else {"closed"}
-    elif kind == "person":
-        true |= {"away", "out"} if current != "home" else set()
-    return true
-
-
 class StateSkill(Skill):
     """HassGetState: yes/no when a state was asked about, else a description."""
 
@@ -105,7 +82,7 @@ class StateSkill(Skill):
         if asked and known:
             asked = str(asked).strip().lower()
             asked = SYNONYMS.get(asked, asked)
-            answers = {d: asked in words(ctx.device(d), ctx.state(d)) for d in known}
+            answers = {d: asked in state_words(ctx.device(d), ctx.state(d)) for d in known}
             data["answer"] = all(answers.values())
             data["answers"] = answers
             if all(answers.values()) or not any(answers.values()):
@@ -128,7 +105,7 @@ def _answer_query(request: Resolution, ctx: SkillContext) -> Result:
     asked = str(request.values.get("state") or "on").strip().lower()
     asked = SYNONYMS.get(asked, asked)
     known = [d for d in request.devices if ctx.state(d)]
-    yes = [d for d in known if asked in words(ctx.device(d), ctx.state(d))]
+    yes = [d for d in known if asked in state_words(ctx.device(d), ctx.state(d))]
     no = [d for d in known if d not in yes]
     slots = request.intent.slots
     noun = f"{slots['device_class']}s" if slots.get("device_class") else NOUNS.get(str(slots.get("domain", "light")),

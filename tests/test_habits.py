@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 from agent.feedback.rephrase import TurnView
+from agent.habits import HALF_LIFE_DAYS, Habits, light_key, play_key
 from agent.home import load_home
-from agent.learn.habits import HALF_LIFE_DAYS, Habits, light_key, play_key
 from agent.log.reader import LoggedTurn
 
 HOME = load_home(Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml")

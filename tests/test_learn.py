@@ -23,14 +23,13 @@ from agent.log.reader import LoggedTurn, read_turns
 from agent.nlu.model import NluModel
 from agent.rewrite.online import OnlineRewriter
 from agent.rewrite.table import (
-    RULE_PREFIX,
     PrecomputedRewriter,
     RewriteRule,
     RewriteTable,
     load_table,
     save_table,
 )
-from agent.trace import Stage
+from agent.trace import RULE_PREFIX, Stage
 from devices.fleet import DeviceFleet, running
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "home.yaml"

@@ -13,8 +13,8 @@ import yaml
 from agent.home import Home, load_home
 from agent.nlu.generate import generate, join, sample
 from agent.nlu.intents import INTENT_NAMES, SLOTS_BY_INTENT
-from agent.nlu.numbers import parse_duration, parse_number, say_number
 from agent.nlu.templates import templates
+from agent.text import parse_duration, parse_number, say_number
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = yaml.safe_load((Path(__file__).parent / "data" / "nlu_dev.yaml").read_text())

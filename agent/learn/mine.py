@@ -15,7 +15,6 @@ from pathlib import Path
 from agent.feedback.signals import Feedback, label
 from agent.learn.markov import Chain
 from agent.log.reader import LoggedTurn, conversations, read_turns
-from agent.rewrite.table import RULE_PREFIX as PRECOMPUTED
 from agent.rewrite.table import (
     RewriteRule,
     RewriteTable,
@@ -24,6 +23,7 @@ from agent.rewrite.table import (
     save_table,
 )
 from agent.text import spoken
+from agent.trace import RULE_PREFIX as PRECOMPUTED
 
 REWRITTEN_WEIGHT = 0.25
 """Weight of a rewritten turn's success: evidence the learner produced itself."""

@@ -12,8 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agent.feedback.rephrase import TurnView
 from agent.log.schema import Turn
-from agent.rewrite.table import RULE_PREFIX
-from agent.trace import TurnTrace
+from agent.trace import RULE_PREFIX, TurnTrace
 
 READ_BATCH = 20_000
 """Rows fetched from the database at a time."""

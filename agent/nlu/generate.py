@@ -20,9 +20,9 @@ from hassil.expression import (
 from agent.home import Home
 from agent.nlu import vocab
 from agent.nlu.assist import home_assistant_intents
-from agent.nlu.numbers import NumberStyle, say_number
 from agent.nlu.sample import Piece, Span, sampled_examples
 from agent.nlu.templates import rules, template_slot, templates
+from agent.text import NumberStyle, say_number
 
 HOME_KINDS: dict[str, str] = {
     "light": "light", "switch": "switch", "cover": "cover", "lock": "lock", "media_player": "media",

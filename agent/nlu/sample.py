@@ -27,9 +27,8 @@ from hassil.intents import IntentData, Intents, RangeSlotList, TextSlotList
 from agent.nlu import vocab
 from agent.nlu.assist import OUR_NAMES
 from agent.nlu.intents import INTENT_NAMES, SLOTS_BY_INTENT
-from agent.nlu.numbers import say_number
 from agent.nlu.slots import DURATION_SLOTS
-from agent.text import normalise
+from agent.text import normalise, say_number
 
 Piece = tuple[str, str | None]
 """A stretch of generated text and the slot label it carries (None for plain words)."""

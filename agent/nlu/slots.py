@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agent.nlu.intents import NUMERIC_SLOTS
-from agent.nlu.numbers import parse_duration, parse_number
 from agent.nlu.vocab import COLORS, DAYS, MEDIA_CLASS_WORDS, STATES
+from agent.text import parse_duration, parse_number
 from agent.turn import SlotValue
 
 DURATION_SLOTS = ("hours", "minutes", "seconds")

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agent.dialogue import Topic
+from agent.habits import Habits, after_key, light_key
 from agent.home import Area, Device, Home
-from agent.learn.habits import Habits, after_key, light_key
 from agent.nlu.assist import DOMAINS
 from agent.nlu.intents import OUT_OF_DOMAIN
 from agent.resolve.followup import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.context import TurnContext
-from agent.learn.habits import Habits
+from agent.habits import Habits
 from agent.resolve.resolver import ResolveContext, resolve_best
 from agent.turn import Intent, Resolution
 

@@ -33,9 +33,9 @@ from agent.feedback.rephrase import sound_key
 from agent.feedback.signals import label
 from agent.log.reader import LoggedTurn, conversations
 from agent.nlu.vocab import OPPOSITES
+from agent.states import state_words
 from agent.text import spoken
 from agent.turn import Rewrite
-from skills.state import words as state_words
 
 PERSONAL, GLOBAL = "personal", "global"
 Meaning = tuple[str | None, tuple[str, ...]]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.text import spoken
+from agent.trace import RULE_PREFIX
 from agent.turn import Rewrite
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,6 @@ FORMAT = 1
 """Version of the file format."""
 CHECK_EVERY_S = 1.0
 """How often the rewriter looks whether the file changed (one `stat`)."""
-RULE_PREFIX = "precomputed:"
-"""Rule identifiers in traces are `precomputed:<source utterance>`."""
 RETIRE_MIN_LOSSES = 3
 """A rewrite is retired once it has lost at least this many times ..."""
 RETIRE_LOSS_SHARE = 0.25

@@ -33,7 +33,7 @@ from agent.teach.rewriter import TaughtRewriter
 from agent.teach.store import PreferenceStore, StoreUnavailable
 from agent.trace import Stage, TurnTrace
 from agent.tts.engine import TtsStage, tts_engine_for
-from agent.turn import Transcript
+from agent.turn import Outcome, Transcript
 from agent.wake.text import TextWake
 from skills import load_skills
 from skills.weather import SimulatedWeather
@@ -150,7 +150,7 @@ class Agent:
             elif rejected and (before := view_of(last)):
                 self.online.forget(last.user, last.device, before.text, before.started_at)
         said = view_of(ctx.trace)
-        if said is not None and ctx.trace.outcome == "success" and not ctx.trace.rewrite:
+        if said is not None and ctx.trace.outcome == Outcome.SUCCESS and not ctx.trace.rewrite:
             self.online.observe(said.user, said.device, said.text, said.started_at,
                                 (ctx.trace.intent, tuple(ctx.trace.devices)))
             self.habits.observe(said.user, ctx.trace.area, ctx.trace.intent, ctx.trace.slots, ctx.trace.devices,

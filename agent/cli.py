@@ -167,7 +167,7 @@ def chat(
                     break
                 if line.strip():
                     trace = await agent.handle_text(line, user=user, device=device)
-                    console.print(f"[bold]home>[/bold] {trace.response or '(' + trace.outcome + ')'}")
+                    console.print(f"[bold]home>[/bold] {trace.response or f'({trace.outcome})'}")
 
     _run(main)
 

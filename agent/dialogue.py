@@ -9,7 +9,7 @@ from typing import Any
 
 from agent.teach.interview import Interview
 from agent.trace import Stage, TurnTrace
-from agent.turn import Resolution
+from agent.turn import Outcome, Resolution
 
 SESSION_GAP_S = 300.0
 """Silence after which the next turn starts a new session."""
@@ -90,9 +90,9 @@ class Dialogue:
         resolved = trace.record(Stage.RESOLVE)
         output = resolved.output if resolved and isinstance(resolved.output, dict) else {}
         devices = tuple(output.get("devices") or trace.devices)
-        if trace.outcome == "unresolved":
+        if trace.outcome == Outcome.UNRESOLVED:
             self.missed = _missed(trace, now) or self.missed
-        if trace.outcome == "success" and devices and trace.intent:
+        if trace.outcome == Outcome.SUCCESS and devices and trace.intent:
             self.topic = Topic(trace.intent, devices, dict(trace.slots), dict(output.get("values") or {}),
                                TOPIC_TURNS, now + TOPIC_TTL_S)
         elif self.topic:

@@ -21,6 +21,7 @@ from typing import Any
 from agent.clock import part_of_day
 from agent.home import Home
 from agent.log.reader import LoggedTurn
+from agent.turn import Outcome
 
 HALF_LIFE_DAYS = 14.0
 MIN_WEIGHT = 2.0
@@ -82,7 +83,7 @@ class Habits:
         learn from one read of the log)."""
         for turn in turns:
             view = turn.view
-            if view.outcome == "success" and turn.rewritten is None:
+            if view.outcome == Outcome.SUCCESS and turn.rewritten is None:
                 self.observe(view.user, turn.area, view.intent, turn.slots, turn.devices, view.started_at,
                              turn.just_happened)
             yield turn

@@ -83,15 +83,15 @@ class Pipeline:
             trace.stages.append(record)
             self._note(ctx, record, output)
             if error is not None:
-                trace.outcome, trace.response = Outcome.ERROR.value, APOLOGY
+                trace.outcome, trace.response = Outcome.ERROR, APOLOGY
                 if stage != Stage.TTS and Stage.TTS in order:
                     await self._apology(ctx)
                 return None
             if stage == Stage.WAKE and output is None:
-                trace.outcome = Outcome.NO_WAKE.value
+                trace.outcome = Outcome.NO_WAKE
                 return None
             if isinstance(output, Transcript) and output.engine != "text" and not output.text.strip():
-                trace.outcome = Outcome.NO_SPEECH.value
+                trace.outcome = Outcome.NO_SPEECH
                 return None
             data, plain = output, record.output
         return data
@@ -119,7 +119,7 @@ class Pipeline:
             trace.intent, trace.slots = output.intent.name, dict(output.intent.slots)
             trace.devices = list(output.devices)
         elif isinstance(output, Result):
-            trace.response, trace.outcome = output.speech, output.outcome.value
+            trace.response, trace.outcome = output.speech, output.outcome
             acted = [a.device for a in output.actions]
             trace.devices = acted or trace.devices
         if self.events and ctx.satellite and stage in EVENT_OF and output is not None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from agent.turn import Outcome
+
 
 class Stage(StrEnum):
     """Pipeline stages, in order."""
@@ -61,7 +63,8 @@ class TurnTrace:
     devices: list[str] = field(default_factory=list)
     """Devices the result acted on or read."""
     response: str = ""
-    outcome: str = ""
+    outcome: Outcome | None = None
+    """How the turn ended; None until it has."""
     rewrite: str | None = None
     """The rewrite rule applied, if any."""
     barged_in: bool = False
@@ -94,6 +97,7 @@ class TurnTrace:
     def from_dict(cls, data: dict[str, Any]) -> TurnTrace:
         data = dict(data)
         data["stages"] = [StageRecord(**{**r, "stage": Stage(r["stage"])}) for r in data.get("stages", [])]
+        data["outcome"] = Outcome(data["outcome"]) if data.get("outcome") else None
         return cls(**data)
 
 

@@ -33,7 +33,7 @@ from agent.nlu.model import NluModel
 from agent.resolve import ResolveContext, resolve
 from agent.result.safety import opens_something
 from agent.trace import Stage, TurnTrace
-from agent.turn import Intent, Resolution
+from agent.turn import Intent, Outcome, Resolution
 from devices.fleet import running as running_fleet
 from simulator.population import Population, SimUser
 
@@ -57,7 +57,9 @@ class Request:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Judged:
+    """One test turn as the A/B judges it."""
+
     right: bool
     rewritten: bool
     unconfirmed_security: bool
@@ -95,7 +97,7 @@ def traffic(population: Population, days: int, seed: int) -> list[Request]:
 
 
 async def run_arm(population: Population, requests: list[Request], train_days: int, learning: bool, nlu: NluModel,
-                  workdir: Path, db: str | None = None) -> tuple[list[Outcome], list[float]]:
+                  workdir: Path, db: str | None = None) -> tuple[list[Judged], list[float]]:
     """Play the traffic through one fleet (an agent per household, all logging to `db`, by default a SQLite
     file in `workdir`); the first try's outcome of each request, and rewrite-stage ms."""
     home = load_home(population.home)
@@ -127,7 +129,7 @@ async def run_arm(population: Population, requests: list[Request], train_days: i
                 (user.id, request.habit), meant(nlu, home, user, request.habit))
             trace = await agent.handle_text(request.said, user=user.id, device=user.kind.device)
             right = _right(trace, want)
-            outcomes.append(Outcome(right, trace.rewrite is not None, _unconfirmed(trace, home)))
+            outcomes.append(Judged(right, trace.rewrite is not None, _unconfirmed(trace, home)))
             rewrite_ms.append(trace.latency_ms(Stage.REWRITE) or 0.0)
             if not right:
                 await _react(agent, clock, request, trace)
@@ -141,14 +143,14 @@ def meant(nlu: NluModel, home: Home, user: SimUser, habit: str) -> Resolution:
 
 
 def _right(trace: TurnTrace, want: Resolution) -> bool:
-    return (trace.outcome in ("success", "confirm") and trace.intent == want.intent.name
+    return (trace.outcome in (Outcome.SUCCESS, Outcome.CONFIRM) and trace.intent == want.intent.name
             and tuple(trace.devices) == tuple(want.devices)
             and trace.slots.get("location") == want.intent.slots.get("location"))
 
 
 def _unconfirmed(trace: TurnTrace, home: Home) -> bool:
     """A rewritten turn opened or unlocked something without asking first."""
-    if trace.rewrite is None or trace.outcome != "success" or trace.intent is None:
+    if trace.rewrite is None or trace.outcome != Outcome.SUCCESS or trace.intent is None:
         return False
     done = Resolution(Intent(trace.intent, trace.slots, 1.0, ""), tuple(trace.devices))
     return bool(opens_something(done, home))

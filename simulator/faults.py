@@ -38,7 +38,7 @@ from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
 from agent.pipeline import StageEngine
 from agent.trace import TurnTrace
-from agent.turn import Intent, Resolution, Transcript, WakeEvent
+from agent.turn import Intent, Outcome, Resolution, Transcript, WakeEvent
 from devices.fleet import DeviceFleet
 from devices.fleet import running as running_fleet
 from simulator.ab import meant
@@ -237,7 +237,7 @@ async def _turn(agent: Agent, injection: Injection, user: SimUser, said: str, fa
                 want: Resolution) -> LabelledTurn:
     injection.stage, injection.took = fault, False
     trace = await agent.handle_text(said, user=user.id, device=user.kind.device)
-    took = injection.took or (fault == "result" and trace.outcome == "unconfirmed")
+    took = injection.took or (fault == "result" and trace.outcome == Outcome.UNCONFIRMED)
     injection.stage = None
     for device in injection.fleet:
         device.drop_commands = 0
@@ -277,7 +277,7 @@ async def _react(agent: Agent, injection: Injection, user: SimUser, habit: str, 
 
 def _right(trace: TurnTrace, want: Resolution) -> bool:
     """The agent did what the user meant (a request no skill serves, answered as well as it can be, is right)."""
-    done = trace.outcome in ("success", "confirm") or (trace.outcome == "unsupported" and not want.devices)
+    done = trace.outcome in (Outcome.SUCCESS, Outcome.CONFIRM) or (trace.outcome == Outcome.UNSUPPORTED and not want.devices)
     return done and trace.intent == want.intent.name and tuple(trace.devices) == tuple(want.devices)
 
 

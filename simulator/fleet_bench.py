@@ -23,6 +23,7 @@ from agent.home import load_home
 from agent.log.reader import count_turns
 from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
+from agent.turn import Outcome
 from devices.fleet import in_own_process
 
 FLAT = """name: flat {n}
@@ -84,7 +85,7 @@ async def _run(homes: int, seconds: float, db: str, folder: Path) -> FleetFigure
         await broker.stop()
     return FleetFigures(homes, round(elapsed, 1), len(outcomes), round(len(outcomes) / elapsed, 1),
                         round(percentile(latencies, 0.5), 1), round(percentile(latencies, 0.99), 1),
-                        sum(o != "success" for o in outcomes), len(outcomes) - logged, db.split("://")[0])
+                        sum(o != Outcome.SUCCESS for o in outcomes), len(outcomes) - logged, db.split("://")[0])
 
 
 async def _talk(agent: Agent, seconds: float, latencies: list[float], outcomes: list[str], rng: random.Random) -> None:

@@ -134,7 +134,7 @@ class SpokenUsers:
         if len(self.loop.traces) > before:
             return self.loop.traces[before]
         trace = self.loop.agent.new_turn(user, device, text=text).trace
-        trace.outcome = Outcome.NO_WAKE.value
+        trace.outcome = Outcome.NO_WAKE
         return trace
 
     async def _play(self, samples: np.ndarray) -> None:

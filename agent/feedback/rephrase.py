@@ -32,6 +32,7 @@ import jellyfish
 from rapidfuzz import fuzz
 
 from agent.text import spoken
+from agent.turn import Outcome
 
 WINDOW_S = 45.0
 """A later request is a rephrase only if it starts within this many seconds of the previous one's end."""
@@ -41,7 +42,8 @@ THRESHOLD = 0.5
 """Score at and above which the pair is a rephrase."""
 WEIGHTS: dict[str, float] = {"soon": 1.0, "words": 6.0, "sound": 2.0, "failed": 4.0, "same_intent": 1.0}
 BIAS = -9.5
-FAILED_OUTCOMES = frozenset({"unresolved", "unsupported", "error", "unconfirmed", "clarify", "no_speech"})
+FAILED_OUTCOMES = frozenset({Outcome.UNRESOLVED, Outcome.UNSUPPORTED, Outcome.ERROR, Outcome.UNCONFIRMED,
+                             Outcome.CLARIFY, Outcome.NO_SPEECH})
 """Outcomes that leave the user without what was asked."""
 NOT_UNDERSTOOD = frozenset({None, "OutOfDomain"})
 
@@ -53,7 +55,7 @@ class TurnView:
     text: str
     started_at: float
     ended_at: float
-    outcome: str
+    outcome: Outcome | None
     intent: str | None = None
     barged_in: bool = False
     user: str = ""

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 
 from agent.feedback.rephrase import SOON_S, TurnView, is_rephrase
 from agent.trace import Stage, TurnTrace
+from agent.turn import Outcome
 
 NEGATIVE_INTENTS = frozenset({"HassDeny", "HassNevermind"})
 """Intents of an explicit negative right after a turn."""
 NEGATIVE_WINDOW_S = 2 * SOON_S
 """A negative counts against the previous turn only this soon after it."""
-FALLBACK_OUTCOMES = frozenset({"unresolved", "unsupported", "clarify", "unconfirmed"})
+FALLBACK_OUTCOMES = frozenset({Outcome.UNRESOLVED, Outcome.UNSUPPORTED, Outcome.CLARIFY, Outcome.UNCONFIRMED})
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,10 @@ def label(turns: Sequence[TurnView]) -> list[Feedback]:
         found.append(Feedback(
             barge_in=turn.barged_in,
             rephrased=after is not None and _says_again(turn, after),
-            negative=said_no and turn.intent not in NEGATIVE_INTENTS and turn.outcome != "confirm",
+            negative=said_no and turn.intent not in NEGATIVE_INTENTS and turn.outcome != Outcome.CONFIRM,
             fallback=turn.outcome in FALLBACK_OUTCOMES,
-            error=turn.outcome == "error",
-            declined=said_no and turn.outcome == "confirm",
+            error=turn.outcome == Outcome.ERROR,
+            declined=said_no and turn.outcome == Outcome.CONFIRM,
         ))
     return found
 

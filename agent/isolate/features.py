@@ -18,10 +18,12 @@ from agent.feedback.rephrase import sound_key
 from agent.feedback.signals import NEGATIVE_INTENTS
 from agent.text import spoken
 from agent.trace import Stage, TurnTrace
+from agent.turn import Outcome
 
 REACTION_S = 30.0
 """Turns by the same user on the same satellite starting this soon after a turn ends are reactions to it."""
-OUTCOMES = ("success", "unconfirmed", "unresolved", "unsupported", "clarify", "confirm", "error")
+OUTCOMES = (Outcome.SUCCESS, Outcome.UNCONFIRMED, Outcome.UNRESOLVED, Outcome.UNSUPPORTED, Outcome.CLARIFY,
+            Outcome.CONFIRM, Outcome.ERROR)
 NAMES = (
     "wake_score", "asr_confidence", "words", "rewritten", "nlu_confidence", "out_of_domain", "resolve_problem",
     "devices", "device_score", *(f"outcome_{o}" for o in OUTCOMES), "barged_in",
@@ -72,7 +74,7 @@ def featurize(turn: TurnTrace, after: Sequence[TurnTrace]) -> TurnFeatures:
         float(len(set(heard.split()) ^ set(heard_again.split()))) if again else 0.0,
         float(again is not None and again.intent == turn.intent),
         float(again is not None and again.devices == turn.devices),
-        float(again is not None and again.outcome == "success"),
+        float(again is not None and again.outcome == Outcome.SUCCESS),
         float(again is not None and again.rephrase_of == turn.turn_id),
     ]
     return TurnFeatures(turn.turn_id, tuple(float(v) for v in values))

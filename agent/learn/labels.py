@@ -20,6 +20,7 @@ from agent.feedback.signals import NEGATIVE_INTENTS
 from agent.nlu.generate import Example
 from agent.text import spoken
 from agent.trace import TurnTrace
+from agent.turn import Outcome
 
 MIN_SUPPORT = 2
 MIN_SHARE = 0.8
@@ -42,7 +43,7 @@ def auto_labels(traces: Iterable[TurnTrace]) -> list[AutoLabel]:
     for turn in sorted(traces, key=lambda t: t.started_at):
         by_id[turn.turn_id] = turn
         failed = by_id.get(turn.rephrase_of or "")
-        if failed is None or turn.outcome != "success" or turn.intent in (None, *NEGATIVE_INTENTS):
+        if failed is None or turn.outcome != Outcome.SUCCESS or turn.intent in (None, *NEGATIVE_INTENTS):
             continue
         words = spoken(failed.heard)
         if words and failed.intent != turn.intent and words != spoken(turn.heard):

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from agent.feedback.rephrase import TurnView
 from agent.log.schema import Turn
 from agent.trace import RULE_PREFIX, TurnTrace
+from agent.turn import Outcome
 
 READ_BATCH = 20_000
 """Rows fetched from the database at a time."""
@@ -97,7 +98,8 @@ def _read_turns(url: str, recent: int | None, context: bool) -> Iterator[LoggedT
             for row in db.execution_options(yield_per=READ_BATCH).execute(query):
                 if not row.transcript:
                     continue
-                view = TurnView(row.transcript, row.started_at, row.ended_at or row.started_at, row.outcome,
+                view = TurnView(row.transcript, row.started_at, row.ended_at or row.started_at,
+                                Outcome(row.outcome) if row.outcome else None,
                                 row.intent, bool(row.barged_in), row.user, row.device)
                 rule = row.rewrite_rule if row.rewrite_rule and row.rewrite_rule.startswith(RULE_PREFIX) else None
                 found = {"devices": tuple(row.devices or ()), "slots": dict(row.slots or {}), "area": row.area,

@@ -131,7 +131,7 @@ def turn_row(trace: dict[str, Any]) -> dict[str, Any]:
         "asr_confidence": asr.get("confidence"),
         "devices": trace.get("devices") or [],
         "response": trace.get("response", ""),
-        "outcome": trace.get("outcome", ""),
+        "outcome": trace.get("outcome") or "",
         "barged_in": bool(trace.get("barged_in")),
         "rephrase_of": trace.get("rephrase_of"),
         "just_happened": trace.get("just_happened"),

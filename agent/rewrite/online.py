@@ -35,7 +35,7 @@ from agent.log.reader import LoggedTurn, conversations
 from agent.nlu.vocab import OPPOSITES
 from agent.states import state_words
 from agent.text import spoken
-from agent.turn import Rewrite
+from agent.turn import Outcome, Rewrite
 
 PERSONAL, GLOBAL = "personal", "global"
 Meaning = tuple[str | None, tuple[str, ...]]
@@ -153,7 +153,7 @@ class OnlineRewriter:
         for conversation in conversations(turns):
             for turn, said in zip(conversation, label([t.view for t in conversation])):
                 view = turn.view
-                if view.outcome == "success" and turn.rewritten is None and not said.defect:
+                if view.outcome == Outcome.SUCCESS and turn.rewritten is None and not said.defect:
                     self.observe(view.user, view.device, view.text, view.started_at, (view.intent, turn.devices))
 
     def forget(self, user: str, device: str, text: str, at: float) -> None:

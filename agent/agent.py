@@ -36,6 +36,7 @@ from agent.tts.engine import TtsStage, tts_engine_for
 from agent.turn import Outcome, Transcript
 from agent.wake.text import TextWake
 from skills import load_skills
+from skills.base import Services
 from skills.weather import SimulatedWeather
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,8 @@ class Agent:
         tts_engine = tts_engine_for(self.config.tts, self.config.voice)
         taught = [TaughtRewriter(self.preferences)] if self.preferences else []
         result = ResultStage(load_skills(), self.bus, self.clock,
-                             services={"weather": SimulatedWeather(), "announce": self.announce,
-                                       "run_later": self.run_later,
-                                       "preferences": self.preferences, "habits": self.habits},
+                             services=Services(SimulatedWeather() if self.config.weather == "simulated" else None,
+                                               self.announce, self.run_later, self.preferences, self.habits),
                              confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
             wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=TextAsr(),

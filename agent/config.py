@@ -38,6 +38,9 @@ class AgentConfig(BaseModel):
     """Real seconds to wait for a device to confirm a command."""
     user: str = "guest"
     """Default speaker when a turn names none."""
+    weather: str = Field(default="simulated", pattern="^(simulated|none)$")
+    """The weather service skills ask: simulated (steady made-up weather, the only one that works offline) or none
+    (weather questions are answered as unsupported)."""
     asr: str = Field(default="whisper", pattern="^(whisper|pocketsphinx|vosk|both)$")
     """The speech recognizer in audio mode (see `agent.voice.build_engines`)."""
     whisper_model: str | None = None

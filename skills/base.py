@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from agent.clock import Clock
 from agent.home import Device, Home
 from agent.states import DeviceStates, matches
 from agent.turn import Action, Resolution, Result
+
+if TYPE_CHECKING:
+    from agent.habits import Habits
+    from agent.teach.store import PreferenceStore
+    from skills.weather import WeatherService
 
 
 class Commander(Protocol):
@@ -25,6 +30,22 @@ class Commander(Protocol):
 
 
 @dataclass
+class Services:
+    """What skills may use beyond the home and its devices; each is None when the agent runs without it."""
+
+    weather: WeatherService | None = None
+    """Current weather and forecasts (configuration `weather: simulated`, the only one that works offline)."""
+    announce: Callable[[str, str], Awaitable[None]] | None = None
+    """Say something on a satellite unprompted (a timer going off): (satellite, text)."""
+    run_later: Callable[[str | None, str | None, str, float], Awaitable[None]] | None = None
+    """Carry out a request later as if it were said then: (satellite, user, text, speech confidence)."""
+    preferences: PreferenceStore | None = None
+    """What users taught (teams, tastes, names, routines)."""
+    habits: Habits | None = None
+    """Each user's habits, learned from the turn log."""
+
+
+@dataclass
 class SkillContext:
     """Everything a skill may read or act on during one turn."""
 
@@ -37,8 +58,7 @@ class SkillContext:
     """The device the user spoke to."""
     area: str | None
     """The area of the satellite."""
-    services: Mapping[str, Any] = field(default_factory=dict)
-    """Shared services by name (e.g. `weather`)."""
+    services: Services = field(default_factory=Services)
     confirm_timeout_s: float = 2.0
     """How long (real seconds) to wait for a device to confirm a command."""
 

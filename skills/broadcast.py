@@ -17,7 +17,7 @@ class BroadcastSkill(Skill):
             return Result("What should I tell everyone?", Outcome.UNRESOLVED)
         here = ctx.satellite.id if ctx.satellite else None
         others = [d.id for d in ctx.home.satellites if d.id != here]
-        announce = ctx.services.get("announce")
+        announce = ctx.services.announce
         if not others or announce is None:
             return Result("There's no other speaker to tell.", Outcome.UNRESOLVED)
         for satellite in others:

@@ -8,7 +8,7 @@ from agent.home import Device
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext
 from skills.common import Command, carry_out, degrees, offline, offline_result
-from skills.weather import place, weather_service
+from skills.weather import NO_WEATHER, place
 
 
 def out_of_range(device: Device, target: float) -> str | None:
@@ -112,8 +112,10 @@ class TemperatureSkill(Skill):
     @staticmethod
     def _outside(ctx: SkillContext) -> Result:
         location = place(ctx.home.location)
+        if ctx.services.weather is None:
+            return Result(NO_WEATHER, Outcome.UNSUPPORTED)
         try:
-            report = weather_service(ctx).current(location, ctx.clock.now())
+            report = ctx.services.weather.current(location, ctx.clock.now())
         except Exception:  # noqa: BLE001 - a real weather service can fail in many ways
             return Result("I can't get the weather right now.", Outcome.ERROR)
         return Result(f"It's {degrees(report.temperature)} degrees outside in {location}.", Outcome.SUCCESS,

@@ -126,7 +126,7 @@ def _taste(request: Resolution, ctx: SkillContext) -> str:
     """For "play some music": the music the user said they like, else the music they habitually ask for."""
     if request.values.get("media_class") not in (None, "music"):
         return ""
-    store, habits = ctx.services.get("preferences"), ctx.services.get("habits")
+    store, habits = ctx.services.preferences, ctx.services.habits
     liked = store.find(ctx.user, "music") if store is not None else []
     if liked:
         return str(liked[-1].value)

@@ -48,7 +48,7 @@ class RestaurantSkill(Skill):
     intents = frozenset({FIND_RESTAURANT})
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
-        store = ctx.services.get("preferences")
+        store = ctx.services.preferences
         liked = store.find(ctx.user, "cuisine") if store is not None else []
         nearest = load_listing()[0]
         if not liked:

@@ -115,7 +115,7 @@ class TeamNewsSkill(Skill):
         self.scores = SimulatedScores()
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
-        store = ctx.services.get("preferences")
+        store = ctx.services.preferences
         followed = store.find(ctx.user, "team") if store is not None else []
         if not followed:
             return Result("Which team do you follow? Tell me, for example, \"I'm a Warriors fan\".",

@@ -35,7 +35,7 @@ class TeachSkill(Skill):
     intents = frozenset({TEACH, KNOW, FORGET, FORGET_ALL})
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
-        store: PreferenceStore | None = ctx.services.get("preferences")
+        store: PreferenceStore | None = ctx.services.preferences
         if store is None:
             return Result("I can't remember things without a database.", Outcome.UNSUPPORTED)
         try:

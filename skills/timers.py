@@ -10,7 +10,7 @@ from typing import Any
 
 from agent.clock import Clock
 from agent.turn import Outcome, Resolution, Result
-from skills.base import Skill, SkillContext
+from skills.base import Services, Skill, SkillContext
 from skills.common import join, sentence
 
 log = logging.getLogger(__name__)
@@ -118,14 +118,14 @@ class TimerSkill(Skill):
     def _schedule(self, timer: Timer, ctx: SkillContext) -> None:
         timer.task = asyncio.create_task(self._run(timer, ctx.clock, ctx.services), name=f"timer-{timer.number}")
 
-    async def _run(self, timer: Timer, clock: Clock, services: Any) -> None:
+    async def _run(self, timer: Timer, clock: Clock, services: Services) -> None:
         try:
             await clock.sleep(max(0.0, timer.ends_at - clock.now()))
         except asyncio.CancelledError:
             return
         self.timers.pop(timer.number, None)
         if timer.command:
-            later = services.get("run_later") if services else None
+            later = services.run_later
             if later is None:
                 log.info("nobody to carry out %r", timer.command)
                 return
@@ -135,7 +135,7 @@ class TimerSkill(Skill):
                 log.exception("could not carry out %r", timer.command)
             return
         text = f"{timer.label[0].upper()}{timer.label[1:]} is done."
-        announce = services.get("announce") if services else None
+        announce = services.announce
         if announce is None:
             log.info("timer done (nobody to announce it to): %s", text)
             return

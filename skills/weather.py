@@ -6,7 +6,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Protocol
 
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext
@@ -75,12 +75,15 @@ def days_ahead(day: str | int | None, ts: float) -> int:
     return 0
 
 
-DEFAULT_WEATHER = SimulatedWeather()
+class WeatherService(Protocol):
+    """Where weather comes from (`SimulatedWeather` offline; a real service has the same two calls)."""
+
+    def current(self, location: str, ts: float) -> WeatherReport: ...
+
+    def forecast(self, location: str, ts: float, day: str | int = "today") -> WeatherReport: ...
 
 
-def weather_service(ctx: SkillContext) -> Any:
-    """The weather service the agent provides, else the simulated one."""
-    return ctx.services.get("weather") or DEFAULT_WEATHER
+NO_WEATHER = "I have no weather service to ask."
 
 
 def place(location: str) -> str:
@@ -96,7 +99,9 @@ class WeatherSkill(Skill):
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
         location = place(str(request.values.get("location") or ctx.home.location))
         day = str(request.values.get("day") or "today").strip().lower()
-        service = weather_service(ctx)
+        service = ctx.services.weather
+        if service is None:
+            return Result(NO_WEATHER, Outcome.UNSUPPORTED)
         now = ctx.clock.now()
         ahead = days_ahead(day, now)
         try:

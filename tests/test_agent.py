@@ -243,3 +243,17 @@ async def test_a_yes_to_opening_must_be_clear(world: tuple[Agent, DeviceFleet]) 
     assert mumbled.outcome == "confirm" and fleet["garage_door"].state["state"] == "closed"
     done = await agent.handle_text("hey home, yes", device="kitchen_speaker")
     assert done.outcome == "success" and fleet["garage_door"].state["state"] in ("opening", "open")
+
+
+async def test_weather_comes_from_the_configured_service_or_is_said_to_be_missing(amqtt_url: str, nlu: NluModel) -> None:
+    from skills.weather import NO_WEATHER
+
+    clock = SystemClock()
+    async with running(load_home(DEMO), amqtt_url, clock):
+        for service, answered in (("simulated", "success"), ("none", "unsupported")):
+            config = AgentConfig(home=DEMO, broker=amqtt_url, db=None, require_wake=False, weather=service)
+            async with Agent(config, clock=clock, nlu=nlu) as agent:
+                weather = await agent.handle_text("what's the weather like today", end=Stage.RESULT)
+                outside = await agent.handle_text("how cold is it outside", end=Stage.RESULT)
+            assert weather.outcome == outside.outcome == answered, (weather.response, outside.response)
+            assert (weather.response == NO_WEATHER) == (service == "none")

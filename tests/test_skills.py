@@ -19,7 +19,7 @@ from agent.states import DeviceStates, matches
 from agent.turn import Intent, Outcome, Resolution, Result
 from devices.fleet import DeviceFleet, running
 from skills import load_skills
-from skills.base import SkillContext
+from skills.base import Services, SkillContext
 from skills.media import search
 from skills.timers import duration
 from skills.weather import SimulatedWeather
@@ -50,7 +50,7 @@ class World:
 
         return SkillContext(
             home=self.home, states=self.states, commander=self.bus, clock=self.clock, user="alice",
-            satellite=device, area=device.area, services={"weather": SimulatedWeather(), "announce": announce},
+            satellite=device, area=device.area, services=Services(SimulatedWeather(), announce),
             confirm_timeout_s=confirm_timeout_s,
         )
 

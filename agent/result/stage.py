@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
 
 from agent.bus import BusUnavailable
 from agent.clock import Clock
@@ -15,7 +14,7 @@ from agent.teach import interview
 from agent.teach.interview import ANSWER
 from agent.teach.parse import LEARN, NOT_MEANT, TEACH
 from agent.turn import Intent, Outcome, Resolution, Result
-from skills.base import Commander, Skill, SkillContext, names
+from skills.base import Commander, Services, Skill, SkillContext, names
 
 log = logging.getLogger(__name__)
 NOT_UNDERSTOOD = "Sorry, I can't help with that."
@@ -28,12 +27,12 @@ class ResultStage:
 
     def __init__(
         self, skills: Mapping[str, Skill], commander: Commander, clock: Clock,
-        services: Mapping[str, Any] | None = None, confirm_timeout_s: float = 2.0,
+        services: Services | None = None, confirm_timeout_s: float = 2.0,
     ) -> None:
         self.skills = skills
         self.commander = commander
         self.clock = clock
-        self.services = dict(services or {})
+        self.services = services or Services()
         self.confirm_timeout_s = confirm_timeout_s
 
     async def process(self, resolution: Resolution, ctx: TurnContext) -> Result:

@@ -30,6 +30,7 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check agent simulator skills devices tests
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy agent
 	$(PY) -m pytest -q
 
 bench: setup

@@ -163,7 +163,7 @@ class MqttBus:
                 log.debug("ignoring message on unknown topic %s", topic)
             return
         device_id, kind = route
-        raw = payload if isinstance(payload, (bytes, bytearray)) else str(payload or "").encode()
+        raw = bytes(payload) if isinstance(payload, (bytes, bytearray)) else str(payload or "").encode()
         if len(raw) > topics.MAX_PAYLOAD_BYTES:
             log.warning("dropped %d-byte %s message from %s: over %d bytes", len(raw), kind, device_id,
                         topics.MAX_PAYLOAD_BYTES)

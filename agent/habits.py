@@ -90,4 +90,4 @@ class Habits:
 
 
 def _decay(seconds: float) -> float:
-    return 0.5 ** (max(0.0, seconds) / (HALF_LIFE_DAYS * 86_400))
+    return float(0.5 ** (max(0.0, seconds) / (HALF_LIFE_DAYS * 86_400)))

@@ -49,7 +49,8 @@ class Stages:
     tts: StageEngine
 
     def engine(self, stage: Stage) -> StageEngine:
-        return getattr(self, stage.value)
+        engine: StageEngine = getattr(self, stage.value)
+        return engine
 
 
 EVENT_OF = {Stage.WAKE: "wake", Stage.ASR: "transcript", Stage.NLU: "intent", Stage.RESULT: "result",

@@ -117,7 +117,7 @@ def parse_number(text: str) -> int | float | None:
     if current is not None:
         groups.append(current)
     if len(groups) == 2 and groups[0] < 100 and 10 <= groups[1] < 100:
-        value: float = groups[0] * 100 + groups[1]
+        value = float(groups[0] * 100 + groups[1])
     elif len(groups) <= 1 or all(g % 100 == 0 for g in groups[:-1]):
         value = sum(groups)
     else:

@@ -88,7 +88,8 @@ class TurnTrace:
         return rec.latency_ms if rec else None
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(self)
+        plain: dict[str, Any] = _jsonable(self)
+        return plain
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"))

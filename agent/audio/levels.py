@@ -39,4 +39,4 @@ def dither(pcm: bytes, rng: np.random.Generator) -> bytes:
     voice activity detection and cepstral mean normalisation without a noise floor, and recognition collapses."""
     samples = np.frombuffer(pcm, dtype=np.int16).astype(np.int32)
     noisy = samples + rng.integers(-DITHER_LSB, DITHER_LSB + 1, samples.shape)
-    return np.clip(noisy, -32768, 32767).astype(np.int16).tobytes()
+    return bytes(np.clip(noisy, -32768, 32767).astype(np.int16).tobytes())

@@ -21,11 +21,13 @@ def _polyphase(samples: np.ndarray, up: int, down: int) -> np.ndarray:
     second to import and text turns never resample."""
     from scipy.signal import resample_poly
 
-    return resample_poly(samples, up, down, axis=0)
+    resampled: np.ndarray = resample_poly(samples, up, down, axis=0)
+    return resampled
 
 
 def _to_int16(samples: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(samples), -32768, 32767).astype(np.int16)
+    clipped: np.ndarray = np.clip(np.rint(samples), -32768, 32767).astype(np.int16)
+    return clipped
 
 
 @overload

@@ -46,7 +46,7 @@ def auto_labels(traces: Iterable[TurnTrace]) -> list[AutoLabel]:
         if failed is None or turn.outcome != Outcome.SUCCESS or turn.intent in (None, *NEGATIVE_INTENTS):
             continue
         words = spoken(failed.heard)
-        if words and failed.intent != turn.intent and words != spoken(turn.heard):
+        if words and turn.intent is not None and failed.intent != turn.intent and words != spoken(turn.heard):
             found.setdefault(words, Counter())[turn.intent] += 1
     labels = []
     for words, intents in found.items():

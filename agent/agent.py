@@ -13,7 +13,7 @@ from agent.bus import MqttBus
 from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
 from agent.context import TurnContext
-from agent.dialogue import Dialogue
+from agent.dialogue.state import Dialogue
 from agent.feedback.signals import rejects, rephrases, view_of
 from agent.habits import Habits
 from agent.home import Home, load_home

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from agent.audio.frames import AudioFrame
-from agent.dialogue import Dialogue
+from agent.dialogue.state import Dialogue
 from agent.home import Device, Home
 from agent.states import DeviceStates
 from agent.trace import TurnTrace

@@ -26,12 +26,12 @@ from agent.bench import percentile
 from agent.broker import embedded_broker, parse_broker_url
 from agent.clock import VirtualClock
 from agent.config import AgentConfig
+from agent.dialogue.safety import opens_something
 from agent.home import Home, load_home
 from agent.learn.mine import relearn
 from agent.log.writer import TurnLog
 from agent.nlu.model import NluModel
 from agent.resolve import ResolveContext, resolve
-from agent.result.safety import opens_something
 from agent.trace import Stage, TurnTrace
 from agent.turn import Intent, Outcome, Resolution
 from devices.fleet import running as running_fleet

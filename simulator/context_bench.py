@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from agent.dialogue import TOPIC_TTL_S, Dialogue, Topic
+from agent.dialogue.state import TOPIC_TTL_S, Dialogue, Topic
 from agent.habits import Habits
 from agent.home import Area, Device, Home, User
 from agent.nlu.model import NluModel

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.dialogue import TOPIC_TTL_S, TOPIC_TURNS, Dialogue, Topic
+from agent.dialogue.state import TOPIC_TTL_S, TOPIC_TURNS, Dialogue, Topic
 from agent.home import Home, load_home
 from agent.resolve import ResolveContext, resolve
 from agent.trace import TurnTrace

@@ -251,9 +251,9 @@ async def test_a_spoken_reading_that_is_no_request_falls_to_an_alternative_that_
     """Whisper's "dig me off" is no request; pocketsphinx's vote "tv off" is taken, as a second choice (so opening,
     unlocking and heating on it would be asked first), and chatter with no alternative stays no request."""
     from agent.bench import kitchen_context
+    from agent.dialogue.safety import unsure
     from agent.nlu.stage import NluStage
     from agent.resolve.resolver import resolve_best
-    from agent.result.safety import unsure
     from agent.turn import Rewrite
 
     stage = NluStage(nlu)

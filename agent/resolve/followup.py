@@ -7,7 +7,7 @@
 - "no, the other one": the topic's request on the device of the same kind it did not pick (the one nearest
   the speaker), undoing it on the one it did pick.
 
-The topic decays (see `agent.dialogue.Topic`): after a few turns or a couple of minutes, "it" means nothing.
+The topic decays (see `agent.dialogue.state.Topic`): after a few turns or a couple of minutes, "it" means nothing.
 """
 
 from __future__ import annotations

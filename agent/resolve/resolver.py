@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from agent.dialogue import Topic
+from agent.dialogue.state import Topic
 from agent.habits import Habits, after_key, light_key
 from agent.home import Area, Device, Home
 from agent.nlu.assist import DOMAINS

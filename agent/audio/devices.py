@@ -35,7 +35,8 @@ def portaudio() -> ModuleType:
     except OSError as exc:
         raise AudioDeviceError(f"PortAudio is not available ({exc}); "
                                "install it with `apt-get install libportaudio2`") from exc
-    return sounddevice
+    module: ModuleType = sounddevice
+    return module
 
 
 def list_devices(kind: Kind) -> list[AudioDevice]:

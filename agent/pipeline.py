@@ -55,7 +55,11 @@ class Stages:
 
 EVENT_OF = {Stage.WAKE: "wake", Stage.ASR: "transcript", Stage.NLU: "intent", Stage.RESULT: "result",
             Stage.TTS: "speaking"}
-"""The agent event published (on `ambient/<satellite>/<event>`) when each stage finishes."""
+"""The agent event published (on `ambient/<satellite>/<event>`), with the stage's output, when each of these
+stages finishes. Around them, as in Home Assistant's assist pipeline: `run-start`, `<stage>-start` before each
+stage, `error` (a code and a message) when one fails, and `run-end` with the turn's outcome."""
+STAGE_FAILED = "stage-failed"
+"""The `error` event's code when a stage raised."""
 
 
 class Pipeline:
@@ -72,7 +76,16 @@ class Pipeline:
         order = STAGE_ORDER[STAGE_ORDER.index(start): STAGE_ORDER.index(end) + 1]
         data = coerce(start, data)
         plain = jsonable(data)
+        self._emit(ctx, "run-start", {"start": start.value, "end": end.value})
+        try:
+            return await self._run(data, plain, ctx, order)
+        finally:
+            self._emit(ctx, "run-end", {"outcome": trace.outcome.value if trace.outcome else None})
+
+    async def _run(self, data: Any, plain: Any, ctx: TurnContext, order: tuple[Stage, ...]) -> Any:
+        trace = ctx.trace
         for stage in order:
+            self._emit(ctx, f"{stage.value}-start", {})
             began = time.perf_counter()
             try:
                 output, error = await self.stages.engine(stage).process(data, ctx), None
@@ -84,6 +97,7 @@ class Pipeline:
             trace.stages.append(record)
             self._note(ctx, record, output)
             if error is not None:
+                self._emit(ctx, "error", {"stage": stage.value, "code": STAGE_FAILED, "message": error})
                 trace.outcome, trace.response = Outcome.ERROR, APOLOGY
                 if stage != Stage.TTS and Stage.TTS in order:
                     await self._apology(ctx)
@@ -123,11 +137,17 @@ class Pipeline:
             trace.response, trace.outcome = output.speech, output.outcome
             acted = [a.device for a in output.actions]
             trace.devices = acted or trace.devices
-        if self.events and ctx.satellite and stage in EVENT_OF and output is not None:
-            payload = {"turn_id": trace.turn_id, "user": trace.user, stage.value: record.output}
-            task = asyncio.create_task(self.events.event(ctx.satellite.id, EVENT_OF[stage], payload))
-            self._pending_events.add(task)
-            task.add_done_callback(self._pending_events.discard)
+        if stage in EVENT_OF and output is not None:
+            self._emit(ctx, EVENT_OF[stage], {stage.value: record.output})
+
+    def _emit(self, ctx: TurnContext, name: str, payload: dict[str, Any]) -> None:
+        """Publish an event of the turn (best effort, in order, without waiting for it)."""
+        if self.events is None or ctx.satellite is None:
+            return
+        payload = {"turn_id": ctx.trace.turn_id, "user": ctx.trace.user, **payload}
+        task = asyncio.create_task(self.events.event(ctx.satellite.id, name, payload))
+        self._pending_events.add(task)
+        task.add_done_callback(self._pending_events.discard)
 
 
 def coerce(start: Stage, data: Any) -> Any:

@@ -190,26 +190,50 @@ async def test_offline_device_is_reported_not_commanded(world: tuple[Agent, Devi
 
 
 async def test_agent_events_are_published_per_turn(world: tuple[Agent, DeviceFleet]) -> None:
+    """As Home Assistant's assist pipeline: the run's start, each stage's start and end (with its output), an
+    error with a code when a stage fails, and the run's end with the outcome, in order."""
     agent, _ = world
     address = parse_broker_url(agent.config.broker)
-    seen: list[str] = []
-    async with address.client(identifier="watcher") as client:
-        await client.subscribe("ambient/#")
 
-        async def collect() -> None:
-            async for message in client.messages:
-                if str(message.topic).startswith("ambient/"):  # amqtt 0.12 also forwards some home/ retained states
-                    seen.append(str(message.topic))
-                if str(message.topic).endswith("/speaking"):
-                    return
+    async def events_of(text: str) -> list[tuple[str, dict]]:
+        seen: list[tuple[str, dict]] = []
+        async with address.client(identifier="watcher") as client:
+            await client.subscribe("ambient/#")
 
-        watcher = asyncio.create_task(collect())
-        await asyncio.sleep(0.1)
-        await agent.handle_text("hey home what time is it", device="bedroom_speaker")
-        await asyncio.wait_for(watcher, 3)
-    assert seen[:3] == ["ambient/bedroom_speaker/wake", "ambient/bedroom_speaker/transcript",
-                        "ambient/bedroom_speaker/intent"]
-    assert "ambient/bedroom_speaker/result" in seen
+            async def collect() -> None:
+                async for message in client.messages:
+                    topic = str(message.topic)
+                    if topic.startswith("ambient/bedroom_speaker/"):  # amqtt 0.12 also forwards retained states
+                        seen.append((topic.rsplit("/", 1)[1], json.loads(message.payload)))
+                    if topic.endswith("/run-end"):
+                        return
+
+            watcher = asyncio.create_task(collect())
+            await asyncio.sleep(0.1)
+            await agent.handle_text(text, device="bedroom_speaker")
+            await asyncio.wait_for(watcher, 3)
+        return seen
+
+    seen = await events_of("hey home what time is it")
+    assert [name for name, _ in seen] == [
+        "run-start", "wake-start", "wake", "asr-start", "transcript", "rewrite-start", "nlu-start", "intent",
+        "resolve-start", "result-start", "result", "tts-start", "speaking", "run-end"]
+    assert len({payload["turn_id"] for _, payload in seen}) == 1
+    assert seen[7][1]["nlu"]["name"] == "HassGetCurrentTime" and seen[-1][1]["outcome"] == "success"
+
+    class Broken:
+        async def process(self, data: object, ctx: object) -> object:
+            raise RuntimeError("resolver exploded")
+
+    working, agent.pipeline.stages.resolve = agent.pipeline.stages.resolve, Broken()
+    try:
+        failed = dict(await events_of("hey home what time is it"))
+    finally:
+        agent.pipeline.stages.resolve = working
+    assert failed["error"] | {"turn_id": None, "user": None} == {
+        "stage": "resolve", "code": "stage-failed", "message": "RuntimeError: resolver exploded",
+        "turn_id": None, "user": None}
+    assert failed["run-end"]["outcome"] == "error" and "result-start" not in failed
 
 
 async def test_unwritable_database_loses_no_turn(

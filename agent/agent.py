@@ -87,7 +87,7 @@ class Agent:
                              confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
             wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=TextAsr(),
-            rewrite=RewriteStage([*taught, *([self.rewriter, self.online] if self.config.learning else [])]),
+            rewrite=RewriteStage([*taught, *((self.rewriter, self.online) if self.config.learning else ())]),
             nlu=NluStage(nlu, self.preferences), resolve=ResolveStage(self.habits), result=result,
             tts=TtsStage(tts_engine, self.config.speech_dir if self.config.tts != "null" else None),
         )
@@ -185,6 +185,8 @@ class Agent:
         costs habits."""
         from agent.log.reader import LogUnreadable, read_turns
 
+        if self.config.db is None:
+            return
         try:
             self.online.learn(self.habits.watching(read_turns(self.config.db, recent=STARTUP_TURNS, context=True)))
         except LogUnreadable as exc:

@@ -88,7 +88,7 @@ def command_messages(device: Device, command: dict[str, Any]) -> list[tuple[str,
         raise UnsupportedCommand(why)
     messages, rest = [], {}
     for key, value in command.items():
-        if (own := _settable_alone(device, key)) is not None:
+        if (own := _settable_alone(device, key)) is not None and own.set is not None:
             messages.append((own.set, _bare(value, own.scale)))
         else:
             rest[key] = value

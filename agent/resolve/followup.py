@@ -67,10 +67,10 @@ def step(intent: Intent, devices: list[Device], states: dict[str, dict[str, Any]
         now = int(state.get("brightness", 100)) if state.get("state") == "on" else 0
         return Resolution(intent.recast(SETTER[kind], {}), ids,
                           {"brightness": max(0, min(100, now + delta))})
-    now = state.get("target_temperature")
-    if not isinstance(now, (int, float)):
+    target = state.get("target_temperature")
+    if not isinstance(target, (int, float)):
         return None
-    return Resolution(intent.recast(SETTER[kind], {}), ids, {"temperature": now + delta})
+    return Resolution(intent.recast(SETTER[kind], {}), ids, {"temperature": target + delta})
 
 
 def _direction(intent: Intent) -> str | None:

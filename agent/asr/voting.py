@@ -5,7 +5,7 @@ held to the home's grammar, sometimes hears a command in noise where Whisper wri
 home is near ("cancel that" as "hands on that"). When pocketsphinx's grammar path is a phrase of the home it is
 sure of, and not already one of Whisper's readings, it is offered as the last alternative: a later stage takes
 it only when none of Whisper's readings fits the home (`resolve.resolve_best`), and an alternative is never
-acted on for opening, unlocking or heating without a yes (`result.safety`).
+acted on for opening, unlocking or heating without a yes (`agent.dialogue.safety`).
 
 Without enrollment pocketsphinx is rarely that sure (a clean "turn off the tv" in espeak-ng's en-us: 0.61), so
 the vote seldom changes a turn; with a bar of 0.7 rather than 0.9, everyday talk on our development set began to
@@ -38,7 +38,7 @@ class VotingRecognizer:
         self.grammar = grammar
         self.phrases = phrases
         self.voted: Transcript | None = None
-        """pocketsphinx's reading of the last request (for `ambient transcribe`)."""
+        """pocketsphinx's reading of the last request, whether or not it was offered."""
         self._free = False
         self._skip = 0
         """Bytes of the wake phrase still to keep from pocketsphinx, which hears the request alone."""

@@ -84,7 +84,7 @@ class DialogueManager:
         device = ctx.home.device_by_id[done.devices[0]]
         phrase = missed.phrase.lower().removeprefix("the ")
         ctx.dialogue.missed = None
-        if phrase == device.name.lower() or phrase in (a.lower() for a in device.aliases):
+        if device in ctx.home.devices_called(phrase):
             return result
         question = f"Should I remember that the {phrase} means the {device.name}?"
         teach = Intent(TEACH, {"kind": "alias", "alias": phrase, "target": device.name}, 1.0,
@@ -129,8 +129,8 @@ class DialogueManager:
             return Result(f"Let's see. {ctx.dialogue.interview.question} You can say skip.", Outcome.SUCCESS)
         said = ""
         if "value" in request.intent.slots:
-            taught = await self.dispatch(Resolution(Intent(TEACH, request.intent.slots, 1.0, request.intent.text)),
-                                           ctx)
+            teach = Intent(TEACH, request.intent.slots, 1.0, request.intent.text)
+            taught = await self.dispatch(Resolution(teach), ctx)
             if taught.outcome != Outcome.SUCCESS:
                 return taught
             said = taught.speech + " "

@@ -132,10 +132,10 @@ class Agent:
         dialogue = self.dialogues.setdefault(sat_id, Dialogue())
         now = self.clock.now()
         dialogue.begin(now)
+        moment = just_happened(self.home, self.states.get, now)
         trace = TurnTrace(user or self.config.user, sat_id, satellite.area if satellite else None, now,
-                          session_id=dialogue.session_id, text=text,
-                          just_happened=just_happened(self.home, self.states.get, now))
-        return TurnContext(self.home, trace.user, satellite, trace.area, self.states, dialogue, trace)
+                          session_id=dialogue.session_id, text=text, just_happened=moment)
+        return TurnContext(self.home, trace.user, satellite, trace.area, self.states, dialogue, trace, moment)
 
     def end_turn(self, ctx: TurnContext) -> None:
         """Close the trace, note whether it rephrases the satellite's last turn, remember it and log it."""
@@ -155,7 +155,7 @@ class Agent:
                                 (ctx.trace.intent, tuple(ctx.trace.devices)))
             self.habits.observe(said.user, ctx.trace.area, ctx.trace.intent, ctx.trace.slots, ctx.trace.devices,
                                 said.started_at, ctx.trace.just_happened)
-        ctx.dialogue.end(ctx.trace, ctx.trace.started_at)
+        ctx.dialogue.end(ctx.trace, ctx.answered, ctx.trace.started_at)
         self.log_turn(ctx.trace)
 
     def log_turn(self, trace: TurnTrace) -> None:

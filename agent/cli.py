@@ -554,6 +554,36 @@ def report(
     console.print(f"{len(traces)} turns -> {page}")
 
 
+@app.command()
+def replay(
+    turn_id: Annotated[str, typer.Argument(help="The logged turn's id (or the start of it).")],
+    act: Annotated[bool, typer.Option("--act", help="Carry the request out again (default: only understand it).")] = False,
+    home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, db: DbOpt = DEFAULT_DB, verbose: bool = False,
+) -> None:
+    """Replay a logged turn from its events: what it did then, and what the agent makes of it now."""
+    from agent.log.reader import find_turn
+    from agent.replay import replay as replayed
+    from agent.replay import replay_input
+    from agent.trace import Stage
+
+    _setup_logging(verbose)
+    then = _or_fail(lambda: find_turn(db, turn_id))
+    if then is None:
+        _fail(ValueError(f"no single turn {turn_id!r} in the turn log at {db}"))
+    _or_fail(lambda: replay_input(then))
+    config = AgentConfig(home=home, db=None, require_wake=False)
+
+    async def main() -> TurnTrace:
+        async with _live_agent(config, broker) as agent:
+            return await replayed(agent, then, Stage.TTS if act else Stage.RESOLVE)
+
+    now = _run(main)
+    for when, trace in (("then", then), ("now", now)):
+        done = f"{trace.outcome}: {trace.response}" if trace.outcome else "(not carried out)"
+        console.print(f"{when:>4}  {escape(trace.heard)!r} -> {trace.intent} {', '.join(trace.devices) or '-'}  {escape(done)}",
+                      soft_wrap=True)
+
+
 home_app = typer.Typer(help="The home's devices: what the agent knows of them, and importing real ones.",
                        no_args_is_help=True)
 app.add_typer(home_app, name="home")

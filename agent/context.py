@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from agent.audio.frames import AudioFrame
 from agent.dialogue.state import Dialogue
 from agent.home import Device, Home
 from agent.states import DeviceStates
 from agent.trace import TurnTrace
+from agent.turn import Resolution
 
 
 @dataclass
@@ -23,13 +25,25 @@ class TurnContext:
     states: DeviceStates
     dialogue: Dialogue
     trace: TurnTrace
-    """The trace being built: later stages may read what earlier ones did."""
+    """The trace the pipeline writes. Stages do not read it: each gets what earlier stages found as its input,
+    and what the turn began with from this context; feedback, learning and isolation read it after the turn."""
+    just_happened: str | None = None
+    """What had just happened in the home when the turn began ("alarm"), see `agent.moments`."""
+    answered: Resolution | None = None
+    """The request as the dialogue manager answered it, for the dialogue to remember when the turn ends."""
     audio: asyncio.Queue[AudioFrame | None] | None = None
     """Audio mode: frames after the wake phrase (None ends the stream)."""
+    began: float = field(default_factory=time.perf_counter)
+    """When the turn began, on the monotonic clock its events are timed by."""
 
     @property
     def turn_id(self) -> str:
         return self.trace.turn_id
+
+    @property
+    def satellite_id(self) -> str:
+        """The satellite spoken to ("console" when the home has none)."""
+        return self.trace.device
 
     @property
     def now(self) -> float:

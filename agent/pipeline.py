@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from agent.context import TurnContext
-from agent.trace import STAGE_ORDER, Stage, StageRecord, jsonable
+from agent.trace import STAGE_ORDER, Stage, StageRecord, TurnEvent, jsonable
 from agent.turn import (
     Intent,
     Outcome,
@@ -76,7 +76,7 @@ class Pipeline:
         order = STAGE_ORDER[STAGE_ORDER.index(start): STAGE_ORDER.index(end) + 1]
         data = coerce(start, data)
         plain = jsonable(data)
-        self._emit(ctx, "run-start", {"start": start.value, "end": end.value})
+        self._emit(ctx, "run-start", {"start": start.value, "end": end.value, "input": plain})
         try:
             return await self._run(data, plain, ctx, order)
         finally:
@@ -141,10 +141,12 @@ class Pipeline:
             self._emit(ctx, EVENT_OF[stage], {stage.value: record.output})
 
     def _emit(self, ctx: TurnContext, name: str, payload: dict[str, Any]) -> None:
-        """Publish an event of the turn (best effort, in order, without waiting for it)."""
+        """Add an event to the turn's trace and publish it (best effort, in order, without waiting for it)."""
+        trace = ctx.trace
+        trace.events.append(TurnEvent(name, round((time.perf_counter() - ctx.began) * 1000, 3), payload))
         if self.events is None or ctx.satellite is None:
             return
-        payload = {"turn_id": ctx.trace.turn_id, "user": ctx.trace.user, **payload}
+        payload = {"turn_id": trace.turn_id, "user": trace.user, **payload}
         task = asyncio.create_task(self.events.event(ctx.satellite.id, name, payload))
         self._pending_events.add(task)
         task.add_done_callback(self._pending_events.discard)

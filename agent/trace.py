@@ -39,6 +39,16 @@ class StageRecord:
     error: str | None = None
 
 
+@dataclass
+class TurnEvent:
+    """One event of the turn as it was published (`agent.pipeline.EVENT_OF`): its name, when (ms after the run
+    began) and what it carried."""
+
+    name: str
+    at_ms: float
+    data: dict[str, Any]
+
+
 RULE_PREFIX = "precomputed:"
 """The precomputed rewrite table's rule identifiers in traces are `precomputed:<source utterance>`."""
 
@@ -72,6 +82,8 @@ class TurnTrace:
     """Turn id of the previous turn this one rephrases."""
     just_happened: str | None = None
     """What had just happened in the home when the turn began ("alarm": an alarm went off), see `moments`."""
+    events: list[TurnEvent] = field(default_factory=list)
+    """The turn's events, in order: what it can be replayed from (`agent.replay`)."""
 
     def record(self, stage: Stage) -> StageRecord | None:
         return next((r for r in self.stages if r.stage == stage), None)
@@ -99,6 +111,7 @@ class TurnTrace:
         data = dict(data)
         data["stages"] = [StageRecord(**{**r, "stage": Stage(r["stage"])}) for r in data.get("stages", [])]
         data["outcome"] = Outcome(data["outcome"]) if data.get("outcome") else None
+        data["events"] = [TurnEvent(**e) for e in data.get("events", [])]
         return cls(**data)
 
 

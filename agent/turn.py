@@ -80,10 +80,14 @@ class Intent:
     speech_confidence: float = 1.0
     """How sure the recognizer was of the words parsed (1 for typed text): unsure speech never opens, unlocks or
     heats without a yes."""
+    rewritten: bool = False
+    """The words parsed are a rewrite's, not the user's (learned or taught): they never open, unlock or heat
+    without a yes."""
 
     def recast(self, name: str, slots: dict[str, SlotValue]) -> Intent:
         """The same words read as another request (what a follow-up means), as sure of them as before."""
-        return Intent(name, slots, self.confidence, self.text, self.hypothesis, speech_confidence=self.speech_confidence)
+        return Intent(name, slots, self.confidence, self.text, self.hypothesis, speech_confidence=self.speech_confidence,
+                      rewritten=self.rewritten)
 
 
 @dataclass(frozen=True)

@@ -210,8 +210,10 @@ async def test_agent_events_are_published_per_turn(world: tuple[Agent, DeviceFle
 
             watcher = asyncio.create_task(collect())
             await asyncio.sleep(0.1)
-            await agent.handle_text(text, device="bedroom_speaker")
+            trace = await agent.handle_text(text, device="bedroom_speaker")
             await asyncio.wait_for(watcher, 3)
+        assert [(e.name, e.data) for e in trace.events] == [  # the trace holds what was published
+            (name, {k: v for k, v in payload.items() if k not in ("turn_id", "user")}) for name, payload in seen]
         return seen
 
     seen = await events_of("hey home what time is it")
@@ -234,6 +236,30 @@ async def test_agent_events_are_published_per_turn(world: tuple[Agent, DeviceFle
         "stage": "resolve", "code": "stage-failed", "message": "RuntimeError: resolver exploded",
         "turn_id": None, "user": None}
     assert failed["run-end"]["outcome"] == "error" and "result-start" not in failed
+
+
+async def test_a_logged_turn_is_replayed_from_its_events(world: tuple[Agent, DeviceFleet]) -> None:
+    """The turn log's trace carries the turn's events; replaying them understands the same request for the same
+    satellite, and changes nothing unless asked to act."""
+    from agent.log.reader import find_turn
+    from agent.replay import NothingToReplay, replay
+
+    agent, fleet = world
+    done = await agent.handle_text("hey home turn on the light", user="alice", device="kitchen_speaker")
+    ignored = await agent.handle_text("turn on the light", user="alice", device="kitchen_speaker")
+    agent.turn_log.flush(5)
+    logged = find_turn(agent.config.db, done.turn_id[:8])
+    assert logged is not None and [e.name for e in logged.events][:3] == ["run-start", "wake-start", "wake"]
+    await agent.handle_text("hey home turn off the kitchen light", device="kitchen_speaker")
+
+    again = await replay(agent, logged)
+    assert (again.intent, again.devices, again.outcome) == ("HassTurnOn", ["kitchen_light"], None)
+    assert again.heard == "turn on the light" and fleet["kitchen_light"].state["state"] == "off"
+    acted = await replay(agent, logged, Stage.RESULT)
+    assert acted.outcome == "success" and fleet["kitchen_light"].state["state"] == "on"
+    assert (await replay(agent, TurnTrace.from_dict(ignored.to_dict()))).outcome == "no_wake"
+    with pytest.raises(NothingToReplay, match="no request"):  # logged before turns kept their events
+        await replay(agent, TurnTrace("alice", "kitchen_speaker", "kitchen", 0.0, text="turn on the light"))
 
 
 async def test_unwritable_database_loses_no_turn(

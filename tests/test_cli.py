@@ -47,6 +47,18 @@ def test_say_acts_on_simulated_devices_and_logs(tmp_path: Path, nlu: object) -> 
         assert conn.execute(sa.text("select count(*) from turns")).scalar() == 1
 
 
+def test_replay_shows_what_a_logged_turn_did_then_and_means_now(tmp_path: Path, nlu: object) -> None:
+    db = f"sqlite:///{tmp_path / 'log.db'}"
+    said = json.loads(ambient("say", "turn on the kitchen light", "--json", "--db", db).stdout)
+    done = ambient("replay", said["turn_id"][:10], "--db", db)
+    assert done.returncode == 0, done.stderr
+    then, now = done.stdout.splitlines()
+    assert then.split()[0] == "then" and "HassTurnOn kitchen_light" in then and "success" in then
+    assert now.split()[0] == "now" and "HassTurnOn kitchen_light" in now and "not carried out" in now
+    missing = ambient("replay", "0123456789", "--db", db)
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "no single turn" in missing.stderr
+
+
 def test_say_with_a_broken_home_names_the_line(tmp_path: Path) -> None:
     home = tmp_path / "home.yaml"
     home.write_text("areas: [{id: kitchen, name: kitchen}]\ndevices:\n  - {id: x, name: x, area: kitchen}\n")

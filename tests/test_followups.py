@@ -70,16 +70,16 @@ def test_the_topic_is_forgotten_after_a_few_turns_or_a_couple_of_minutes() -> No
     acted = TurnTrace("ann", "kitchen_speaker", "kitchen", 0.0, intent="HassTurnOn", outcome="success",
                       devices=["kitchen_light"])
     dialogue.begin(0.0)
-    dialogue.end(acted, 0.0)
+    dialogue.end(acted, None, 0.0)
     assert dialogue.topic is not None and dialogue.topic.devices == ("kitchen_light",)
     for turn in range(TOPIC_TURNS):
         dialogue.begin(1.0 + turn)
         assert dialogue.topic is not None
         dialogue.end(TurnTrace("ann", "kitchen_speaker", "kitchen", 1.0 + turn, intent="HassGetCurrentTime",
-                               outcome="success"), 1.0 + turn)
+                               outcome="success"), None, 1.0 + turn)
     dialogue.begin(10.0)
     assert dialogue.topic is None
-    dialogue.end(acted, 20.0)
+    dialogue.end(acted, None, 20.0)
     dialogue.begin(20.0 + TOPIC_TTL_S + 1)
     assert dialogue.topic is None
 

@@ -260,7 +260,7 @@ async def test_a_spoken_reading_that_is_no_request_falls_to_an_alternative_that_
     heard = await stage.process(Rewrite("dig me off", "dig me off", alternatives=("tv off",), speech_confidence=0.3))
     resolution = resolve_best(heard, kitchen_context(home))
     assert (resolution.intent.name, resolution.devices) == ("HassTurnOff", ("tv",))
-    assert unsure(resolution, rewritten=False)
+    assert unsure(resolution)
     alone = await stage.process(Rewrite("dig me off", "dig me off", speech_confidence=0.3))
     assert resolve_best(alone, kitchen_context(home)).intent.name == "OutOfDomain"
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
+from agent.context import TurnContext
+from agent.dialogue.state import Dialogue
 from agent.home import load_home
 from agent.rewrite.online import OnlineRewriter
 from agent.states import DeviceStates
+from agent.trace import TurnTrace
 
 MORNING = time.mktime((2026, 3, 2, 8, 0, 0, 0, 0, -1))
 EVENING = time.mktime((2026, 3, 2, 20, 0, 0, 0, 0, -1))
@@ -18,10 +20,11 @@ HOME = load_home(Path(__file__).parents[1] / "scenarios" / "home.yaml")
 
 
 def ctx(user: str, device: str = "kitchen_speaker", at: float = MORNING,
-        states: DeviceStates | None = None) -> SimpleNamespace:
-    """The parts of a turn context the rewriter reads (who speaks, to which satellite, when, in which home)."""
-    return SimpleNamespace(user=user, trace=SimpleNamespace(device=device, started_at=at), home=HOME,
-                           states=states or DeviceStates())
+        states: DeviceStates | None = None) -> TurnContext:
+    """A turn's context: who speaks, to which satellite, when, in which home."""
+    satellite = HOME.device(device)
+    return TurnContext(HOME, user, satellite, satellite.area if satellite else None, states or DeviceStates(),
+                       Dialogue(), TurnTrace(user, device, None, at))
 
 
 def town() -> OnlineRewriter:

@@ -38,7 +38,7 @@ class AudioAsr:
         if ctx.audio is None:
             raise RuntimeError("audio ASR needs the turn's audio frames")
         endpointer = self.new_endpointer()
-        free = ctx.dialogue.expects_answer(ctx.user)
+        free = ctx.dialogue.asked(ctx.user) is not None
         phrase_end = wake.at_s if wake.began_s is not None else None  # the audio begins with the wake phrase
         if phrase_end is not None and wake.began_s is not None:
             self.recognizer.start(free, wake.phrase, max(0.0, phrase_end - wake.began_s - WAKE_OVERLAP_S))

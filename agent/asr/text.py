@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agent.turn import Transcript, WakeEvent
+
+if TYPE_CHECKING:
+    from agent.context import TurnContext
 
 log = logging.getLogger(__name__)
 MAX_WORDS = 60
@@ -16,7 +19,7 @@ grows faster than the length (a thousand words took 12 s)."""
 class TextAsr:
     """Passes typed or scripted text through unchanged (cut to `MAX_WORDS`)."""
 
-    async def process(self, wake: WakeEvent, ctx: Any = None) -> Transcript:
+    async def process(self, wake: WakeEvent, ctx: TurnContext | None = None) -> Transcript:
         words = wake.remainder.split()
         if len(words) > MAX_WORDS:
             log.warning("a request of %d words was cut to its first %d", len(words), MAX_WORDS)

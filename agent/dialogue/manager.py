@@ -35,6 +35,12 @@ class DialogueManager:
         self.dispatch = dispatch
 
     async def respond(self, resolution: Resolution, ctx: TurnContext) -> Result:
+        """The answer to `resolution`, which the dialogue remembers when the turn ends (`Dialogue.end`)."""
+        result = await self._respond(resolution, ctx)
+        ctx.answered = resolution
+        return result
+
+    async def _respond(self, resolution: Resolution, ctx: TurnContext) -> Result:
         name = resolution.intent.name
         if name == "HassConfirm":
             return await self._confirmed(resolution, ctx)
@@ -48,28 +54,28 @@ class DialogueManager:
         if name in (LEARN, ANSWER):
             return await self._interview(resolution, ctx)
         if name == NOT_MEANT:
-            return await self._not_meant(ctx)
+            return await self._not_meant(resolution, ctx)
         if resolution.question:
             return Result(resolution.question, Outcome.CLARIFY)
         if resolution.problem:
             return Result(resolution.problem, Outcome.UNRESOLVED)
         if resolution.steps:
             return await self._routine(resolution, ctx, confirmed=False)
-        asked = question(resolution, ctx.home, rewritten=ctx.trace.rewrite is not None)
+        asked = question(resolution, ctx.home)
         if asked is not None:
             text, devices = asked
             ctx.dialogue.pending = PendingAction(resolution, text, ctx.now + CONFIRM_WINDOW_S)
             return Result(text, Outcome.CONFIRM, data={"pending": devices})
         return self._offer_to_remember(resolution, await self.dispatch(resolution, ctx), ctx)
 
-    async def _not_meant(self, ctx: TurnContext) -> Result:
+    async def _not_meant(self, said: Resolution, ctx: TurnContext) -> Result:
         """"That's not what I meant": switch back what the last request switched, and ask what was meant."""
         last = ctx.dialogue.last_turn
         if not ctx.dialogue.declared_wrong(ctx.now) or last is None:
             return Result("Sorry. What did you mean?", Outcome.SUCCESS)
         undone = ""
         if last.outcome == Outcome.SUCCESS and last.intent in UNDO and last.devices:
-            back = Resolution(Intent(UNDO[last.intent], {}, 1.0, ctx.trace.text or ""), tuple(last.devices))
+            back = Resolution(Intent(UNDO[last.intent], {}, 1.0, said.intent.text), tuple(last.devices))
             undone = (await self.dispatch(back, ctx)).speech + " "
         return Result(f"Sorry about that. {undone}What did you mean?", Outcome.SUCCESS)
 

@@ -41,17 +41,17 @@ def heats_something(resolution: Resolution, home: Home) -> list[str]:
     return [d for d in resolution.devices if (device := home.device(d)) is not None and device.type == "oven"]
 
 
-def unsure(resolution: Resolution, rewritten: bool) -> bool:
+def unsure(resolution: Resolution) -> bool:
     """A learned rewrite, unsure speech, a recognizer's second choice, a weak parse or a fuzzy device match."""
     intent = resolution.intent
     weakest_match = min(resolution.scores.values(), default=1.0)
-    return (rewritten or intent.speech_confidence < SURE_SPEECH or intent.hypothesis > 0
+    return (intent.rewritten or intent.speech_confidence < SURE_SPEECH or intent.hypothesis > 0
             or intent.confidence < CONFIDENT_NLU or weakest_match < CONFIDENT_MATCH)
 
 
-def is_guess(resolution: Resolution, rewritten: bool) -> bool:
+def is_guess(resolution: Resolution) -> bool:
     """Unsure, or a request that never says open or unlock: opening or unlocking on it is a guess."""
-    return unsure(resolution, rewritten) or OPENING_WORDS.isdisjoint(resolution.intent.text.lower().split())
+    return unsure(resolution) or OPENING_WORDS.isdisjoint(resolution.intent.text.lower().split())
 
 
 def clear_yes(yes: Resolution) -> bool:
@@ -60,15 +60,15 @@ def clear_yes(yes: Resolution) -> bool:
     return yes.intent.confidence >= CONFIDENT_NLU and yes.intent.speech_confidence >= SURE_SPEECH
 
 
-def question(resolution: Resolution, home: Home, rewritten: bool) -> tuple[str, list[str]] | None:
+def question(resolution: Resolution, home: Home) -> tuple[str, list[str]] | None:
     """What to ask before acting ("Do you want me to open the garage door?") and the devices concerned, or None
     when the request may be carried out as it is."""
     opened = opens_something(resolution, home)
-    if opened and is_guess(resolution, rewritten):
+    if opened and is_guess(resolution):
         verb = "unlock" if resolution.intent.name not in ("HassTurnOn", "HassSetPosition") else "open"
         return f"Do you want me to {verb} {names(home, opened)}?", opened
     heated = heats_something(resolution, home)
-    if heated and unsure(resolution, rewritten):
+    if heated and unsure(resolution):
         degrees = resolution.values.get("temperature")
         to = f" to {degrees:g} degrees" if isinstance(degrees, (int, float)) else ""
         return f"Do you want me to heat {names(home, heated)}{to}?", heated

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agent.teach.interview import Interview
-from agent.trace import Stage, TurnTrace
+from agent.trace import TurnTrace
 from agent.turn import Outcome, Resolution
 
 SESSION_GAP_S = 300.0
@@ -83,24 +83,23 @@ class Dialogue:
         if self.missed and now > self.missed.expires_at:
             self.missed = None
 
-    def end(self, trace: TurnTrace, now: float) -> None:
-        """Remember the turn; what it acted on becomes the topic, else the topic ages by a turn."""
+    def end(self, trace: TurnTrace, resolved: Resolution | None, now: float) -> None:
+        """Remember the turn (`resolved`: the request as the dialogue manager answered it, if it did); what it
+        acted on becomes the topic, else the topic ages by a turn."""
         self.last_turn = trace
         self.last_at = now
-        resolved = trace.record(Stage.RESOLVE)
-        output = resolved.output if resolved and isinstance(resolved.output, dict) else {}
-        devices = tuple(output.get("devices") or trace.devices)
+        devices = (resolved.devices if resolved else ()) or tuple(trace.devices)
         if trace.outcome == Outcome.UNRESOLVED:
             self.missed = _missed(trace, now) or self.missed
         if trace.outcome == Outcome.SUCCESS and devices and trace.intent:
-            self.topic = Topic(trace.intent, devices, dict(trace.slots), dict(output.get("values") or {}),
+            self.topic = Topic(trace.intent, devices, dict(trace.slots), dict(resolved.values if resolved else {}),
                                TOPIC_TURNS, now + TOPIC_TTL_S)
         elif self.topic:
             self.topic = replace(self.topic, turns_left=self.topic.turns_left - 1)
 
-    def expects_answer(self, user: str) -> bool:
-        """Whether `user` was just asked a question to answer in their own words ("learn my preferences")."""
-        return self.interview is not None and self.interview.user == user
+    def asked(self, user: str) -> Interview | None:
+        """The question `user` was just asked to answer in their own words ("learn my preferences"), if any."""
+        return self.interview if self.interview is not None and self.interview.user == user else None
 
     def declared_wrong(self, now: float) -> bool:
         """"That's not what I meant": the last request is a miss; False when it named nothing to remember."""

@@ -36,6 +36,16 @@ def recent_turns(url: str, limit: int = 50) -> list[TurnTrace]:
         return [TurnTrace.from_dict(trace) for trace in rows]
 
 
+def find_turn(url: str, turn_id: str) -> TurnTrace | None:
+    """The logged turn `turn_id` (or the one turn whose id starts with it), None when there is none."""
+    try:
+        with _engine(url) as engine, engine.connect() as db:
+            rows = db.scalars(select(Turn.trace).where(Turn.turn_id.startswith(turn_id)).limit(2)).all()
+    except SQLAlchemyError as exc:
+        raise LogUnreadable(f"cannot read the turn log at {url}: {getattr(exc, 'orig', None) or exc}") from exc
+    return TurnTrace.from_dict(rows[0]) if len(rows) == 1 else None
+
+
 def all_traces(url: str) -> Iterator[TurnTrace]:
     """Every logged turn's full trace, in time order."""
     try:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agent.nlu.intents import OUT_OF_DOMAIN, SLOTS_BY_INTENT
 from agent.nlu.model import PRONOUNS, NluModel
@@ -14,6 +14,9 @@ from agent.teach.rewriter import in_home_words
 from agent.teach.store import PreferenceStore
 from agent.text import spoken
 from agent.turn import Intent, Rewrite
+
+if TYPE_CHECKING:
+    from agent.context import TurnContext
 
 SPOKEN_FLOOR = 0.5
 """Recognized speech that the model reads as a request naming nothing, with less confidence than this, is taken
@@ -34,17 +37,19 @@ class NluStage:
         self.model = model
         self.preferences = preferences
 
-    async def process(self, request: Rewrite, ctx: Any = None) -> Intent:
+    async def process(self, request: Rewrite, ctx: TurnContext | None = None) -> Intent:
         intent = self._understand(request, ctx)
         names_none = "name" in SLOTS_BY_INTENT.get(intent.name, ()) and PRONOUNS.isdisjoint(spoken(intent.text).split())
         floor = SPOKEN_DEVICE_FLOOR if names_none else SPOKEN_FLOOR
         if request.speech_confidence < 1.0 and intent.confidence < floor and not intent.slots:
             intent = Intent(OUT_OF_DOMAIN, {}, 1.0 - intent.confidence, intent.text, alternatives=intent.alternatives)
-        return dataclasses.replace(intent, speech_confidence=request.speech_confidence)
+        return dataclasses.replace(intent, speech_confidence=request.speech_confidence,
+                                   rewritten=request.rule is not None)
 
-    def _understand(self, request: Rewrite, ctx: Any) -> Intent:
-        if ctx is not None and ctx.dialogue.expects_answer(ctx.user):
-            return answer(request.text, ctx.dialogue.interview)
+    def _understand(self, request: Rewrite, ctx: TurnContext | None) -> Intent:
+        asked = ctx.dialogue.asked(ctx.user) if ctx is not None else None
+        if asked is not None:
+            return answer(request.text, asked)
         taught = teaching(request.text)
         if taught is not None:
             return taught
@@ -56,7 +61,7 @@ class NluStage:
             dataclasses.replace(intent, hypothesis=n, speech_confidence=request.speech_confidence)
             for n, intent in enumerate(others, 1)))
 
-    def _routine(self, text: str, ctx: Any) -> Intent | None:
+    def _routine(self, text: str, ctx: TurnContext | None) -> Intent | None:
         """The user's routine whose name `text` says, with each of its requests understood."""
         if self.preferences is None or ctx is None:
             return None

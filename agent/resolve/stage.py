@@ -18,4 +18,4 @@ class ResolveStage:
     async def process(self, intent: Intent, ctx: TurnContext) -> Resolution:
         return resolve_best(intent, ResolveContext(ctx.home, ctx.area, ctx.satellite, ctx.states.snapshot(),
                                                    ctx.dialogue.topic, ctx.user, self.habits, ctx.now,
-                                                   ctx.trace.just_happened))
+                                                   ctx.just_happened))

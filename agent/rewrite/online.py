@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
@@ -36,6 +36,9 @@ from agent.nlu.vocab import OPPOSITES
 from agent.states import state_words
 from agent.text import spoken
 from agent.turn import Outcome, Rewrite
+
+if TYPE_CHECKING:
+    from agent.context import TurnContext
 
 PERSONAL, GLOBAL = "personal", "global"
 Meaning = tuple[str | None, tuple[str, ...]]
@@ -163,12 +166,12 @@ class OnlineRewriter:
             self.personal[user, device].remove(utterance, part_of_day(at))
             self.everyone.remove(utterance, part_of_day(at))
 
-    def rewrite(self, text: str, ctx: Any = None) -> Rewrite | None:
+    def rewrite(self, text: str, ctx: TurnContext | None = None) -> Rewrite | None:
         query = spoken(text)
         if not query or ctx is None:
             return None
-        mine = self.personal.get((ctx.user, ctx.trace.device))
-        part = part_of_day(ctx.trace.started_at)
+        mine = self.personal.get((ctx.user, ctx.satellite_id))
+        part = part_of_day(ctx.now)
         idle = partial(_changes_nothing, ctx)
         # the global layer holds every personal use, so a request that works for this user passes both by
         for layer, found in ((PERSONAL, mine.best(query, BARS[PERSONAL], part, self.everyone, idle) if mine else None),
@@ -179,7 +182,7 @@ class OnlineRewriter:
         return None
 
 
-def _changes_nothing(ctx: Any, meaning: Meaning) -> bool:
+def _changes_nothing(ctx: TurnContext, meaning: Meaning) -> bool:
     """Whether a request that did `meaning` would leave the home as it is now (its devices already so)."""
     intent, devices = meaning
     wanted = SWITCHED_TO.get(intent or "")

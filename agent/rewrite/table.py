@@ -13,11 +13,14 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.text import spoken
 from agent.trace import RULE_PREFIX
 from agent.turn import Rewrite
+
+if TYPE_CHECKING:
+    from agent.context import TurnContext
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -101,7 +104,7 @@ class PrecomputedRewriter:
         self._checked = float("-inf")
         self.reload()
 
-    def rewrite(self, text: str, ctx: Any = None) -> Rewrite | None:
+    def rewrite(self, text: str, ctx: TurnContext | None = None) -> Rewrite | None:
         if time.monotonic() - self._checked >= CHECK_EVERY_S:
             self.reload()
         rule = self.rules.get(spoken(text))

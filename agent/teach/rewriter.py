@@ -4,12 +4,15 @@ ceiling light" for the user who said so, nobody else)."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agent.home import Home
 from agent.teach.store import ALIAS, PreferenceStore, Taught
 from agent.text import spoken
 from agent.turn import Rewrite
+
+if TYPE_CHECKING:
+    from agent.context import TurnContext
 
 RULE = "taught:alias"
 
@@ -20,8 +23,10 @@ class TaughtRewriter:
     def __init__(self, preferences: PreferenceStore) -> None:
         self.preferences = preferences
 
-    def rewrite(self, text: str, ctx: Any = None) -> Rewrite | None:
-        aliases = self.preferences.find(ctx.user, ALIAS) if ctx is not None else []
+    def rewrite(self, text: str, ctx: TurnContext | None = None) -> Rewrite | None:
+        if ctx is None:
+            return None
+        aliases = self.preferences.find(ctx.user, ALIAS)
         if not aliases:  # most users never taught a name: nothing to do on their turns
             return None
         said = spoken(text)

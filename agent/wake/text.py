@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
 from agent.turn import WakeEvent
+
+if TYPE_CHECKING:
+    from agent.context import TurnContext
 
 WAKE_THRESHOLD = 90.0
 """Typos of the phrase ("hey hom", "hey homme") wake; "the home team ..." (87.5 against "hey home") does not."""
@@ -20,7 +23,7 @@ class TextWake:
         self.phrase = phrase.lower().strip()
         self.required = required
 
-    async def process(self, text: str, ctx: Any = None) -> WakeEvent | None:
+    async def process(self, text: str, ctx: TurnContext | None = None) -> WakeEvent | None:
         words = re.sub(r"[^\w\s']", " ", text.lower()).split()
         n = len(self.phrase.split())
         head = " ".join(words[:n])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.home import Device
+from agent.kinds import COUNTED_AS
 from agent.states import state_words
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext, names
@@ -12,9 +13,6 @@ from skills.common import degrees, group, join, offline, sentence
 
 OPENINGS = frozenset({"window", "door", "garage_door", "opening"})
 """Binary sensor classes whose on means open."""
-NOUNS = {"light": "lights", "lock": "locks", "person": "people", "cover": "covers", "fan": "fans",
-         "switch": "switches", "media_player": "players", "binary_sensor": "sensors", "valve": "valves"}
-"""What devices of a Home Assistant domain are called, counted."""
 COUNTS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 SYNONYMS = {
     "shut": "closed", "close": "closed", "opened": "open", "running": "on", "active": "on",
@@ -108,7 +106,7 @@ def _answer_query(request: Resolution, ctx: SkillContext) -> Result:
     yes = [d for d in known if asked in state_words(ctx.device(d), ctx.state(d))]
     no = [d for d in known if d not in yes]
     slots = request.intent.slots
-    noun = f"{slots['device_class']}s" if slots.get("device_class") else NOUNS.get(str(slots.get("domain", "light")),
+    noun = f"{slots['device_class']}s" if slots.get("device_class") else COUNTED_AS.get(str(slots.get("domain", "light")),
                                                                                   "devices")
     data = {"query": query, "yes": yes, "no": no}
     verb = "is" if len(yes) == 1 else "are"

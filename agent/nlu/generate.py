@@ -18,23 +18,13 @@ from hassil.expression import (
 )
 
 from agent.home import Home
+from agent.kinds import COMPOSITE_KINDS, KIND_OF_TYPE
 from agent.nlu import vocab
 from agent.nlu.assist import home_assistant_intents
 from agent.nlu.sample import Piece, Span, sampled_examples
 from agent.nlu.templates import rules, template_slot, templates
 from agent.text import NumberStyle, say_number
 
-HOME_KINDS: dict[str, str] = {
-    "light": "light", "switch": "switch", "cover": "cover", "lock": "lock", "media_player": "media",
-    "speaker": "media", "climate": "climate", "oven": "oven", "vacuum": "vacuum", "coffee_maker": "coffee",
-    "kettle": "coffee",
-}
-"""Home device type -> vocabulary kind."""
-COMPOSITE_KINDS: dict[str, tuple[str, ...]] = {
-    "onoff": ("light", "light", "switch", "media", "climate", "coffee", "cover", "oven"),
-    "appliance": ("switch", "coffee", "media"),
-}
-"""Kinds that stand for several device kinds."""
 HOME_SHARE = 0.3
 """How often a slot is filled from the home's own names, when a home is given."""
 PLACEHOLDER_SHARE = 0.2
@@ -87,7 +77,7 @@ def home_vocabulary(home: Home | None) -> Vocabulary:
         return Vocabulary()
     devices: dict[str, list[str]] = {}
     for device in home.devices:
-        kind = HOME_KINDS.get(device.type)
+        kind = KIND_OF_TYPE.get(device.type)
         if kind:
             devices.setdefault(kind, []).extend(n.lower() for n in (device.name, *device.aliases))
     areas = tuple(n.lower() for area in home.areas for n in (area.name, *area.aliases))

@@ -22,8 +22,8 @@ from hassil.expression import (
 )
 
 from agent.home import Home
+from agent.kinds import COMPOSITE_KINDS, KIND_OF_TYPE, kind_words
 from agent.nlu import vocab
-from agent.nlu.generate import COMPOSITE_KINDS, HOME_KINDS
 from agent.nlu.intents import SLOT_NAMES
 from agent.nlu.templates import rules, template_slot, templates
 from agent.text import words_of
@@ -33,18 +33,6 @@ TOP_RULE = "command"
 SKIPPED_INTENTS = frozenset({"OutOfDomain"})
 """Intents left to the free-form fallback: their phrasings are open-ended."""
 
-GENERIC_DEVICES: dict[str, tuple[str, ...]] = {
-    "light": ("light", "lights", "lamp", "lamps"),
-    "switch": ("switch", "plug", "fan"),
-    "cover": ("door", "garage door", "blinds", "curtains"),
-    "lock": ("door", "lock", "front door", "back door"),
-    "media": ("tv", "television", "speaker", "speakers"),
-    "climate": ("thermostat", "heat", "heating", "ac", "air conditioning"),
-    "oven": ("oven", "stove"),
-    "vacuum": ("vacuum", "robot", "robot vacuum", "hoover"),
-    "coffee": ("coffee maker", "coffee machine", "kettle"),
-}
-"""Type words that name any device of a kind."""
 GENRES = ("jazz", "rock", "classical music", "pop", "country", "blues", "relaxing music", "the news")
 """Generic things to play beyond the catalog."""
 CITIES = ("new york", "san francisco", "london", "paris", "chicago", "boston", "seattle", "los angeles",
@@ -119,9 +107,9 @@ def slot_of(rule: str) -> str | None:
 
 def slot_phrases(home: Home) -> dict[str, tuple[str, ...]]:
     """Phrases for every slot rule (`name_light`, `area`, `brightness`, ...) in this home."""
-    devices: dict[str, list[str]] = {kind: list(words) for kind, words in GENERIC_DEVICES.items()}
+    devices: dict[str, list[str]] = {kind: list(words) for kind, words in kind_words().items()}
     for device in home.devices:
-        kind = HOME_KINDS.get(device.type)
+        kind = KIND_OF_TYPE.get(device.type)
         if kind:
             devices[kind] += [device.name, *device.aliases]
     for kind, parts in COMPOSITE_KINDS.items():

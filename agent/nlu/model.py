@@ -15,8 +15,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from agent.home import Home
+from agent.kinds import KIND_OF_TYPE
 from agent.nlu.assist import HomeSentences
-from agent.nlu.generate import HOME_KINDS, Example, placeholder
+from agent.nlu.generate import Example, placeholder
 from agent.nlu.intents import (
     DEVICE_KIND,
     NUMERIC_SLOTS,
@@ -82,7 +83,7 @@ class NluModel:
         ruler = self.nlp.get_pipe("entity_ruler")
         ruler.clear()
         patterns = [
-            {"label": "name", "pattern": phrase.lower(), "id": _home_id(HOME_KINDS.get(device.type))}
+            {"label": "name", "pattern": phrase.lower(), "id": _home_id(KIND_OF_TYPE.get(device.type))}
             for device in home.devices for phrase in (device.name, *device.aliases)
         ] + [
             {"label": "area", "pattern": phrase.lower(), "id": HOME_ID}
@@ -140,7 +141,7 @@ class NluModel:
             return intent
         kind = DEVICE_KIND.get(command.name)
         called = self.assist.home.devices_called(str(named.get("name", ""))) if self.assist else []
-        if kind and any(HOME_KINDS.get(d.type, kind) != kind for d in called):
+        if kind and any(KIND_OF_TYPE.get(d.type, kind) != kind for d in called):
             return intent  # "the desk lamp is too blue, make it warmer" does not set a thermostat
         return Intent(command.name, {**named, **command.slots}, command.confidence, intent.text)
 

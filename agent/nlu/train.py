@@ -26,8 +26,8 @@ from agent.nlu.generate import Example, generate
 from agent.nlu.intents import INTENT_NAMES, SLOT_NAMES
 
 log = logging.getLogger(__name__)
-_SOURCES = ("intents.py", "templates.py", "templates.yaml", "vocab.py", "../text.py", "generate.py", "train.py",
-            "sample.py", "sentences/en.yaml")
+_SOURCES = ("intents.py", "templates.py", "templates.yaml", "vocab.py", "../text.py", "../kinds.py", "generate.py",
+            "train.py", "sample.py", "sentences/en.yaml")
 META_FILE = "ambient_nlu.json"
 """Extra data saved next to the spaCy pipeline."""
 

@@ -8,29 +8,11 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from agent.home import Area, Device, Home
+from agent.kinds import PLURAL_WORDS, TYPE_WORDS
 
 NAME_THRESHOLD = 85.0
 """Minimum rapidfuzz ratio for a phrase to name a device or area (absorbs small ASR slips)."""
 
-TYPE_WORDS: dict[str, tuple[str, ...]] = {
-    "light": ("light",), "lights": ("light",), "lamp": ("light",), "lamps": ("light",),
-    "lighting": ("light",), "bulb": ("light",), "bulbs": ("light",),
-    "switch": ("switch",), "plug": ("switch",),
-    "tv": ("media_player",), "television": ("media_player",), "telly": ("media_player",),
-    "speaker": ("speaker",), "speakers": ("speaker", "media_player"),
-    "music": ("speaker", "media_player"), "player": ("speaker", "media_player"),
-    "oven": ("oven",), "stove": ("oven",),
-    "coffee": ("coffee_maker",), "coffee maker": ("coffee_maker",), "coffee machine": ("coffee_maker",),
-    "kettle": ("kettle",), "tea": ("kettle",), "brewing": ("coffee_maker", "kettle"),
-    "thermostat": ("climate",), "heating": ("climate",), "heat": ("climate",), "heater": ("climate",),
-    "ac": ("climate",), "air conditioning": ("climate",),
-    "garage": ("cover",), "garage door": ("cover",), "blinds": ("cover",), "shades": ("cover",),
-    "curtains": ("cover",), "cover": ("cover",),
-    "door": ("lock",), "lock": ("lock",), "locks": ("lock",), "doors": ("lock",),
-    "vacuum": ("vacuum",), "robot": ("vacuum",), "hoover": ("vacuum",),
-    "sensor": ("sensor",), "thermometer": ("sensor",),
-}
-PLURAL_WORDS = {"lights", "lamps", "bulbs", "speakers", "locks", "doors", "blinds", "shades", "curtains"}
 ROOM_LIGHTING = {"light", "lighting"}
 """Words for a room's lighting as a whole: "the light in the bedroom" is every light there, as in Home Assistant."""
 ALL_WORDS = {"all", "every", "everything", "any"}

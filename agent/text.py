@@ -5,6 +5,7 @@ NLU's input (`normalise`); numbers spoken as words or digits, parsed ("seventy t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 SPELLINGS: dict[str, str] = {"whats": "what's", "per cent": "percent"}
@@ -191,3 +192,11 @@ def say_number(n: int, style: NumberStyle) -> str:
     if style == "colloquial" and 1 <= hundreds <= 19 and rest >= 10:
         return f"{to_words(hundreds)} {to_words(rest)}"
     return to_words(n, conjunction=style == "words_and")
+
+
+def listed(parts: Sequence[str], word: str = "and") -> str:
+    """Parts said as a list: 'a', 'a and b', 'a, b and c' (empty parts left out)."""
+    parts = [p for p in parts if p]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + f" {word} " + parts[-1]

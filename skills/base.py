@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from agent.clock import Clock
 from agent.home import Device, Home
 from agent.states import DeviceStates, matches
+from agent.text import listed
 from agent.turn import Action, Resolution, Result
 
 if TYPE_CHECKING:
@@ -93,6 +94,4 @@ def names(home: Home, device_ids: list[str] | tuple[str, ...]) -> str:
     """'the kitchen light and the oven' for speech (people by their names: 'Alice')."""
     spoken = [home.device_by_id[d].name if home.device_by_id[d].type == "person" else f"the {home.device_by_id[d].name}"
               for d in device_ids]
-    if len(spoken) <= 1:
-        return "".join(spoken)
-    return ", ".join(spoken[:-1]) + " and " + spoken[-1]
+    return listed(spoken)

@@ -11,6 +11,7 @@ from typing import Any
 from agent.bus import RECONNECT_WAIT_S, BusUnavailable
 from agent.dialects import refusal
 from agent.states import StatePredicate
+from agent.text import listed
 from agent.turn import Action, Outcome, Result
 from skills.base import SkillContext, names
 
@@ -36,14 +37,6 @@ class Command:
 def sentence(text: str) -> str:
     """Capitalize the first letter, leaving the rest alone ("the tv" -> "The tv")."""
     return text[:1].upper() + text[1:]
-
-
-def join(parts: Sequence[str], word: str = "and") -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    parts = [p for p in parts if p]
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + f" {word} " + parts[-1]
 
 
 def be(device_ids: Sequence[str]) -> str:
@@ -142,7 +135,7 @@ async def carry_out(
             parts[-1] = parts[-1].rstrip(".") + f", but {names(ctx.home, unconfirmed)} didn't confirm."
         else:
             verbs = group(unconfirmed, lambda d: asked if isinstance(asked, str) else asked[d])
-            asks = join([f"{names(ctx.home, ids)} to {verb}" for verb, ids in verbs.items()])
+            asks = listed([f"{names(ctx.home, ids)} to {verb}" for verb, ids in verbs.items()])
             pronoun = "it" if len(unconfirmed) == 1 else "they"
             parts.append(f"I asked {asks}, but {pronoun} didn't confirm.")
     if gone:
@@ -151,4 +144,4 @@ async def carry_out(
     result_data = dict(data or {})
     if gone:
         result_data["offline"] = gone
-    return Result(" ".join(parts), outcome, actions, result_data)
+    return Result(" ".listed(parts), outcome, actions, result_data)

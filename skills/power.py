@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from agent.home import Device
+from agent.text import listed
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext, names
-from skills.common import Command, carry_out, group, join, sentence
+from skills.common import Command, carry_out, group, sentence
 
 # type -> (on, off): (payload, expect, verb for "I asked X to ...", verb for "Turned on X")
 Plan = tuple[dict[str, Any], dict[str, Any], str, str]
@@ -94,7 +95,7 @@ class PowerSkill(Skill):
 
         def done(ids: list[str]) -> str:
             phrases = group(ids, lambda d: plans[d][3])
-            return sentence(join([self._done_phrase(ctx, verb, ids) for verb, ids in phrases.items()])) + "."
+            return sentence(listed([self._done_phrase(ctx, verb, ids) for verb, ids in phrases.items()])) + "."
 
         return await carry_out(ctx, commands, done, {d: p[2] for d, p in plans.items()},
                                data={"devices": list(plans), "on": on})

@@ -7,9 +7,10 @@ from typing import Any
 from agent.home import Device
 from agent.kinds import COUNTED_AS
 from agent.states import state_words
+from agent.text import listed
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext, names
-from skills.common import degrees, group, join, offline, sentence
+from skills.common import degrees, group, offline, sentence
 
 OPENINGS = frozenset({"window", "door", "garage_door", "opening"})
 """Binary sensor classes whose on means open."""
@@ -32,7 +33,7 @@ def describe(device: Device, state: dict[str, Any]) -> str:
             parts.append(f"{degrees(state['temperature'])} degrees")
         if "humidity" in measures and isinstance(state.get("humidity"), (int, float)):
             parts.append(f"{degrees(state['humidity'])} percent")
-        return "reading " + join(parts) if parts else "unknown"
+        return "reading " + listed(parts) if parts else "unknown"
     if kind == "climate":
         mode = state.get("mode")
         if mode in ("heat", "cool"):
@@ -91,7 +92,7 @@ class StateSkill(Skill):
             clauses.append(f"{names(ctx.home, gone)} {'is' if len(gone) == 1 else 'are'} offline right now")
         if unknown:
             clauses.append(f"I haven't heard from {names(ctx.home, unknown)} yet")
-        speech = join(clauses) + "."
+        speech = listed(clauses) + "."
         speech = prefix + speech if prefix else sentence(speech)
         outcome = Outcome.SUCCESS if known else Outcome.ERROR
         return Result(speech, outcome, data=data)

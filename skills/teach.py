@@ -7,9 +7,10 @@ from __future__ import annotations
 from agent.resolve.match import find_devices
 from agent.teach.parse import FORGET, FORGET_ALL, KNOW, TEACH, steps_of
 from agent.teach.store import ALIAS, ROUTINE, PreferenceStore, StoreUnavailable, Taught
+from agent.text import listed
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext
-from skills.common import join, sentence
+from skills.common import sentence
 
 
 def describe(taught: Taught, ctx: SkillContext) -> str:
@@ -25,7 +26,7 @@ def describe(taught: Taught, ctx: SkillContext) -> str:
         device = ctx.home.device(value)
         return f"you call the {device.name if device else value} \"the {taught.key}\""
     if taught.kind == ROUTINE:
-        return f"when you say {taught.key}, I {join(steps_of(value))}"
+        return f"when you say {taught.key}, I {listed(steps_of(value))}"
     return f"you like {value}"
 
 
@@ -49,7 +50,7 @@ class TeachSkill(Skill):
             known = store.of(user)
             if not known:
                 return Result("Nothing yet. You can tell me things like \"I'm a Warriors fan\".", Outcome.SUCCESS)
-            return Result(sentence(f"I know that {join([describe(t, ctx) for t in known])}."), Outcome.SUCCESS)
+            return Result(sentence(f"I know that {listed([describe(t, ctx) for t in known])}."), Outcome.SUCCESS)
         if name == FORGET:
             gone = store.forget_latest(user)
             return Result(sentence(f"Okay, I've forgotten that {describe(gone, ctx)}.") if gone

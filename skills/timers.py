@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.clock import Clock
+from agent.text import listed
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Services, Skill, SkillContext
-from skills.common import join, sentence
+from skills.common import sentence
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def duration(seconds: float) -> str:
     minutes, secs = divmod(rest, 60)
     parts = [f"{n} {unit}{'' if n == 1 else 's'}"
              for n, unit in ((hours, "hour"), (minutes, "minute"), (secs, "second")) if n]
-    return join(parts) or "0 seconds"
+    return listed(parts) or "0 seconds"
 
 
 def remaining(seconds: float) -> str:
@@ -152,7 +153,7 @@ class TimerSkill(Skill):
         if len(found) != 1:
             if not found:
                 return Result("I couldn't find that timer.", Outcome.UNRESOLVED)
-            return Result(f"You have {len(found)} timers: {join([t.spoken for t in found])}. Which one?",
+            return Result(f"You have {len(found)} timers: {listed([t.spoken for t in found])}. Which one?",
                           Outcome.CLARIFY)
         timer, now, name = found[0], ctx.clock.now(), request.intent.name
         if name in ("HassPauseTimer", "HassUnpauseTimer"):
@@ -210,7 +211,7 @@ class TimerSkill(Skill):
             return Result(f"You don't have a {wanted} timer." if wanted else "I couldn't find that timer.",
                           Outcome.UNRESOLVED)
         if len(found) > 1 and not everything:
-            spoken = join([t.spoken for t in found])
+            spoken = listed([t.spoken for t in found])
             return Result(f"You have {len(found)} timers: {spoken}. Which one should I cancel?", Outcome.CLARIFY)
         for timer in found:
             self.timers.pop(timer.number, None)
@@ -233,7 +234,7 @@ class TimerSkill(Skill):
         now = ctx.clock.now()
         parts = [f"{remaining(t.left_s(now))} {'left ' if i == 0 else ''}on {t.label}"
                  + (" (paused)" if t.paused_left_s is not None else "") for i, t in enumerate(found)]
-        speech = join(parts) + "."
+        speech = listed(parts) + "."
         return Result(speech[0].upper() + speech[1:], Outcome.SUCCESS,
                       data={"timers": [_data(t, ctx.clock) for t in found]})
 

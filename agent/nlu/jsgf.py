@@ -35,11 +35,6 @@ SKIPPED_INTENTS = frozenset({"OutOfDomain"})
 
 GENRES = ("jazz", "rock", "classical music", "pop", "country", "blues", "relaxing music", "the news")
 """Generic things to play beyond the catalog."""
-CITIES = ("new york", "san francisco", "london", "paris", "chicago", "boston", "seattle", "los angeles",
-          "miami", "denver", "austin", "toronto", "berlin", "tokyo", "sydney", "washington", "philadelphia",
-          "houston", "dallas", "atlanta", "phoenix", "portland", "vancouver", "montreal", "dublin", "edinburgh",
-          "glasgow", "manchester", "madrid", "rome")
-"""Weather locations besides the home's own."""
 SEARCH_CLASSES: dict[str, tuple[str, ...]] = {
     "movie": ("movie",), "audiobook": ("audiobook",), "song": ("soundtrack", "music"),
     "song_by": ("soundtrack", "music"), "artist": ("music",), "genre": ("music",), "album": ("music",),
@@ -120,7 +115,7 @@ def slot_phrases(home: Home) -> dict[str, tuple[str, ...]]:
         "name_timer": vocab.TIMER_NAMES,
         "area": [name for area in home.areas for name in (area.name, *area.aliases)],
         "color": vocab.COLORS,
-        "location": (*CITIES, home.location),
+        "location": (*vocab.CITIES, home.location),
         "day": vocab.DAYS,
         **{f"state_{kind}": [w for state in states for w in vocab.STATES[state]]
            for kind, states in (("onoff", ("on", "off")), ("cover", ("open", "closed")),

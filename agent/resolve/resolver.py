@@ -23,6 +23,7 @@ from agent.resolve.followup import (
     step,
 )
 from agent.resolve.match import Match, find_area, find_devices, normalize
+from agent.text import listed
 from agent.turn import Intent, Resolution
 
 MEDIA_TYPES = frozenset({"media_player", "speaker"})
@@ -376,9 +377,8 @@ def _which_one(home: Home, devices: list[Device], phrase: str, area: Area | None
     noun = "devices" if noun.endswith("ing") else noun if noun.endswith("s") else noun + "s"
     counts = {2: "two", 3: "three", 4: "four", 5: "five"}
     where = f" in the {area.name}" if area else ""
-    listed = [f"the {d.name}" for d in devices]
-    spoken = ", ".join(listed[:-1]) + " and " + listed[-1]
-    return f"There are {counts.get(len(devices), str(len(devices)))} {noun}{where}: {spoken}. Which one?"
+    named = [f"the {d.name}" for d in devices]
+    return f"There are {counts.get(len(devices), str(len(devices)))} {noun}{where}: {listed(named)}. Which one?"
 
 
 def _nothing_there(area: Area | None, home: Home) -> str:

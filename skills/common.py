@@ -144,4 +144,4 @@ async def carry_out(
     result_data = dict(data or {})
     if gone:
         result_data["offline"] = gone
-    return Result(" ".listed(parts), outcome, actions, result_data)
+    return Result(" ".join(parts), outcome, actions, result_data)

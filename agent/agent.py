@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from agent.asr.text import TextAsr
+from agent.asr.stage import AsrStage
 from agent.broker import parse_broker_url
 from agent.bus import MqttBus
 from agent.clock import Clock, SystemClock
@@ -39,6 +39,9 @@ from skills import load_skills
 from skills.base import Services
 from skills.weather import SimulatedWeather
 
+if TYPE_CHECKING:
+    from agent.asr.audio import AudioAsr
+
 log = logging.getLogger(__name__)
 STATE_SETTLE_S = 1.0
 """How long start-up waits for every device's retained state."""
@@ -67,6 +70,7 @@ class Agent:
         self.preferences: PreferenceStore | None = None
         """What users taught (in the turn log's database); None without one."""
         self.pipeline: Pipeline | None = None
+        self._asr = AsrStage()
 
     async def start(self) -> None:
         """Open the turn log, connect to the broker, load the NLU model and the skills."""
@@ -86,7 +90,7 @@ class Agent:
                                                self.announce, self.run_later, self.preferences, self.habits),
                              confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
-            wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=TextAsr(),
+            wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=self._asr,
             rewrite=RewriteStage([*taught, *((self.rewriter, self.online) if self.config.learning else ())]),
             nlu=NluStage(nlu, self.preferences), resolve=ResolveStage(self.habits), result=result,
             tts=TtsStage(tts_engine, self.config.speech_dir if self.config.tts != "null" else None),
@@ -116,6 +120,10 @@ class Agent:
         await self.running_pipeline.run(text, ctx, start=start, end=end)
         self.end_turn(ctx)
         return ctx.trace
+
+    def hear_with(self, asr: AudioAsr) -> None:
+        """Recognize the turns that come with audio (a voice loop's) with `asr`."""
+        self._asr.audio = asr
 
     @property
     def running_pipeline(self) -> Pipeline:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 
-from agent.audio.frames import AudioFrame
+from agent.audio.frames import RequestAudio
 from agent.dialogue.state import Dialogue
 from agent.home import Device, Home
 from agent.states import DeviceStates
@@ -31,8 +30,8 @@ class TurnContext:
     """What had just happened in the home when the turn began ("alarm"), see `agent.moments`."""
     answered: Resolution | None = None
     """The request as the dialogue manager answered it, for the dialogue to remember when the turn ends."""
-    audio: asyncio.Queue[AudioFrame | None] | None = None
-    """Audio mode: frames after the wake phrase (None ends the stream)."""
+    audio: RequestAudio | None = None
+    """Audio mode: the request's frames, from the wake phrase on (None for typed turns)."""
     began: float = field(default_factory=time.perf_counter)
     """When the turn began, on the monotonic clock its events are timed by."""
 

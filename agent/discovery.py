@@ -18,17 +18,18 @@ import asyncio
 import json
 import logging
 import re
-from typing import Any
+from typing import Any, cast
 
 from agent.broker import BrokerAddress
 from agent.dialects import is_number
-from agent.home import Area, Attribute, Device, Home, Topics
+from agent.home import Area, Attribute, Device, DeviceType, Home, Topics
 
 log = logging.getLogger(__name__)
 DISCOVERY = ("homeassistant/+/+/config", "homeassistant/+/+/+/config", "zigbee2mqtt/bridge/devices")
-COMPONENTS = {"light": "light", "switch": "switch", "fan": "fan", "lock": "lock", "cover": "cover", "valve": "valve",
-              "climate": "climate", "sensor": "sensor", "binary_sensor": "binary_sensor", "vacuum": "vacuum",
-              "scene": "scene", "device_tracker": "person"}
+COMPONENTS: dict[str, DeviceType] = {
+    "light": "light", "switch": "switch", "fan": "fan", "lock": "lock", "cover": "cover", "valve": "valve",
+    "climate": "climate", "sensor": "sensor", "binary_sensor": "binary_sensor", "vacuum": "vacuum",
+    "scene": "scene", "device_tracker": "person"}
 """Home Assistant components and Zigbee2MQTT expose types -> the agent's device types."""
 STATELESS = frozenset({"scene"})
 """Components that take a command and report nothing (an MQTT scene): the agent reads its own last command as
@@ -99,8 +100,8 @@ def _home_assistant(component: str, object_id: str, config: dict[str, Any]) -> t
         log.info("discovery: %s %s not imported (no state topic, or a kind the agent does not use)",
                  component, object_id)
         return None
-    device_info = config.get("device") if isinstance(config.get("device"), dict) else {}
-    device_info = {ABBREVIATIONS.get(k, k): v for k, v in device_info.items()}
+    info = config.get("device")
+    device_info = {ABBREVIATIONS.get(k, k): v for k, v in info.items()} if isinstance(info, dict) else {}
     name = str(config.get("name") or device_info.get("name") or object_id)
     area = str(device_info.get("suggested_area") or UNASSIGNED)
     availability = config.get("availability_topic")
@@ -170,6 +171,7 @@ def import_devices(found: list[tuple[Device, str]], home: Home | None = None) ->
     for device, area_name in found:
         if device.id in devices:
             continue
+        assert device.area is not None  # discovered devices always have one
         areas.setdefault(device.area, Area(id=device.area, name=area_name.replace("_", " ").lower()))
         devices[device.id] = device
     return Home(name=home.name, location=home.location, areas=list(areas.values()), devices=list(devices.values()),
@@ -180,7 +182,8 @@ def home_yaml(home: Home) -> str:
     """The home as a home file."""
     import yaml
 
-    return yaml.safe_dump(home.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True)
+    data = home.model_dump(mode="json", exclude_defaults=True)
+    return cast(str, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))  # the text, given no stream
 
 
 def ident(text: str) -> str:

@@ -48,10 +48,22 @@ PLURAL_WORDS = frozenset({"lights", "lamps", "bulbs", "speakers", "locks", "door
 """Type words that mean every such device in the room."""
 
 
-def kind_words() -> dict[str, tuple[str, ...]]:
-    """Each kind's type words, in the table's order."""
+GRAMMAR_WORDS = frozenset({
+    "light", "lights", "lamp", "lamps", "switch", "plug", "fan", "garage door", "blinds", "curtains", "door", "lock",
+    "front door", "back door", "tv", "television", "speaker", "speakers", "thermostat", "heat", "heating", "ac",
+    "air conditioning", "oven", "stove", "vacuum", "robot", "robot vacuum", "hoover", "coffee maker",
+    "coffee machine", "kettle",
+})
+"""The type words a recognizer's grammar lists: fewer than the resolver knows, because each word more is one more
+a grammar recognizer can hear a request as ("turn off the tv" heard as "turn off lighting")."""
+
+
+def kind_words(only: frozenset[str] = GRAMMAR_WORDS) -> dict[str, tuple[str, ...]]:
+    """Each kind's type words among `only`, in the table's order."""
     words: dict[str, list[str]] = {}
     for word, types in TYPE_WORDS.items():
+        if word not in only:
+            continue
         for kind in dict.fromkeys(KIND_OF_TYPE[t] for t in types if t in KIND_OF_TYPE):
             words.setdefault(kind, []).append(word)
     return {kind: tuple(found) for kind, found in words.items()}

@@ -117,12 +117,6 @@ class Pipeline:
         except Exception:
             log.exception("could not speak the apology")
 
-    def record(self, ctx: TurnContext, stage: Stage, data: Any, output: Any, latency_ms: float) -> None:
-        """Add a stage that ran outside `run` (the wake engine of a voice loop) to the trace."""
-        record = StageRecord(stage, jsonable(data), jsonable(output), _confidence(output), round(latency_ms, 3))
-        ctx.trace.stages.append(record)
-        self._note(ctx, record, output)
-
     def _note(self, ctx: TurnContext, record: StageRecord, output: Any) -> None:
         """Copy the headline of each stage's output onto the trace and announce it (`record`: the stage's record)."""
         trace, stage = ctx.trace, record.stage

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,14 +14,13 @@ from agent.agent import Agent
 from agent.asr.audio import WAKE_OVERLAP_S, AudioAsr
 from agent.asr.engine import Recognizer
 from agent.audio.endpoint import Endpointer
-from agent.audio.frames import FRAME_MS, AudioFrame, AudioSource
+from agent.audio.frames import FRAME_MS, AudioFrame, AudioSource, RequestAudio
 from agent.audio.levels import clipping_ratio
 from agent.audio.playback import Player
 from agent.clock import VirtualClock
 from agent.config import AgentConfig
 from agent.context import TurnContext
 from agent.home import Home
-from agent.pipeline import Pipeline
 from agent.trace import Stage, TurnTrace
 from agent.turn import Speech, Transcript, WakeEvent
 from agent.wake.engine import WakeEngine
@@ -79,8 +77,7 @@ class VoiceLoop:
         """A virtual clock to advance by each frame's duration (simulator)."""
         self.end = end
         """The last stage each turn runs (benchmarks stop before acting)."""
-        asr = AudioAsr(engines.recognizer, self._endpointer, on_partial, engines.correct)
-        self.pipeline = Pipeline(dataclasses.replace(agent.running_pipeline.stages, asr=asr), events=agent.bus)
+        agent.hear_with(AudioAsr(engines.recognizer, self._endpointer, on_partial, engines.correct))
         self.barge_ins: list[BargeIn] = []
         self.traces: list[TurnTrace] = []
         self._turn: TurnContext | None = None
@@ -101,8 +98,12 @@ class VoiceLoop:
     @property
     def thinking(self) -> bool:
         """A request is being handled and no audio is wanted until it is (a neural decode may take a while)."""
-        capturing = self._turn is not None and self._turn.audio is not None
-        return self._turn_task is not None and not self._turn_task.done() and not capturing
+        return self._turn_task is not None and not self._turn_task.done() and not self._capturing
+
+    @property
+    def _capturing(self) -> bool:
+        """The request being said is being recorded."""
+        return self._turn is not None and self._turn.audio is not None and self._turn.audio.listening
 
     @property
     def speaking(self) -> bool:
@@ -123,8 +124,9 @@ class VoiceLoop:
         if self.clock is not None:
             await self.clock.advance(FRAME_MS / 1000)
         self._check_level(frame)
-        if self._turn is not None and self._turn.audio is not None:
-            self._turn.audio.put_nowait(frame)
+        if self._capturing:
+            assert self._turn is not None and self._turn.audio is not None
+            self._turn.audio.put(frame)
             return
         if self._turn_task is not None and not self._turn_task.done():
             return  # thinking: the request is being handled
@@ -136,7 +138,6 @@ class VoiceLoop:
         self._recent.append(frame)
         if self._wake_origin_s is None:
             self._wake_origin_s = frame.start_s
-        began = time.perf_counter()
         wake = self.engines.wake.feed(frame.pcm)
         if wake is None:
             return
@@ -144,7 +145,7 @@ class VoiceLoop:
             self._barge_in(wake.phrase)
         self.engines.wake.reset()
         ctx = self.agent.new_turn(self.user, self.satellite)
-        ctx.audio = asyncio.Queue()
+        ctx.audio = RequestAudio()
         origin = self._wake_origin_s or 0.0
         phrase_end_s = None if wake.at_s is None else origin + wake.at_s
         began_s = origin + wake.began_s if wake.began_s is not None and self.engines.recognizer.hears_prefix else None
@@ -152,20 +153,19 @@ class VoiceLoop:
         replay_s = began_s if began_s is not None else None if phrase_end_s is None else phrase_end_s - WAKE_OVERLAP_S
         for earlier in self._recent:  # what was said after (or with) the wake phrase, before the engine decided
             if replay_s is not None and earlier.start_s >= replay_s:
-                ctx.audio.put_nowait(earlier)
+                ctx.audio.put(earlier)
         self._background = b"".join(f.pcm for f in self._recent if phrase_end_s is None or f.start_s < phrase_end_s)
         self._recent.clear()
         self._wake_origin_s = None
-        self.pipeline.record(ctx, Stage.WAKE, {"audio_at_s": frame.start_s}, wake,
-                             (time.perf_counter() - began) * 1000)
         self._turn = ctx
         self._turn_task = asyncio.create_task(self._handle(ctx, wake))
         await asyncio.sleep(0)
 
     async def drain(self) -> None:
         """End of input: close the request being captured and wait for its answer to finish."""
-        if self._turn is not None and self._turn.audio is not None:
-            self._turn.audio.put_nowait(None)
+        if self._capturing:
+            assert self._turn is not None and self._turn.audio is not None
+            self._turn.audio.end()
         if self._turn_task is not None:
             await self._turn_task
         if self._speaking is not None:
@@ -178,7 +178,7 @@ class VoiceLoop:
         return endpointer
 
     async def _handle(self, ctx: TurnContext, wake: WakeEvent) -> None:
-        speech = await self.pipeline.run(wake, ctx, start=Stage.ASR, end=self.end)
+        speech = await self.agent.running_pipeline.run(wake, ctx, start=Stage.WAKE, end=self.end)
         self.agent.end_turn(ctx)
         self.traces.append(ctx.trace)
         if self.on_turn:

@@ -61,7 +61,7 @@ class AudioAsr:
                 break
             if event in (EndpointEvent.END, EndpointEvent.TOO_LONG):
                 break
-        ctx.audio = None  # the request is over: later frames go back to the wake engine
+        ctx.audio.stop()
         transcript = await asyncio.to_thread(self.recognizer.finish)  # a neural decode keeps the loop waiting
         if not heard:
             return dataclasses.replace(transcript, text="", alternatives=())

@@ -25,6 +25,7 @@ import itertools
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -102,9 +103,10 @@ class HomePhrases:
             edits += [(1.0 - score, i, other) for other, score in self.similar(word)]
             if i in (0, len(words) - 1) and len(words) > 2:
                 edits.append((DROP_COST, i, None))
-        plans = [((cost,), (edit,)) for cost, *edit in edits]
+        plans: list[tuple[tuple[float, ...], tuple[tuple[int, str | None], ...]]] = [
+            ((cost,), ((i, other),)) for cost, i, other in edits]
         for count in range(2, MAX_EDITS + 1):
-            plans += [(tuple(c for c, *_ in combo), tuple(tuple(e[1:]) for e in combo))
+            plans += [(tuple(c for c, *_ in combo), tuple(e[1:] for e in combo))
                       for combo in itertools.combinations(sorted(edits), count)
                       if len({e[1] for e in combo}) == count and sum(e[0] for e in combo) <= MAX_COST]
         for costs, plan in sorted((p for p in plans if sum(p[0]) <= MAX_COST), key=lambda p: sum(p[0])):
@@ -176,8 +178,8 @@ def _dictionary() -> dict[str, str]:
     return words
 
 
-def _words(ast: tuple) -> list[str]:
-    """The words a parsed JSGF body contains (rule references left out)."""
+def _words(ast: tuple[Any, ...]) -> list[str]:
+    """The words a parsed JSGF body (`agent.nlu.jsgf.Ast`) contains (rule references left out)."""
     if ast[0] == "word":
         return [ast[1]]
     if ast[0] == "ref":

@@ -171,7 +171,8 @@ def enroll(recordings: Sequence[Recording], out: str | Path, base: Path = BASE_M
     for name in MODEL_FILES:
         shutil.copyfile(base / name, out / name)
     header, prior_weights = read_weights(base / "sendump")
-    means, used, skipped, frames = prior, 0, (), 0
+    means, used, frames = prior, 0, 0
+    skipped: tuple[str, ...] = ()
     done, steps = 0, (passes + 1) * (len(recordings) + len(copies))
     workers = min(WORKERS, max(1, (len(recordings) + len(copies)) // CHUNK))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else \
@@ -192,6 +193,7 @@ def enroll(recordings: Sequence[Recording], out: str | Path, base: Path = BASE_M
                         progress(min(done, steps), steps)
             if last:
                 counts = stats.weight_counts
+                assert counts is not None  # the last pass's model has weights, so its statistics count them
                 weights = (TAU_WEIGHTS * prior_weights + counts) / (TAU_WEIGHTS + counts.sum(axis=1, keepdims=True))
                 write_weights(out / "sendump", header, weights)
                 break
@@ -349,7 +351,7 @@ class _Aligner:
             return None
         return features(read_cepstra(logged[-1])), segments
 
-    def _align(self, words: list[str], audio: bytes) -> tuple[list[tuple[str, int, int, int]], int, int]:
+    def _align(self, words: Sequence[str], audio: bytes) -> tuple[list[tuple[str, int, int, int]], int, int]:
         """States of `audio` aligned to `words`, the alignment's score and its frames; RuntimeError when
         pocketsphinx gives up."""
         self.decoder.set_align_text(" ".join(words))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from agent.nlu.jsgf import TOP_RULE, Ast, parse_body
+from agent.nlu.jsgf import TOP_RULE, parse_body
 
 GRAMMAR_VERSION = 2
 """Bumped whenever the shape of generated grammars changes."""
@@ -105,7 +106,7 @@ def split_compounds(text: str) -> str:
 class _Nfa:
     """A word automaton with null transitions, built by inlining rules (Thompson construction)."""
 
-    def __init__(self, rules: dict[str, Ast]) -> None:
+    def __init__(self, rules: dict[str, tuple[Any, ...]]) -> None:
         self.rules = rules
         self.words: list[list[tuple[str, int]]] = [[]]
         self.nulls: list[list[int]] = [[]]
@@ -115,8 +116,8 @@ class _Nfa:
         self.nulls.append([])
         return len(self.words) - 1
 
-    def build(self, ast: Ast, start: int) -> int:
-        """Add `ast` from state `start`; returns its end state."""
+    def build(self, ast: tuple[Any, ...], start: int) -> int:
+        """Add `ast` (a parsed JSGF body, `agent.nlu.jsgf.Ast`) from state `start`; returns its end state."""
         kind = ast[0]
         if kind == "word":
             end = self.state()
@@ -152,7 +153,9 @@ def _determinize(nfa: _Nfa, end: int) -> tuple[list[dict[str, int]], list[bool]]
         return closures[state]
 
     ids: dict[frozenset[int], int] = {closure(0): 0}
-    todo, arcs, finals = [closure(0)], [], []
+    todo = [closure(0)]
+    arcs: list[dict[str, int]] = []
+    finals: list[bool] = []
     while todo:
         subset = todo.pop()
         moves: dict[str, set[int]] = {}
@@ -176,7 +179,7 @@ def _determinize(nfa: _Nfa, end: int) -> tuple[list[dict[str, int]], list[bool]]
 def _minimize(arcs: list[dict[str, int]], finals: list[bool]) -> WordGraph:
     """Merge states with the same continuations (the automaton is acyclic), numbering from 0 = start."""
     classes: dict[int, int] = {}
-    signatures: dict[tuple, int] = {}
+    signatures: dict[tuple[bool, tuple[tuple[str, int], ...]], int] = {}
 
     def visit(state: int) -> int:
         if state not in classes:

@@ -42,7 +42,7 @@ from agent.asr.language_model import arpa, home_sentences
 from agent.asr.pronounce import pronounce_all
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.audio.levels import dither
-from agent.home import Home
+from agent.home import Area, Device, Home
 from agent.nlu.jsgf import build_jsgf
 from agent.teach.examples import answer_sentences
 from agent.text import words_of
@@ -302,7 +302,8 @@ def _fewer_words(text: str, than: str) -> bool:
 
 def home_words(home: Home) -> set[str]:
     """The words of the home's room and device names and aliases."""
-    names = [n for thing in (*home.areas, *home.devices) for n in (thing.name, *thing.aliases)]
+    things: tuple[Area | Device, ...] = (*home.areas, *home.devices)
+    names = [n for thing in things for n in (thing.name, *thing.aliases)]
     return {w for name in names for w in words_of(name)}
 
 

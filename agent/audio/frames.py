@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,6 +28,29 @@ def split_frames(pcm: bytes) -> Iterator[bytes]:
     """`pcm` cut into FRAME_BYTES pieces, the last one zero-padded."""
     for offset in range(0, len(pcm), FRAME_BYTES):
         yield pcm[offset : offset + FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
+
+
+class RequestAudio:
+    """The frames of one spoken request, from the voice loop to the recognizer: the loop `put`s frames while the
+    request is `listening`, the recognizer `stop`s listening at the request's end, and `end` says the input ended."""
+
+    def __init__(self) -> None:
+        self._frames: asyncio.Queue[AudioFrame | None] = asyncio.Queue()
+        self.listening = True
+
+    def put(self, frame: AudioFrame) -> None:
+        self._frames.put_nowait(frame)
+
+    def end(self) -> None:
+        self._frames.put_nowait(None)
+
+    async def get(self) -> AudioFrame | None:
+        """The next frame; None when the input ended."""
+        return await self._frames.get()
+
+    def stop(self) -> None:
+        """The request is over: later frames go back to the wake engine."""
+        self.listening = False
 
 
 class AudioSource(Protocol):

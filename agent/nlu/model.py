@@ -9,9 +9,12 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
+from typing import cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRecognizer, EntityRuler, TextCategorizer
+from spacy.pipeline.entityruler import PatternType
 from spacy.tokens import Doc, Span
 
 from agent.home import Home
@@ -57,7 +60,7 @@ class NluModel:
         """Lowercase words seen in training."""
         self.floor = floor
         """Confidence floor for in-domain intents."""
-        self.has_home = bool(nlp.get_pipe("entity_ruler").patterns)
+        self.has_home = bool(_ruler(nlp).patterns)
         """Whether the entity ruler holds a home's names."""
         self.matcher: TemplateMatcher | None = None
         """The templates with the home's slot lists: what they say exactly is parsed without the model."""
@@ -80,12 +83,13 @@ class NluModel:
 
     def use_home(self, home: Home) -> None:
         """Recognise `home`'s device and area names (and aliases) from now on, replacing any previous home."""
-        ruler = self.nlp.get_pipe("entity_ruler")
+        ruler = _ruler(self.nlp)
         ruler.clear()
-        patterns = [
+        patterns: list[PatternType] = [
             {"label": "name", "pattern": phrase.lower(), "id": _home_id(KIND_OF_TYPE.get(device.type))}
             for device in home.devices for phrase in (device.name, *device.aliases)
-        ] + [
+        ]
+        patterns += [
             {"label": "area", "pattern": phrase.lower(), "id": HOME_ID}
             for area in home.areas for phrase in (area.name, *area.aliases)
         ]
@@ -149,11 +153,12 @@ class NluModel:
         """Run the pipeline; the intent classifier sees the home's device names as kind placeholders."""
         docs = [self.nlp.make_doc(text) for text in texts]
         if self.has_home:
-            docs = list(self.nlp.get_pipe("entity_ruler").pipe(docs))
-        views = list(self.nlp.get_pipe("textcat").pipe([self._classifier_view(doc) for doc in docs]))
+            docs = list(_ruler(self.nlp).pipe(docs))
+        textcat = cast(TextCategorizer, self.nlp.get_pipe("textcat"))  # get_pipe is typed as any component
+        views = list(textcat.pipe([self._classifier_view(doc) for doc in docs]))
         for doc, view in zip(docs, views):
             doc.cats = view.cats
-        return list(self.nlp.get_pipe("ner").pipe(docs))
+        return list(cast(EntityRecognizer, self.nlp.get_pipe("ner")).pipe(docs))
 
     def classifier_text(self, text: str) -> str:
         """`text` as the intent classifier sees it (the home's device names as kind placeholders): the form
@@ -226,8 +231,8 @@ def _with_wildcard_query(doc: Doc, slots: dict[str, SlotValue]) -> dict[str, Slo
     tagged = slots.get("search_query")
     if tagged is not None and (tagged == query or f" {tagged} " not in f" {query} "):
         return slots
-    inside = lambda value: f" {value} " in f" {query} "
-    return {k: v for k, v in slots.items() if k not in ("name", "area") or not inside(v)} | {"search_query": query}
+    return {k: v for k, v in slots.items() if k not in ("name", "area") or f" {v} " not in f" {query} "} | {
+        "search_query": query}
 
 
 NAMED_TARGET = frozenset({"HassTurnOn", "HassTurnOff", "HassLockDoor", "HassUnlockDoor", "HassVacuumStart"})
@@ -295,6 +300,11 @@ def _heard_in(intent: Intent, area: str | None, names: frozenset[str]) -> Intent
     return dataclasses.replace(intent, slots={**slots, "area": area})
 
 
+def _ruler(nlp: Language) -> EntityRuler:
+    """The pipeline's entity ruler (`get_pipe` is typed as returning any component)."""
+    return cast(EntityRuler, nlp.get_pipe("entity_ruler"))
+
+
 def _home_id(kind: str | None) -> str:
     return f"{HOME_ID}:{kind}" if kind else HOME_ID
 
@@ -310,7 +320,7 @@ def _slots(intent: str, said: Iterable[tuple[str, str]]) -> dict[str, SlotValue]
         elif label not in slots:
             value = slot_value(label, text)
             if value not in (None, ""):
-                slots[label] = value  # type: ignore[assignment]
+                slots[label] = value
     slots.update({unit: duration[unit] for unit in DURATION_SLOTS if unit in duration})
     return DEFAULT_SLOTS.get(intent, {}) | slots
 
@@ -350,9 +360,9 @@ def mentions(doc: Doc, allowed: frozenset[str], kind: str | None = None) -> list
         previous_end = end
     for token in doc:
         if token.i not in covered:
-            label = closed_class(token.text, allowed)
-            if label and all(slot != label for slot, _ in found):
-                found.append((label, token.text))
+            closed = closed_class(token.text, allowed)
+            if closed and all(slot != closed for slot, _ in found):
+                found.append((closed, token.text))
     return found
 
 

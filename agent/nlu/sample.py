@@ -163,7 +163,8 @@ def _joined(pieces: list[Piece]) -> tuple[str, tuple[Span, ...]]:
     """The pieces as one text the way the NLU sees its input (lower case, no punctuation, "%" as "percent",
     single spaces), with the labelled spans, each a word or words of its own; a duration's unit word belongs to
     its span ("10 minutes"), as in the templates' examples."""
-    text, spans, apart = "", [], False
+    text, apart = "", False
+    spans: list[Span] = []
     for raw, label in pieces:
         piece = PUNCTUATION.sub(" ", raw.lower().replace("%", " percent ").replace("°", " degrees ").replace("-", " "))
         piece = re.sub(r"\s+", " ", piece)
@@ -174,10 +175,10 @@ def _joined(pieces: list[Piece]) -> tuple[str, tuple[Span, ...]]:
         if not text or text.endswith(" "):
             piece = piece.lstrip()
         if label and piece:
-            spans.append([len(text), len(text) + len(piece), label])
+            spans.append((len(text), len(text) + len(piece), label))
         text += piece
         apart = bool(label and piece) or (apart and not piece)
-    for span in spans:  # durations take their unit word
-        if span[2] in DURATION_SLOTS and (unit := DURATION.match(text, span[1])):
-            span[1] = unit.end()
-    return text.rstrip(), tuple((start, end, label) for start, end, label in spans)
+    for i, (start, end, label) in enumerate(spans):  # durations take their unit word
+        if label in DURATION_SLOTS and (unit := DURATION.match(text, end)):
+            spans[i] = (start, unit.end(), label)
+    return text.rstrip(), tuple(spans)

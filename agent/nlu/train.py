@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import cast
 
 import spacy
+from spacy.about import __version__ as spacy_version
 from spacy.language import Language
+from spacy.pipeline import EntityRecognizer, TextCategorizer
 from spacy.training import Example as SpacyExample
-from spacy.util import fix_random_seed
-from thinc.api import Adam
+from thinc.api import Adam, fix_random_seed
 
 from agent import cachedir
 from agent.home import Home
@@ -70,7 +72,7 @@ def model_key(config: TrainConfig, home: Home | None = None, extra: Sequence[Exa
     for name in _SOURCES:
         digest.update((here / name).read_bytes())
     digest.update(json.dumps(asdict(config), sort_keys=True).encode())
-    digest.update(spacy.__version__.encode())
+    digest.update(spacy_version.encode())
     digest.update(metadata.version("home-assistant-intents").encode())
     if home is not None:
         digest.update(home.model_dump_json().encode())
@@ -88,11 +90,12 @@ def build_pipeline(config: TrainConfig) -> Language:
     """An untrained pipeline: entity_ruler (the home's names), textcat (intent), ner (slots)."""
     nlp = spacy.blank("en")
     nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    textcat = nlp.add_pipe("textcat", config={"model": {
+    # add_pipe is typed as returning any component
+    textcat = cast(TextCategorizer, nlp.add_pipe("textcat", config={"model": {
         "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
         "ngram_size": config.ngram_size, "no_output_layer": False, "length": 2**16,
-    }})
-    ner = nlp.add_pipe("ner", config={"model": {
+    }}))
+    ner = cast(EntityRecognizer, nlp.add_pipe("ner", config={"model": {
         "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner",
         "extra_state_tokens": False, "hidden_width": 64, "maxout_pieces": 2, "use_upper": True,
         "tok2vec": {
@@ -100,7 +103,7 @@ def build_pipeline(config: TrainConfig) -> Language:
             "width": config.width, "depth": config.depth, "embed_size": config.embed_size,
             "window_size": 1, "maxout_pieces": 3, "subword_features": True,
         },
-    }})
+    }}))
     for intent in INTENT_NAMES:
         textcat.add_label(intent)
     for slot in SLOT_NAMES:

@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display here or on a server
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from agent.report.stats import ReportStats
 
@@ -72,7 +73,7 @@ def _rewrites(stats: ReportStats, path: Path) -> None:
     _save(fig, path)
 
 
-def _save(fig: plt.Figure, path: Path) -> None:
+def _save(fig: Figure, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -123,7 +123,7 @@ def _pyttsx3_engine() -> Any:
             ) from exc
         log.warning("pyttsx3's espeak driver cannot load (%s); using the espeak-ng command instead", exc)
         return None
-    importlib.import_module("pyttsx3.drivers.espeak").print = _driver_print
+    importlib.import_module("pyttsx3.drivers.espeak").print = _driver_print  # type: ignore[attr-defined]  # no stubs
     return engine
 
 

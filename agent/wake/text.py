@@ -23,7 +23,9 @@ class TextWake:
         self.phrase = phrase.lower().strip()
         self.required = required
 
-    async def process(self, text: str, ctx: TurnContext | None = None) -> WakeEvent | None:
+    async def process(self, text: str | WakeEvent, ctx: TurnContext | None = None) -> WakeEvent | None:
+        if isinstance(text, WakeEvent):  # a wake word engine heard it in the audio (`agent.voice`)
+            return text
         words = re.sub(r"[^\w\s']", " ", text.lower()).split()
         n = len(self.phrase.split())
         head = " ".join(words[:n])

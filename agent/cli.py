@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -113,7 +113,7 @@ def _or_fail(work: Callable[[], T]) -> T:
         _fail(exc)
 
 
-def _run(main: Callable[[], Awaitable[T]]) -> T:
+def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a command's coroutine; a bad file, setting or device ends it with a clear message (exit 2)."""
     try:
         return asyncio.run(main())
@@ -133,8 +133,8 @@ def say(
 ) -> None:
     """Run one text turn and print the answer."""
     _setup_logging(verbose)
-    config = AgentConfig(home=home, db=db, require_wake=False, tts="pyttsx3" if wav else "null",
-                         **({"speech_dir": wav} if wav else {}))
+    speech: dict[str, Any] = {"speech_dir": wav} if wav else {}
+    config = AgentConfig(home=home, db=db, require_wake=False, tts="pyttsx3" if wav else "null", **speech)
 
     async def main() -> None:
         async with _live_agent(config, broker) as agent:
@@ -218,7 +218,7 @@ def simulate(
     from simulator.voice import AudioOptions
 
     _setup_logging(verbose)
-    chosen = {"voices": tuple(v.strip() for v in voices.split(",") if v.strip())} if voices else {}
+    chosen: dict[str, Any] = {"voices": tuple(v.strip() for v in voices.split(",") if v.strip())} if voices else {}
     options = AudioOptions(snr, seed, asr.value, vosk_model, whisper_model, acoustic_model=acoustic_model,
                            enroll=enroll, **chosen) if audio else None
     _run_scenario(scenario, report, broker, db, tts="null", speech_dir=None, audio=options)
@@ -715,6 +715,7 @@ def enroll(
 
     from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 
+    assert recordings is not None  # given, or just recorded
     read = _or_fail(lambda: enrollment.read_recordings(recordings))
     with Progress(console=err, transient=True) as bar:
         task = bar.add_task("adapting", total=1)

@@ -25,14 +25,13 @@ import itertools
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from agent.asr.pronounce import pronounce_all
 from agent.home import Home
-from agent.nlu.jsgf import parse_body, template_grammar
+from agent.nlu.jsgf import Ast, parse_body, template_grammar
 from agent.nlu.match import TemplateMatcher
 from agent.text import words_of
 from agent.turn import Transcript
@@ -178,8 +177,8 @@ def _dictionary() -> dict[str, str]:
     return words
 
 
-def _words(ast: tuple[Any, ...]) -> list[str]:
-    """The words a parsed JSGF body (`agent.nlu.jsgf.Ast`) contains (rule references left out)."""
+def _words(ast: Ast) -> list[str]:
+    """The words a parsed JSGF body contains (rule references left out)."""
     if ast[0] == "word":
         return [ast[1]]
     if ast[0] == "ref":

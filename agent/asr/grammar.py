@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from agent.nlu.jsgf import TOP_RULE, parse_body
+from agent.nlu.jsgf import TOP_RULE, Ast, parse_body
 
 GRAMMAR_VERSION = 2
 """Bumped whenever the shape of generated grammars changes."""
@@ -106,7 +105,7 @@ def split_compounds(text: str) -> str:
 class _Nfa:
     """A word automaton with null transitions, built by inlining rules (Thompson construction)."""
 
-    def __init__(self, rules: dict[str, tuple[Any, ...]]) -> None:
+    def __init__(self, rules: dict[str, Ast]) -> None:
         self.rules = rules
         self.words: list[list[tuple[str, int]]] = [[]]
         self.nulls: list[list[int]] = [[]]
@@ -116,16 +115,15 @@ class _Nfa:
         self.nulls.append([])
         return len(self.words) - 1
 
-    def build(self, ast: tuple[Any, ...], start: int) -> int:
-        """Add `ast` (a parsed JSGF body, `agent.nlu.jsgf.Ast`) from state `start`; returns its end state."""
-        kind = ast[0]
-        if kind == "word":
+    def build(self, ast: Ast, start: int) -> int:
+        """Add `ast` (a parsed JSGF body) from state `start`; returns its end state."""
+        if ast[0] == "word":
             end = self.state()
             self.words[start].append((ast[1], end))
             return end
-        if kind == "ref":
+        if ast[0] == "ref":
             return self.build(self.rules[ast[1]], start)
-        if kind == "seq":
+        if ast[0] == "seq":
             for item in ast[1]:
                 start = self.build(item, start)
             return start

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Literal, TypeAlias
 
 import yaml
 from hassil.expression import (
@@ -271,7 +272,10 @@ def _text_of(option: Expression) -> str:
     return "".join(i.text for i in chunks if isinstance(i, TextChunk))
 
 
-Ast = tuple
+Ast: TypeAlias = (
+    tuple[Literal["word"], str] | tuple[Literal["ref"], str]
+    | tuple[Literal["seq"], list["Ast"]] | tuple[Literal["alt"], list["Ast"], bool]
+)
 """A parsed JSGF body: ("word", w) | ("ref", rule) | ("seq", [ast]) | ("alt", [ast], optional)."""
 
 

@@ -54,8 +54,9 @@ class TemplateMatcher:
         """Patterns that may say nothing (tried against every text)."""
         for intent in dict.fromkeys(t.intent for t in templates):
             self._groups = {}
-            bodies = [("seq", [parse_body(item) for item in t.items]) for t in templates if t.intent == intent]
-            alternatives = ["".join(self._regex(body) for body in body[1]) for body in bodies]
+            bodies: list[Ast] = [("seq", [parse_body(item) for item in t.items])
+                                 for t in templates if t.intent == intent]
+            alternatives = [self._regex(body) for body in bodies]
             words, empty = self._starting(("alt", bodies, False))
             for word in words:
                 self._first.setdefault(word, []).append(len(self._patterns))
@@ -95,15 +96,14 @@ class TemplateMatcher:
 
     def _starting(self, ast: Ast) -> tuple[frozenset[str], bool]:
         """The words `ast` may start with, and whether it may say nothing."""
-        kind = ast[0]
-        if kind == "word":
+        if ast[0] == "word":
             return frozenset((ast[1],)), False
-        if kind == "ref":
+        if ast[0] == "ref":
             if ast[1] not in self._starts:
                 self._starts[ast[1]] = frozenset(), True  # against recursion
                 self._starts[ast[1]] = self._starting(self._rules[ast[1]])
             return self._starts[ast[1]]
-        if kind == "seq":
+        if ast[0] == "seq":
             words: frozenset[str] = frozenset()
             for item in ast[1]:
                 first, empty = self._starting(item)
@@ -116,14 +116,13 @@ class TemplateMatcher:
 
     def _regex(self, ast: Ast) -> str:
         """A regular expression for `ast` over words each followed by one space; slots are named groups."""
-        kind = ast[0]
-        if kind == "word":
+        if ast[0] == "word":
             return re.escape(ast[1]) + " "
-        if kind == "seq":
+        if ast[0] == "seq":
             return "".join(self._regex(item) for item in ast[1])
-        if kind == "alt":
-            body = "|".join(self._regex(option) for option in ast[1])
-            return f"(?:{body})" + ("?" if ast[2] else "")
+        if ast[0] == "alt":
+            options = "|".join(self._regex(option) for option in ast[1])
+            return f"(?:{options})" + ("?" if ast[2] else "")
         name = ast[1]
         body = self._bodies.get(name)
         if body is None:

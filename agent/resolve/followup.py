@@ -13,6 +13,7 @@ The topic decays (see `agent.dialogue.state.Topic`): after a few turns or a coup
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from agent.home import Device
@@ -49,7 +50,7 @@ def again_there(intent: Intent, topic_intent: str, topic_slots: dict[str, Any]) 
     return intent.recast(topic_intent, {**kept, **intent.slots})
 
 
-def step(intent: Intent, devices: list[Device], states: dict[str, dict[str, Any]]) -> Resolution | None:
+def step(intent: Intent, devices: list[Device], states: Mapping[str, Mapping[str, Any]]) -> Resolution | None:
     """"turn it up" / "make it brighter" on the topic's lights, oven or thermostat: their setting one step
     further from where it is now; None for devices without such a setting (speakers keep their volume)."""
     kinds = {d.type for d in devices}

@@ -137,7 +137,7 @@ def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
     if intent.name in TARGET_TYPES:
         found = _targets(intent, ctx, area, values, TARGET_TYPES[intent.name])
         if intent.name == "HassLightSet" and found.devices and not {"brightness", "color", "temperature"} & set(values):
-            return step(intent, [ctx.home.device_by_id[d] for d in found.devices], dict(ctx.states)) or found
+            return step(intent, [ctx.home.device_by_id[d] for d in found.devices], ctx.states) or found
         return found
     return Resolution(intent, values=values)
 
@@ -173,7 +173,7 @@ def _follow_up(intent: Intent, ctx: ResolveContext, topic: Topic) -> Resolution 
         return None
     if intent.name in ("HassSetVolumeRelative", "HassLightSet", "HassClimateSetTemperature") and not (
             {"brightness", "color", "temperature"} & set(intent.slots)):
-        stepped = step(intent, chosen, dict(ctx.states))
+        stepped = step(intent, chosen, ctx.states)
         if stepped is not None:
             return stepped
     allowed = MEDIA_TYPES if intent.name in MEDIA_CONTROL else TARGET_TYPES.get(intent.name, frozenset())
@@ -186,7 +186,8 @@ def _follow_up(intent: Intent, ctx: ResolveContext, topic: Topic) -> Resolution 
 
 def _values(intent: Intent) -> dict[str, Any] | str:
     """Normalised numeric values, or a spoken problem when one is out of range."""
-    slots, values = intent.slots, {}
+    slots = intent.slots
+    values: dict[str, Any] = {}
     for key in ("brightness", "volume_level", "position", "percentage"):
         if key in slots:
             number = _number(slots[key])

@@ -10,6 +10,9 @@ from agent.turn import WakeEvent
 class WakeEngine(Protocol):
     """Spots the wake phrase in a continuous stream of audio frames."""
 
+    phrase: str
+    """The phrase it listens for ("" when it listens for any speech: push-to-talk)."""
+
     def reset(self) -> None:
         """Forget any partial match (after a wake, or when the stream restarts)."""
         ...

@@ -37,6 +37,8 @@ from agent.turn import Outcome, Transcript
 from agent.wake.text import TextWake
 from skills import load_skills
 from skills.base import Services
+from skills.restaurants import load_listing
+from skills.sports import SimulatedScores
 from skills.weather import SimulatedWeather
 
 if TYPE_CHECKING:
@@ -86,9 +88,7 @@ class Agent:
         tts_engine = tts_engine_for(self.config.tts, self.config.voice)
         taught = [TaughtRewriter(self.preferences)] if self.preferences else []
         result = ResultStage(load_skills(), self.bus, self.clock,
-                             services=Services(SimulatedWeather() if self.config.weather == "simulated" else None,
-                                               self.announce, self.run_later, self.preferences, self.habits),
-                             confirm_timeout_s=self.config.confirm_timeout_s)
+                             services=self._services(), confirm_timeout_s=self.config.confirm_timeout_s)
         stages = Stages(
             wake=TextWake(self.config.wake_phrase, self.config.require_wake), asr=self._asr,
             rewrite=RewriteStage([*taught, *((self.rewriter, self.online) if self.config.learning else ())]),
@@ -96,6 +96,13 @@ class Agent:
             tts=TtsStage(tts_engine, self.config.speech_dir if self.config.tts != "null" else None),
         )
         self.pipeline = Pipeline(stages, events=self.bus)
+
+    def _services(self) -> Services:
+        """What the skills may use: the services the configuration chooses, and the agent's own."""
+        config = self.config
+        return Services(SimulatedWeather() if config.weather == "simulated" else None, self.announce, self.run_later,
+                        SimulatedScores() if config.sports == "simulated" else None,
+                        load_listing() if config.restaurants == "simulated" else None, self.preferences, self.habits)
 
     async def stop(self) -> None:
         await self.bus.stop()

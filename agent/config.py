@@ -38,6 +38,10 @@ class AgentConfig(BaseModel):
     """Real seconds to wait for a device to confirm a command."""
     user: str = "guest"
     """Default speaker when a turn names none."""
+    sports: str = Field(default="simulated", pattern="^(simulated|none)$")
+    """Where sports results come from: simulated (plausible made-up games) or none (answered as unsupported)."""
+    restaurants: str = Field(default="simulated", pattern="^(simulated|none)$")
+    """Where nearby restaurants come from: simulated (a fixed listing) or none (answered as unsupported)."""
     weather: str = Field(default="simulated", pattern="^(simulated|none)$")
     """The weather service skills ask: simulated (steady made-up weather, the only one that works offline) or none
     (weather questions are answered as unsupported)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -15,6 +15,8 @@ from agent.turn import Action, Resolution, Result
 if TYPE_CHECKING:
     from agent.habits import Habits
     from agent.teach.store import PreferenceStore
+    from skills.restaurants import Restaurant
+    from skills.sports import ScoreService
     from skills.weather import WeatherService
 
 
@@ -40,6 +42,10 @@ class Services:
     """Say something on a satellite unprompted (a timer going off): (satellite, text)."""
     run_later: Callable[[str | None, str | None, str, float], Awaitable[None]] | None = None
     """Carry out a request later as if it were said then: (satellite, user, text, speech confidence)."""
+    scores: ScoreService | None = None
+    """Sports results (configuration `sports: simulated`, plausible made-up games, the only one offline)."""
+    restaurants: Sequence[Restaurant] | None = None
+    """Restaurants nearby, nearest first (configuration `restaurants: simulated`, a fixed listing)."""
     preferences: PreferenceStore | None = None
     """What users taught (teams, tastes, names, routines)."""
     habits: Habits | None = None

@@ -1,8 +1,9 @@
-"""Where to eat: nearby restaurants (a fixed simulated listing), chosen by the cuisine the user taught ("I like
+"""Where to eat: nearby restaurants (the listing `Services.restaurants`: a fixed simulated one), chosen by the cuisine the user taught ("I like
 Italian restaurants")."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from skills.base import Skill, SkillContext
 
 LISTING_PATH = Path(__file__).parent / "data" / "restaurants.yaml"
 CUISINE_THRESHOLD = 80.0
+NO_LISTING = "I have no restaurant listing to ask."
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,8 @@ def load_listing(path: Path = LISTING_PATH) -> tuple[Restaurant, ...]:
                          for r in raw["restaurants"]), key=lambda r: r.miles))
 
 
-def serving(cuisine: str, listing: tuple[Restaurant, ...] | None = None) -> list[Restaurant]:
-    """The restaurants of `cuisine` ("Italian", "italian food"), nearest first."""
+def serving(cuisine: str, listing: Sequence[Restaurant] | None = None) -> list[Restaurant]:
+    """The restaurants of `cuisine` ("Italian", "italian food") in `listing` (nearest first), in its order."""
     wanted = cuisine.lower().removesuffix(" food")
     return [r for r in listing or load_listing() if fuzz.ratio(wanted, r.cuisine) >= CUISINE_THRESHOLD]
 
@@ -48,14 +50,17 @@ class RestaurantSkill(Skill):
     intents = frozenset({FIND_RESTAURANT})
 
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
+        listing = ctx.services.restaurants
+        if not listing:
+            return Result(NO_LISTING, Outcome.UNSUPPORTED)
         store = ctx.services.preferences
         liked = store.find(ctx.user, "cuisine") if store is not None else []
-        nearest = load_listing()[0]
+        nearest = listing[0]
         if not liked:
             return Result(f"The closest is {nearest.spoken()}. Tell me what food you like and I'll pick for you.",
                           Outcome.SUCCESS)
         cuisine = str(liked[-1].value)
-        places = serving(cuisine)
+        places = serving(cuisine, listing)
         if not places:
             return Result(f"I don't know a {cuisine.title()} place nearby; the closest restaurant is "
                           f"{nearest.spoken()}.", Outcome.SUCCESS)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -55,6 +56,17 @@ def find_team(said: str, teams: tuple[Team, ...] | None = None) -> Team | None:
     names = {name.lower(): team for team in teams for name in (team.name, *team.aliases)}
     found = process.extractOne(said.lower().removeprefix("the "), list(names), scorer=fuzz.ratio)
     return names[found[0]] if found and found[1] >= TEAM_THRESHOLD else None
+
+
+NO_SCORES = "I have no sports results to ask."
+
+
+class ScoreService(Protocol):
+    """Where a team's games come from (`Services.scores`)."""
+
+    def last_game(self, team: Team, ts: float) -> Game: ...
+
+    def next_game(self, team: Team, ts: float) -> Game: ...
 
 
 class SimulatedScores:
@@ -111,10 +123,10 @@ class TeamNewsSkill(Skill):
 
     intents = frozenset({TEAM_NEWS})
 
-    def __init__(self) -> None:
-        self.scores = SimulatedScores()
-
     async def handle(self, request: Resolution, ctx: SkillContext) -> Result:
+        scores = ctx.services.scores
+        if scores is None:
+            return Result(NO_SCORES, Outcome.UNSUPPORTED)
         store = ctx.services.preferences
         followed = store.find(ctx.user, "team") if store is not None else []
         if not followed:
@@ -125,7 +137,7 @@ class TeamNewsSkill(Skill):
         if team is None:
             return Result(f"I don't have scores for the {said.title()}.", Outcome.UNSUPPORTED)
         now = ctx.clock.now()
-        last, upcoming = self.scores.last_game(team, now), self.scores.next_game(team, now)
+        last, upcoming = scores.last_game(team, now), scores.next_game(team, now)
         assert last.scored is not None and last.conceded is not None
         outcome = "beat" if last.scored > last.conceded else "lost to" if last.scored < last.conceded else "drew with"
         return Result(f"The {team.name} {outcome} the {last.opponent.name} {last.scored} to {last.conceded} "

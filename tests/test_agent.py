@@ -295,15 +295,23 @@ async def test_a_yes_to_opening_must_be_clear(world: tuple[Agent, DeviceFleet]) 
     assert done.outcome == "success" and fleet["garage_door"].state["state"] in ("opening", "open")
 
 
-async def test_weather_comes_from_the_configured_service_or_is_said_to_be_missing(amqtt_url: str, nlu: NluModel) -> None:
+async def test_services_are_the_configured_ones_or_are_said_to_be_missing(amqtt_url: str, nlu: NluModel) -> None:
+    """Weather, sports results and restaurants come from what the configuration chooses; without one, the question
+    is answered as one the agent cannot serve here."""
+    from skills.restaurants import NO_LISTING
+    from skills.sports import NO_SCORES
     from skills.weather import NO_WEATHER
 
     clock = SystemClock()
     async with running(load_home(DEMO), amqtt_url, clock):
         for service, answered in (("simulated", "success"), ("none", "unsupported")):
-            config = AgentConfig(home=DEMO, broker=amqtt_url, db=None, require_wake=False, weather=service)
+            config = AgentConfig(home=DEMO, broker=amqtt_url, db=None, require_wake=False, weather=service,
+                                 sports=service, restaurants=service)
             async with Agent(config, clock=clock, nlu=nlu) as agent:
                 weather = await agent.handle_text("what's the weather like today", end=Stage.RESULT)
                 outside = await agent.handle_text("how cold is it outside", end=Stage.RESULT)
-            assert weather.outcome == outside.outcome == answered, (weather.response, outside.response)
-            assert (weather.response == NO_WEATHER) == (service == "none")
+                eat = await agent.handle_text("find me a good restaurant nearby", end=Stage.RESULT)
+                team = await agent.handle_text("how did my team do", end=Stage.RESULT)
+            assert weather.outcome == outside.outcome == eat.outcome == answered, (weather.response, outside.response)
+            assert (weather.response == NO_WEATHER) == (eat.response == NO_LISTING) == (service == "none")
+            assert (team.response == NO_SCORES) == (service == "none"), team.response

@@ -98,12 +98,13 @@ class VoiceLoop:
     @property
     def thinking(self) -> bool:
         """A request is being handled and no audio is wanted until it is (a neural decode may take a while)."""
-        return self._turn_task is not None and not self._turn_task.done() and not self._capturing
+        return self._turn_task is not None and not self._turn_task.done() and self._capturing is None
 
     @property
-    def _capturing(self) -> bool:
-        """The request being said is being recorded."""
-        return self._turn is not None and self._turn.audio is not None and self._turn.audio.listening
+    def _capturing(self) -> RequestAudio | None:
+        """The audio of the request being said, while it is recorded."""
+        audio = self._turn.audio if self._turn is not None else None
+        return audio if audio is not None and audio.listening else None
 
     @property
     def speaking(self) -> bool:
@@ -124,9 +125,8 @@ class VoiceLoop:
         if self.clock is not None:
             await self.clock.advance(FRAME_MS / 1000)
         self._check_level(frame)
-        if self._capturing:
-            assert self._turn is not None and self._turn.audio is not None
-            self._turn.audio.put(frame)
+        if (audio := self._capturing) is not None:
+            audio.put(frame)
             return
         if self._turn_task is not None and not self._turn_task.done():
             return  # thinking: the request is being handled
@@ -163,9 +163,8 @@ class VoiceLoop:
 
     async def drain(self) -> None:
         """End of input: close the request being captured and wait for its answer to finish."""
-        if self._capturing:
-            assert self._turn is not None and self._turn.audio is not None
-            self._turn.audio.end()
+        if (audio := self._capturing) is not None:
+            audio.end()
         if self._turn_task is not None:
             await self._turn_task
         if self._speaking is not None:

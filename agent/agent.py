@@ -73,6 +73,7 @@ class Agent:
         """What users taught (in the turn log's database); None without one."""
         self.pipeline: Pipeline | None = None
         self._asr = AsrStage()
+        self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Open the turn log, connect to the broker, load the NLU model and the skills."""
@@ -138,12 +139,15 @@ class Agent:
             raise RuntimeError("Agent.start() has not been awaited")
         return self.pipeline
 
-    def new_turn(self, user: str | None, device: str | None, text: str | None = None) -> TurnContext:
-        """A fresh trace and context for a turn spoken to satellite `device` (default: the home's first)."""
-        satellite = self.home.device(device) if device else self.home.default_satellite()
+    def new_turn(self, user: str | None, device: str | None, text: str | None = None, remote: str | None = None
+                 ) -> TurnContext:
+        """A fresh trace and context for a turn spoken to satellite `device` (default: the home's first), or to
+        `remote`, a satellite the home file does not list (a Wyoming client's): its turns keep a dialogue of
+        their own under that id, in no room."""
+        satellite = self.home.device(device) if device else None if remote else self.home.default_satellite()
         if device and satellite is None:
             raise ValueError(f"unknown device {device!r}; known: {', '.join(self.home.device_by_id)}")
-        sat_id = satellite.id if satellite else "console"
+        sat_id = satellite.id if satellite else remote or "console"
         dialogue = self.dialogues.setdefault(sat_id, Dialogue())
         now = self.clock.now()
         dialogue.begin(now)
@@ -172,6 +176,17 @@ class Agent:
                                 said.started_at, ctx.trace.just_happened)
         ctx.dialogue.end(ctx.trace, ctx.answered, ctx.trace.started_at)
         self.log_turn(ctx.trace)
+
+    def barge_in(self, trace: TurnTrace, by: str, stop_ms: float = 0.0) -> None:
+        """The answer of `trace` was interrupted (by the wake phrase, "stop", or a new request): mark and
+        re-log the turn (a barge-in is implicit feedback) and tell the satellite's listeners."""
+        trace.barged_in = True
+        self.log_turn(trace)
+        payload = {"turn_id": trace.turn_id, "by": by, "stop_ms": stop_ms}
+        task = asyncio.create_task(self.bus.event(trace.device, "barge_in", payload))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        log.info("barge-in (%s) on turn %s", by, trace.turn_id)
 
     def log_turn(self, trace: TurnTrace) -> None:
         """Write (or rewrite, e.g. after a barge-in) a turn to the log."""

@@ -831,14 +831,10 @@ def transcribe(
     def work() -> Transcript:
         from agent.audio.sources import WavSource
         from agent.home import load_home
-        from agent.voice import recognizer_for
+        from agent.voice import recognize_whole, recognizer_for
 
         source = WavSource(wav)
-        recognizer, correct = recognizer_for(config, load_home(config.home))
-        recognizer.start()
-        recognizer.feed(source.pcm)
-        heard = recognizer.finish()
-        return correct(heard) if correct is not None and heard.text else heard
+        return recognize_whole(*recognizer_for(config, load_home(config.home)), source.pcm)
 
     transcript = _or_fail(work)
     if as_json:
@@ -854,6 +850,44 @@ def transcribe(
         console.print(f"  [dim]heard[/dim] {escape(transcript.heard)}  [dim](corrected onto a phrase of the home)[/dim]")
     for n, alternative in enumerate(transcript.alternatives, 2):
         console.print(f"  [dim]{n}.[/dim] {escape(alternative)}")
+
+
+@app.command()
+def serve(
+    wyoming: Annotated[str, typer.Option("--wyoming", help="Where to listen: tcp://HOST[:PORT] (port 10700 by default) or unix://PATH.")] = "tcp://0.0.0.0:10700",
+    wake_word: Annotated[str, typer.Option("--wake-word", help="The wake word for clients that name none: okay_nabu, hey_jarvis, hey_mycroft, alexa, hey_rhasspy or hey_home.")] = "okay_nabu",
+    user: Annotated[str, typer.Option(help="Who speaks, for the turn log.")] = "guest",
+    asr: AsrOpt = Asr.whisper, whisper_model: WhisperOpt = None, vosk_model: VoskOpt = None,
+    acoustic_model: AcousticOpt = None,
+    tts: Annotated[Voice, typer.Option("--tts", help="The voice when a client names none: piper or pyttsx3 (espeak-ng).")] = Voice.piper,
+    home: HomeOpt = DEFAULT_HOME, broker: BrokerOpt = None, db: DbOpt = DEFAULT_DB, verbose: bool = False,
+) -> None:
+    """Offer the agent to Home Assistant (or any Wyoming client): speech to text, wake words, whole turns as a
+    conversation agent, intent recognition and text to speech, as one Wyoming server."""
+    _setup_logging(verbose)
+    config = _voice_config(asr, whisper_model, vosk_model, home=home, db=db, tts=tts.value, user=user,
+                           acoustic_model=acoustic_model, require_wake=False)
+
+    async def main() -> None:
+        import signal
+
+        from agent.wyoming.server import WyomingServer, server_uri, services_for
+
+        uri = server_uri(wyoming)  # a bad address fails at once, before the agent starts
+        stopped = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
+        async with _live_agent(config, broker) as agent:
+            server = WyomingServer(await asyncio.to_thread(services_for, agent, wake_word), uri)
+            await server.start()
+            err.print(f"[dim]Wyoming server at {uri}: asr ({config.asr}), wake (default {wake_word}), handle, intent, "
+                      f"tts ({tts.value}). Ctrl-C to stop.[/dim]")
+            try:
+                await stopped.wait()
+            finally:
+                await server.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(main)
 
 
 async def listen_forever(loop: VoiceLoop, open_source: Callable[[], AudioSource], retry_s: float = 1.0) -> None:

@@ -10,7 +10,7 @@ from agent.dialogue.state import Dialogue
 from agent.home import Device, Home
 from agent.states import DeviceStates
 from agent.trace import TurnTrace
-from agent.turn import Resolution
+from agent.turn import Resolution, Transcript
 
 
 @dataclass
@@ -32,6 +32,9 @@ class TurnContext:
     """The request as the dialogue manager answered it, for the dialogue to remember when the turn ends."""
     audio: RequestAudio | None = None
     """Audio mode: the request's frames, from the wake phrase on (None for typed turns)."""
+    heard: Transcript | None = None
+    """Words recognized before the turn began (by the Wyoming server's speech to text), for the asr stage to
+    pass on as they were heard."""
     began: float = field(default_factory=time.perf_counter)
     """When the turn began, on the monotonic clock its events are timed by."""
 

@@ -90,6 +90,9 @@ class Device(BaseModel):
     """Whether it can show video."""
     satellite: bool = False
     """Whether people speak to the agent through it."""
+    external_ids: list[str] = []
+    """Other systems' ids for this satellite: what a Home Assistant voice satellite sends over Wyoming (its
+    `assist_satellite.` entity id or its device id), so its turns are this satellite's, in its room."""
     min_temp: float | None = None
     """Lowest settable temperature (ovens, thermostats)."""
     max_temp: float | None = None
@@ -194,6 +197,10 @@ class Home(BaseModel):
 
     def default_satellite(self) -> Device | None:
         return self.satellites[0] if self.satellites else None
+
+    def satellite_known_as(self, external_id: str) -> Device | None:
+        """The device another system calls `external_id` (one of its `external_ids`, or its own id)."""
+        return next((d for d in self.devices if external_id == d.id or external_id in d.external_ids), None)
 
 
 def load_home(path: Path | str) -> Home:

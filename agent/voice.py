@@ -193,12 +193,9 @@ class VoiceLoop:
         trace, _ = self._speaking
         stop_ms = self.engines.player.stop() or 0.0
         self._speaking = None
-        trace.barged_in = True
-        self.agent.log_turn(trace)
+        self.agent.barge_in(trace, by, stop_ms)
         self.barge_ins.append(BargeIn(trace.turn_id, stop_ms, by))
-        asyncio.create_task(self.agent.bus.event(trace.device, "barge_in",
-                                                 {"turn_id": trace.turn_id, "by": by, "stop_ms": stop_ms}))
-        log.info("barge-in (%s): stopped speaking in %.1f ms", by, stop_ms)
+        log.info("stopped speaking in %.1f ms", stop_ms)
 
     def _check_level(self, frame: AudioFrame) -> None:
         if clipping_ratio(frame.pcm) > CLIPPING_WARN_RATIO and frame.start_s - self._last_clip_warning > CLIPPING_WARN_EVERY_S:
@@ -258,6 +255,16 @@ def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callabl
         grammar = PocketsphinxRecognizer(home, acoustic_model=config.acoustic_model)
         return VotingRecognizer(whisper, grammar, HomePhrases(home)), None
     return whisper, HomePhrases(home).correct
+
+
+def recognize_whole(recognizer: Recognizer, correct: Callable[[Transcript], Transcript] | None, pcm: bytes
+                    ) -> Transcript:
+    """One request's whole audio through `recognizer` (blocking: a neural decode), corrected onto the home's
+    phrases when words were heard: for a recording, or audio a client has already endpointed."""
+    recognizer.start()
+    recognizer.feed(pcm)
+    heard = recognizer.finish()
+    return correct(heard) if correct is not None and heard.text else heard
 
 
 def _wake(config: AgentConfig, phrase_engine: Callable[[], WakeEngine]) -> WakeEngine:

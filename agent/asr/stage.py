@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 class AsrStage:
-    """`TextAsr` for typed turns; for a turn with audio (`TurnContext.audio`), the voice loop's recognizer."""
+    """`TextAsr` for typed turns; for a turn with audio (`TurnContext.audio`), the voice loop's recognizer; for a
+    turn whose words were recognized before it began (`TurnContext.heard`), those words."""
 
     def __init__(self) -> None:
         self.text = TextAsr()
@@ -21,6 +22,8 @@ class AsrStage:
         """Set by the voice loop that feeds the agent (`Agent.hear_with`)."""
 
     async def process(self, wake: WakeEvent, ctx: TurnContext | None = None) -> Transcript:
+        if ctx is not None and ctx.heard is not None:
+            return ctx.heard
         if ctx is None or ctx.audio is None:
             return await self.text.process(wake, ctx)
         if self.audio is None:

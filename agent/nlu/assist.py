@@ -59,6 +59,15 @@ def home_assistant_intents() -> Intents:
     return Intents.from_dict(data)
 
 
+@lru_cache(maxsize=1)
+def home_assistant_intent_names() -> frozenset[str]:
+    """The intents Home Assistant itself handles: those its English sentences are for, and HassToggle (which
+    it handles, though no sentence says it)."""
+    import home_assistant_intents as package
+
+    return frozenset((package.get_intents("en") or {}).get("intents", {})) | {"HassToggle"}
+
+
 class HomeSentences:
     """Home Assistant's sentences with one home's slot lists."""
 

@@ -77,7 +77,12 @@ class NullTts:
 
     async def synthesize(self, text: str, path: Path | None = None) -> Speech:
         """The speech `text` would be, with no audio."""
-        return Speech(text, None, len(text.split()) * 60 / self.rate)
+        return Speech(text, None, speaking_s(text, self.rate))
+
+
+def speaking_s(text: str, rate: int = DEFAULT_RATE) -> float:
+    """About how long saying `text` takes at `rate` words per minute."""
+    return len(text.split()) * 60 / rate
 
 
 def tts_engine_for(kind: str, voice: str | None = None) -> TtsEngine:

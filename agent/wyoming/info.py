@@ -58,7 +58,7 @@ def describe(asr: str, asr_model: str, wake_words: list[WakeWord], voices: list[
                                 description="the agent")],
             supports_home_control=True)],
         intent=[IntentProgram(
-            name="ambient-intent", attribution=OURS, installed=True, version=ours,
+            name="ambient", attribution=OURS, installed=True, version=ours,
             description="the agent's understanding of the home, with Home Assistant's intent names",
             models=understanding)],
         tts=[TtsProgram(

@@ -209,5 +209,17 @@ def run(turn_count: int = 1000, parse_count: int = 5000) -> Figures:
     )
 
 
-def as_dict(figures: Figures) -> dict[str, Any]:
-    return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(figures).items()}
+def as_dict(figures: Any) -> dict[str, Any]:
+    """A benchmark's figures (a dataclass) as JSON-ready values, floats to four places at any depth."""
+    rounded: dict[str, Any] = _rounded(asdict(figures))
+    return rounded
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # imported lazily below, to keep `ambient parse` and `say` qu
     from simulator.audio_bench import AudioFigures
     from simulator.isolate_bench import IsolationFigures
     from simulator.voice import AudioOptions
+    from simulator.wyoming_bench import WyomingFigures
 
 T = TypeVar("T")
 app = typer.Typer(help="An ambient-home voice agent that learns from its mistakes.", no_args_is_help=True)
@@ -287,7 +288,8 @@ def bench(
     turns: Annotated[int, typer.Option(help="Text turns to time.")] = 1000,
     lines: Annotated[int, typer.Option(help="Utterances for the parse throughput run.")] = 5000,
     audio: Annotated[bool, typer.Option(help="Run the audio benchmark (synthesized speech) instead.")] = False,
-    commands: Annotated[int, typer.Option(help="With --audio: spoken commands per condition.")] = 200,
+    wyoming: Annotated[bool, typer.Option("--wyoming", help="Our Wyoming server beside Home Assistant's Whisper server, by wyoming-bench, instead.")] = False,
+    commands: Annotated[int | None, typer.Option(help="With --audio: spoken commands per condition (default 200); with --wyoming: commands, each in two voices (default 40).")] = None,
     hours: Annotated[float, typer.Option(help="With --audio: hours of non-wake speech for false wakes.")] = 1.0,
     learning: Annotated[bool, typer.Option("--learn", help="Time `ambient learn` on a synthetic turn log instead.")] = False,
     log_turns: Annotated[int, typer.Option(help="With --learn: turns in the synthetic log.")] = 1_000_000,
@@ -324,13 +326,20 @@ def bench(
 
         figures = asdict(learn_bench.run(log_turns))
         targets = {"learn_s": "<= 60"}
-    elif audio:
-        from simulator import audio_bench
+    elif audio or wyoming:
+        from agent.bench import as_dict
+        from simulator import audio_bench, wyoming_bench
 
         logging.getLogger("agent").setLevel(logging.ERROR)
-        result = audio_bench.run(commands, hours, progress=lambda m: err.print(f"[dim]{escape(m)}[/dim]"))
+        def progress(message: str) -> None:
+            err.print(f"[dim]{escape(message)}[/dim]")
+
+        result = (_or_fail(lambda: wyoming_bench.run(commands or 40, progress=progress)) if wyoming
+                  else audio_bench.run(commands or 200, hours, progress=progress))
         if as_json:
-            print(json.dumps(audio_bench.as_dict(result)))
+            print(json.dumps(as_dict(result)))
+        elif isinstance(result, wyoming_bench.WyomingFigures):
+            _print_wyoming(result)
         else:
             _print_audio(result)
         return
@@ -382,6 +391,31 @@ def _print_audio(figures: AudioFigures) -> None:
     console.print(wakes)
     console.print(f"barge-in: stop() to silence p50 {figures.barge_in_stop_p50_ms:.1f} ms, "
                   f"p99 {figures.barge_in_stop_p99_ms:.1f} ms (target <= 100)")
+
+
+def _print_wyoming(figures: WyomingFigures) -> None:
+    """Our Wyoming speech to text beside Home Assistant's Whisper server, and our speech's timings."""
+    from rich.table import Table
+
+    table = Table(title=f"ambient bench --wyoming: {figures.commands} held-out home commands, {figures.recordings} "
+                        "recordings (Piper, espeak-ng en-us), Whisper tiny.en on both, measured by wyoming-bench")
+    for name in ("figure", figures.ours.server, figures.theirs.server, "ours / theirs"):
+        table.add_column(name, justify="right")
+    ours, theirs = figures.ours, figures.theirs
+    table.add_row("word error rate", f"{ours.wer:.2%}", f"{theirs.wer:.2%}",
+                  "n/a" if figures.wer_ratio is None else f"{figures.wer_ratio:.2f} [dim](< 1)[/dim]")
+    table.add_row("exact transcripts", f"{ours.exact:.1%}", f"{theirs.exact:.1%}", "")
+    table.add_row("same command as said", f"{ours.command_accuracy:.1%}", f"{theirs.command_accuracy:.1%}", "")
+    table.add_row("end of audio to transcript p50 / p99 ms", f"{ours.latency_p50_ms:.0f} / {ours.latency_p99_ms:.0f}",
+                  f"{theirs.latency_p50_ms:.0f} / {theirs.latency_p99_ms:.0f}",
+                  f"{figures.latency_p50_ratio:.2f} [dim](<= 1)[/dim]")
+    table.add_row("requests that failed", str(ours.failed), str(theirs.failed), "")
+    console.print(table)
+    if figures.tts is not None:
+        tts = figures.tts
+        console.print(f"our tts ({tts.requests} requests, {tts.failed} failed): first audio p50 "
+                      f"{tts.first_audio_p50_ms:.0f} ms, p99 {tts.first_audio_p99_ms:.0f} ms; real-time factor p50 "
+                      f"{tts.rtf_p50:.3f}")
 
 
 @app.command()

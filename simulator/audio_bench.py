@@ -13,7 +13,7 @@ import sys
 import tarfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -397,15 +397,3 @@ def run(count: int = 200, false_wake_hours: float = 1.0, seed: int = 0, engines:
     figures.barge_in_stop_p50_ms, figures.barge_in_stop_p99_ms = statistics.median(stops), percentile(stops, 0.99)
     return figures
 
-
-def as_dict(figures: AudioFigures) -> dict[str, Any]:
-    def rounded(value: Any) -> Any:
-        if isinstance(value, float):
-            return round(value, 4)
-        if isinstance(value, dict):
-            return {k: rounded(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [rounded(v) for v in value]
-        return value
-
-    return rounded(asdict(figures))

@@ -67,7 +67,9 @@ class Detecting:
     """One stream, fed to each wanted wake word's engine in the agent's frames."""
 
     def __init__(self, words: list[WakeWord], context: dict[str, object] | None) -> None:
-        self.engines = [(word.name, word.engine()) for word in words]
+        self.words = words
+        self.engines: list[tuple[str, WakeEngine]] = []
+        """Made with the first audio, off the event loop (a spotter takes a moment to load)."""
         self.context = context
         self.detected = 0
         self._pending = b""
@@ -80,6 +82,8 @@ class Detecting:
         return [] if self.detected else [NotDetected(context=self.context).event()]
 
     def _feed(self, pcm: bytes, timestamp: int | None) -> list[Event]:
+        if not self.engines:
+            self.engines = [(word.name, word.engine()) for word in self.words]
         audio, events = self._pending + pcm, []
         whole = len(audio) - len(audio) % FRAME_BYTES
         self._pending = audio[whole:]

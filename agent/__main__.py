@@ -1,6 +1,6 @@
 """`python -m agent` is the `ambient` command."""
 
-from agent.cli import app
+from agent.cli import main
 
 if __name__ == "__main__":
-    app()
+    main()

@@ -76,7 +76,9 @@ class Agent:
         self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """Open the turn log, connect to the broker, load the NLU model and the skills."""
+        """Open the turn log, connect to the broker, load the NLU model and the skills (a voice that cannot be
+        loaded fails first, before anything is opened)."""
+        tts_engine = tts_engine_for(self.config.tts, self.config.voice)
         if self.turn_log:
             await asyncio.to_thread(self.turn_log.start)
             self.states.on_change(self._log_state)
@@ -86,7 +88,6 @@ class Agent:
         await self.bus.start()
         await self._settle_states()
         nlu = await nlu_task
-        tts_engine = tts_engine_for(self.config.tts, self.config.voice)
         taught = [TaughtRewriter(self.preferences)] if self.preferences else []
         result = ResultStage(load_skills(), self.bus, self.clock,
                              services=self._services(), confirm_timeout_s=self.config.confirm_timeout_s)
@@ -113,7 +114,11 @@ class Agent:
             await asyncio.to_thread(self.turn_log.close)
 
     async def __aenter__(self) -> Self:
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()  # what did start (the broker's connection, the log) is closed, not left running
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:

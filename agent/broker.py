@@ -50,6 +50,12 @@ class BrokerAddress:
         ca = f"?ca={self.ca_file}" if self.ca_file else ""
         return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}{ca}"
 
+    def unreachable(self, why: str | None = None) -> str:
+        """What to tell a user when this broker cannot be reached (`why`: the last connection error)."""
+        reason = f" ({why})" if why else ""
+        return (f"cannot reach the MQTT broker at {self.host}:{self.port}{reason}: is it running, and are --broker's "
+                "address and credentials right?")
+
     def client(self, **kwargs: Any) -> aiomqtt.Client:
         """An aiomqtt client for this broker; `kwargs` (identifier, will, ...) pass through."""
         kwargs.setdefault("socket_options", NO_DELAY)

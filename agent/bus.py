@@ -27,7 +27,7 @@ RECOVERY_S = 10.0
 """After the broker comes back, devices it reported offline as it went down get this long to reconnect."""
 
 
-class BusUnavailable(RuntimeError):
+class BusUnavailable(ConnectionError):
     """The broker cannot be reached right now."""
 
 
@@ -53,6 +53,8 @@ class MqttBus:
         self._task: asyncio.Task[None] | None = None
         self._lost_at: float | None = None
         """Event-loop time the broker was last lost."""
+        self._last_error: str | None = None
+        """Why the last connection failed or ended, to say when the broker cannot be reached."""
         self.use_home(home)
 
     def use_home(self, home: Home) -> None:
@@ -75,7 +77,7 @@ class MqttBus:
             await asyncio.wait_for(self._connected.wait(), timeout)
         except TimeoutError as exc:
             await self.stop()
-            raise BusUnavailable(f"cannot reach MQTT broker at {self.address.host}:{self.address.port}") from exc
+            raise BusUnavailable(self.address.unreachable(self._last_error)) from exc
 
     async def stop(self) -> None:
         if self._task:
@@ -141,6 +143,7 @@ class MqttBus:
                     async for message in client.messages:
                         self.handle(str(message.topic), message.payload)
             except aiomqtt.MqttError as exc:
+                self._last_error = str(exc)
                 if self._connected.is_set():
                     log.warning("lost the MQTT broker (%s); reconnecting, backing off from %.1f s", exc, delay)
             finally:

@@ -67,10 +67,9 @@ VoskOpt = Annotated[str | None, typer.Option("--vosk-model", help="A vosk model 
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for chatty in ("amqtt", "mqtt", "transitions"):  # broker internals and paho's queue notices
-        logging.getLogger(chatty).setLevel(logging.INFO if verbose else logging.ERROR)
+    from agent.console import setup_logging
+
+    setup_logging(verbose)
 
 
 @asynccontextmanager
@@ -98,12 +97,32 @@ async def _live_agent(config: AgentConfig, broker: str | None) -> AsyncIterator[
 
 
 def _fail(exc: Exception) -> NoReturn:
-    err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)  # one line, whatever the terminal's width
+    _say_error(str(exc))
     raise typer.Exit(2)
+
+
+def _say_error(message: str) -> None:
+    """One line, whatever the terminal's width and however many lines a library's message had."""
+    err.print(f"[red]error:[/red] {escape(' '.join(message.split()))}", soft_wrap=True)
 
 
 USER_ERRORS = (ConfigError, ValueError, OSError, AudioDeviceError)
 """A bad file, setting or device: reported in one line, exit status 2."""
+
+
+def main() -> None:
+    """The `ambient` command: whatever fails ends in one line and exit status 1 (2 for a bad file, setting or
+    device); `--verbose` shows where it failed."""
+    try:
+        app()
+    except Exception as exc:
+        if "--verbose" in sys.argv:
+            raise
+        if isinstance(exc, USER_ERRORS):
+            _say_error(str(exc))
+            sys.exit(2)
+        _say_error(f"{type(exc).__name__}: {exc} (run it again with --verbose to see where)")  # nobody foresaw it
+        sys.exit(1)
 
 
 def _or_fail(work: Callable[[], T]) -> T:
@@ -243,7 +262,9 @@ def _run_scenario(path: Path, report: Path | None, broker: str | None, db: str |
 
     from agent.console import add_turn, turn_table
     from simulator.runner import run_scenario
+    from simulator.scenario import load_scenario
 
+    _or_fail(lambda: load_scenario(path))  # a file that is no scenario fails before the table is drawn
     table = turn_table(str(path.name))
 
     async def main() -> bool:
@@ -821,6 +842,7 @@ def listen(
         from agent.audio.sources import MicSource, WavSource
         from agent.console import add_turn, turn_table
         from agent.voice import VoiceLoop, build_engines
+        from agent.wake.neural import which_model
 
         def show(trace: TurnTrace) -> None:
             if as_json:
@@ -834,8 +856,10 @@ def listen(
             if not as_json:
                 console.print(f"[dim]… {text}[/dim]", end="\r")
 
-        # a file that cannot be read fails at once, before the agent starts
+        # a file that cannot be read, or a wake word that does not exist, fails at once, before the agent starts
         recorded = WavSource(input_wav, trailing_silence_s=1.5) if input_wav is not None else None
+        if wake_word:
+            which_model(wake_word)
         async with _live_agent(config, broker) as agent:
             loop = VoiceLoop(agent, build_engines(agent, open_player()), satellite=device, user=user,
                              on_turn=show, on_partial=partial)
@@ -887,6 +911,32 @@ def transcribe(
 
 
 @app.command()
+def doctor(
+    home: HomeOpt = DEFAULT_HOME,
+    broker: Annotated[str | None, typer.Option("--broker", help="The broker to check (with the home's devices on it); default: none, commands start an embedded one.")] = None,
+    db: DbOpt = DEFAULT_DB,
+    mic: Annotated[str | None, typer.Option(help="The microphone to check (name or index); default: the system's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per check.")] = False,
+) -> None:
+    """Check what a working setup needs, one line each, with what to do; exit 1 when a turn cannot be served."""
+    from agent.doctor import Status, examine
+
+    _setup_logging(False)
+    marks = {Status.OK: "[green]ok  [/green]", Status.WARN: "[yellow]warn[/yellow]", Status.FAIL: "[red]fail[/red]"}
+    failed = False
+    for finding in examine(home, broker, db, mic):
+        failed = failed or finding.status == Status.FAIL
+        if as_json:
+            print(json.dumps({"what": finding.what, "status": finding.status.value, "detail": finding.detail,
+                              "fix": finding.fix}), flush=True)
+            continue
+        fix = f" [dim]-> {escape(finding.fix)}[/dim]" if finding.fix else ""
+        console.print(f"{marks[finding.status]} {finding.what}: {escape(finding.detail)}{fix}", soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     wyoming: Annotated[str, typer.Option("--wyoming", help="Where to listen: tcp://HOST[:PORT] (port 10700 by default) or unix://PATH.")] = "tcp://0.0.0.0:10700",
     wake_word: Annotated[str, typer.Option("--wake-word", help="The wake word for clients that name none: okay_nabu, hey_jarvis, hey_mycroft, alexa, hey_rhasspy or hey_home.")] = "okay_nabu",
@@ -905,9 +955,10 @@ def serve(
     async def main() -> None:
         import signal
 
-        from agent.wyoming.server import WyomingServer, server_uri, services_for
+        from agent.wyoming.server import WyomingServer, check_free, server_uri, services_for
 
-        uri = server_uri(wyoming)  # a bad address fails at once, before the agent starts
+        uri = server_uri(wyoming)  # a bad or busy address fails at once, before the agent starts
+        check_free(uri)
         stopped = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
         async with _live_agent(config, broker) as agent:

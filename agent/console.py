@@ -1,7 +1,9 @@
-"""Rich rendering of turns for the terminal."""
+"""What the terminal shows: Rich rendering of turns, and log lines without the libraries' noise."""
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Iterable
 
 from rich.table import Table
@@ -9,6 +11,34 @@ from rich.table import Table
 from agent.trace import Stage, TurnTrace
 
 SHOWN_STAGES = (Stage.NLU, Stage.RESOLVE, Stage.RESULT, Stage.TTS)
+LIBRARIES = ("mqtt", "amqtt", "transitions", "py.warnings", "faster_whisper", "huggingface_hub", "httpx", "hassil")
+"""Loggers (and Python warnings) of the libraries: what they say below an error is noise to a user ("There are 14
+pending publish calls"), shown only with --verbose."""
+
+
+def setup_logging(verbose: bool) -> None:
+    """Our warnings (with --verbose, our information and the libraries' warnings too) on stderr, one line each.
+    The libraries are quietened by a filter on the handler, not by their loggers' levels, which some of them set
+    when imported (aiomqtt does)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
+    if not verbose:
+        handler.addFilter(_quiet_libraries)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
+    logging.captureWarnings(True)
+
+
+class _OneLine(logging.Formatter):
+    """A message on one line, however many its exception's text had (a traceback, at --verbose, keeps its own)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = " ".join(record.message.split())
+        return super().formatMessage(record)
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.ERROR or not any(record.name == name or record.name.startswith(name + ".")
+                                                      for name in LIBRARIES)
 
 
 def turn_table(title: str = "Turns") -> Table:

@@ -20,6 +20,8 @@ import logging
 import re
 from typing import Any, cast
 
+import aiomqtt
+
 from agent.broker import BrokerAddress
 from agent.dialects import is_number
 from agent.home import Area, Attribute, Device, DeviceType, Home, Topics
@@ -56,11 +58,21 @@ Z2M_PROPERTIES = {"occupied_heating_setpoint": "target_temperature", "current_he
 """Zigbee2MQTT thermostat and radiator valve properties -> the agent's climate state keys."""
 UNASSIGNED = "unassigned"
 """The area of devices that came without one (edit the home file to place them)."""
+CONNECT_S = 10.0
+"""How long connecting to the broker may take."""
 
 
 async def discover(address: BrokerAddress, wait_s: float = 1.5) -> list[tuple[Device, str]]:
     """Devices announced on the broker (retained discovery messages arrive at once), each with its area's name."""
     found: dict[str, tuple[Device, str]] = {}
+    try:
+        await asyncio.wait_for(_listen(address, found, wait_s), wait_s + CONNECT_S)
+    except (aiomqtt.MqttError, TimeoutError) as exc:
+        raise ConnectionError(address.unreachable(str(exc) or None)) from None
+    return list(found.values())
+
+
+async def _listen(address: BrokerAddress, found: dict[str, tuple[Device, str]], wait_s: float) -> None:
     async with address.client(identifier="ambient-discovery") as client:
         for topic in DISCOVERY:
             await client.subscribe(topic)
@@ -71,7 +83,6 @@ async def discover(address: BrokerAddress, wait_s: float = 1.5) -> list[tuple[De
                         found[device.id] = (device, area)
         except TimeoutError:
             pass
-    return list(found.values())
 
 
 def parse(topic: str, payload: bytes) -> list[tuple[Device, str]]:

@@ -150,6 +150,13 @@ class Home(BaseModel):
     devices: list[Device]
     users: list[User] = []
 
+    @model_validator(mode="before")
+    @classmethod
+    def _not_a_scenario(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "steps" in data and "devices" not in data:
+            raise ValueError("this is a scenario, not a home file: run it with `ambient simulate`")
+        return data
+
     @model_validator(mode="after")
     def _check_references(self) -> Home:
         area_ids = {a.id for a in self.areas}

@@ -46,7 +46,7 @@ def load_model(path: Path | str, model: type[M], **context: Any) -> M:
         err = exc.errors()[0]
         loc = [str(part) for part in err["loc"]]
         line = _line_of(root, err["loc"])
-        raise ConfigError(path, line, ".".join(loc) or None, err["msg"]) from exc
+        raise ConfigError(path, line, ".".join(loc) or None, err["msg"].removeprefix("Value error, ")) from exc
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

@@ -48,6 +48,9 @@ class SimDevice:
         self.state.update(copy.deepcopy(initial or {}))
         self.ready = asyncio.Event()
         """Set while connected, announced and subscribed."""
+        self.was_online = False
+        self.last_error: str | None = None
+        """Why the last connection to the broker failed or ended."""
         self._client: aiomqtt.Client | None = None
         self._publishing = asyncio.Lock()
         self._publish_scheduled = False
@@ -102,6 +105,7 @@ class SimDevice:
                 await self._publish_state()
                 await client.subscribe(self.device.topic(SET), qos=1)
                 self.ready.set()
+                self.was_online = True
                 await self._serve(client)
             except asyncio.CancelledError:
                 with suppress(aiomqtt.MqttError, TimeoutError):
@@ -119,7 +123,9 @@ class SimDevice:
             try:
                 await self.run(address)
             except aiomqtt.MqttError as error:
-                log.warning("%s: lost the broker (%s); reconnecting in %.0f s", self.device.id, error, retry_s)
+                self.last_error = str(error)
+                if self.was_online:  # else the fleet, waiting for it, says the broker cannot be reached
+                    log.warning("%s: lost the broker (%s); reconnecting in %.0f s", self.device.id, error, retry_s)
             await asyncio.sleep(retry_s)
 
     async def set_state(self, **changes: Any) -> None:

@@ -94,6 +94,8 @@ class DeviceFleet:
             task.result()
             raise RuntimeError(f"{device_id} stopped before it came online")
         task.cancel()
+        if device.last_error is not None:
+            raise ConnectionError(f"the simulated {device_id}: {self._address.unreachable(device.last_error)}")
         raise TimeoutError(f"{device_id} did not come online within {READY_TIMEOUT} s")
 
     async def take_offline(self, device_id: str) -> None:

@@ -80,6 +80,14 @@ class Scenario(BaseModel):
     """Device states at the start, by device id."""
     steps: list[Step]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _not_a_home(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "devices" in data and "steps" not in data:
+            raise ValueError("this is a home file, not a scenario (a scenario has a name, its home and steps, like "
+                             "scenarios/morning.yaml); a home goes with --home")
+        return data
+
     @field_validator("home")
     @classmethod
     def _relative_to_file(cls, value: Path, info: ValidationInfo) -> Path:

@@ -112,12 +112,18 @@ def neural_wake(name: str) -> MicroWake | OpenWake:
     """A wake word model by name: microWakeWord's where it has one (what Home Assistant's satellites run),
     openWakeWord's otherwise; `micro:NAME` or `open:NAME` to choose; a `.json` (microWakeWord) or `.tflite`
     (openWakeWord) file for a model of one's own."""
+    kind, model = which_model(name)
+    return OpenWake(model) if kind == "open" else MicroWake(model)
+
+
+def which_model(name: str) -> tuple[str, str]:
+    """(`micro` or `open`, the model) a wake word's name means, without loading it; WakeModelError for none."""
     kind, _, model = name.partition(":") if name.startswith(("micro:", "open:")) else ("", "", name)
     if not Path(model).suffix:
         model = model.strip().lower().replace(" ", "_")
     if kind == "open" or model.endswith(".tflite") or (not kind and model in set(OPEN_WORDS) - set(MICRO_WORDS)):
-        return OpenWake(model)
+        return "open", model
     if kind == "micro" or model.endswith(".json") or model in MICRO_WORDS:
-        return MicroWake(model)
+        return "micro", model
     raise WakeModelError(f"no wake word model {name!r}: choose one of {', '.join(OPEN_WORDS)}, or a model file "
                          "(microWakeWord .json, openWakeWord .tflite)")

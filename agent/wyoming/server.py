@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
@@ -79,6 +80,20 @@ def server_uri(text: str) -> str:
         return text
     raise ValueError(f"cannot listen on {text!r}: give tcp://HOST:PORT (e.g. tcp://0.0.0.0:{DEFAULT_PORT}) or "
                      "unix://PATH")
+
+
+def check_free(uri: str) -> None:
+    """OSError, saying what to do, when the TCP address `uri` is taken: before anything slow starts."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "tcp":
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((parsed.hostname or "", parsed.port or DEFAULT_PORT))
+        except OSError as exc:
+            raise OSError(f"cannot listen on {uri}: {exc.strerror or exc}; is another server using it? Choose "
+                          "another port with --wyoming") from None
 
 
 class Malformed(ValueError):

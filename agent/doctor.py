@@ -208,8 +208,10 @@ async def _answers(address: BrokerAddress, home: Home | None) -> tuple[set[str],
 def database(url: str) -> Iterator[Finding]:
     """Reachable and writable, and whether its schema is the newest."""
     from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
 
     from agent.log.migrate import current_revision, head_revision
+    from agent.log.reader import database_error
 
     def writable() -> str:
         engine = create_engine(url)
@@ -221,10 +223,11 @@ def database(url: str) -> Iterator[Finding]:
             engine.dispose()
         return f"{engine.url.render_as_string(hide_password=True)} (writable)"
 
-    found = checked("database", writable, "start the database, or fix --db (any SQLAlchemy URL); meanwhile turns "
-                    "are kept in a spool file beside it")
-    yield found
-    if found.status != Status.OK:
+    try:
+        yield ok("database", writable())
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        yield Finding("database", Status.FAIL, f"{url}: {' '.join(database_error(exc).split())}", "start the "
+                      "database, or fix --db (any SQLAlchemy URL); meanwhile turns are kept in a spool file beside it")
         return
     current, head = current_revision(url), head_revision()
     yield ok("schema", "new: the agent creates its tables" if current is None else f"current ({head})") \

@@ -42,7 +42,7 @@ def find_turn(url: str, turn_id: str) -> TurnTrace | None:
         with _engine(url) as engine, engine.connect() as db:
             rows = db.scalars(select(Turn.trace).where(Turn.turn_id.startswith(turn_id)).limit(2)).all()
     except SQLAlchemyError as exc:
-        raise LogUnreadable(f"cannot read the turn log at {url}: {getattr(exc, 'orig', None) or exc}") from exc
+        raise LogUnreadable(f"cannot read the turn log at {url}: {database_error(exc)}") from exc
     return TurnTrace.from_dict(rows[0]) if len(rows) == 1 else None
 
 
@@ -54,7 +54,7 @@ def all_traces(url: str) -> Iterator[TurnTrace]:
             for trace in rows:
                 yield TurnTrace.from_dict(trace)
     except SQLAlchemyError as exc:
-        raise LogUnreadable(f"cannot read the turn log at {url}: {getattr(exc, 'orig', None) or exc}") from exc
+        raise LogUnreadable(f"cannot read the turn log at {url}: {database_error(exc)}") from exc
 
 
 def count_turns(url: str) -> int:
@@ -81,6 +81,11 @@ class LoggedTurn:
     """What had just happened in the home (see `moments`)."""
 
 
+def database_error(exc: Exception) -> str:
+    """What went wrong with a database, as its driver says it (without SQLAlchemy's wrapping and links)."""
+    return str(getattr(exc, "orig", None) or exc)
+
+
 class LogUnreadable(ValueError):
     """The turn log cannot be read (no such database, no turns table, no connection)."""
 
@@ -91,7 +96,7 @@ def read_turns(url: str, recent: int | None = None, context: bool = False) -> It
     try:
         yield from _read_turns(url, recent, context)
     except SQLAlchemyError as exc:
-        raise LogUnreadable(f"cannot read the turn log at {url}: {getattr(exc, 'orig', None) or exc}") from exc
+        raise LogUnreadable(f"cannot read the turn log at {url}: {database_error(exc)}") from exc
 
 
 def _read_turns(url: str, recent: int | None, context: bool) -> Iterator[LoggedTurn]:

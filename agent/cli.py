@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -134,9 +135,20 @@ def _or_fail(work: Callable[[], T]) -> T:
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a command's coroutine; a bad file, setting or device ends it with a clear message (exit 2)."""
+    """Run a command's coroutine; a bad file, setting or device ends it with a clear message (exit 2). SIGTERM
+    (a service manager stopping it) cancels it as Ctrl-C does: what it opened is closed, every turn logged, and
+    the command ends with exit status 0."""
+
+    async def stoppable() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        return await main()
+
     try:
-        return asyncio.run(main())
+        return asyncio.run(stoppable())
+    except asyncio.CancelledError:
+        raise typer.Exit(0) from None
     except USER_ERRORS as exc:
         _fail(exc)
 
@@ -838,38 +850,37 @@ def listen(
                            acoustic_model=acoustic_model, wake_word=wake_word, push_to_talk=no_wake)
 
     async def main() -> None:
+        from rich.live import Live
+
         from agent.audio.playback import open_player
         from agent.audio.sources import MicSource, WavSource
-        from agent.console import add_turn, turn_table
+        from agent.console import ListenStatus, add_turn, turn_table
         from agent.voice import VoiceLoop, build_engines
         from agent.wake.neural import which_model
 
         def show(trace: TurnTrace) -> None:
             if as_json:
                 print(trace.to_json(), flush=True)
-            else:
-                table = turn_table()
-                add_turn(table, len(loop.traces), trace)
-                console.print(table)
-
-        def partial(text: str) -> None:
-            if not as_json:
-                console.print(f"[dim]… {text}[/dim]", end="\r")
+                return
+            table = turn_table()
+            add_turn(table, len(loop.traces), trace)
+            status.turn(trace)
+            console.print(table)
 
         # a file that cannot be read, or a wake word that does not exist, fails at once, before the agent starts
         recorded = WavSource(input_wav, trailing_silence_s=1.5) if input_wav is not None else None
         if wake_word:
             which_model(wake_word)
         async with _live_agent(config, broker) as agent:
-            loop = VoiceLoop(agent, build_engines(agent, open_player()), satellite=device, user=user,
-                             on_turn=show, on_partial=partial)
-            if recorded is not None:
-                await loop.run(recorded, patient=True)
-                return
-            if not as_json:
-                said = "speak" if no_wake else f'say "{loop.engines.wake.phrase or agent.config.wake_phrase}" and'
-                console.print(f"[dim]Listening: {said} a request. Ctrl-C to stop.[/dim]")
-            await listen_forever(loop, lambda: MicSource(mic))
+            loop = VoiceLoop(agent, build_engines(agent, open_player()), satellite=device, user=user, on_turn=show,
+                             on_partial=lambda text: status.partial(text))
+            status = ListenStatus(loop, "" if no_wake else loop.engines.wake.phrase or agent.config.wake_phrase)
+            with Live(status, console=console, refresh_per_second=8, transient=True) if not as_json \
+                    else contextlib.nullcontext():
+                if recorded is not None:
+                    await loop.run(recorded, patient=True)
+                else:
+                    await listen_forever(loop, lambda: MicSource(mic))
 
     with contextlib.suppress(KeyboardInterrupt):
         _run(main)
@@ -953,21 +964,17 @@ def serve(
                            acoustic_model=acoustic_model, require_wake=False)
 
     async def main() -> None:
-        import signal
-
         from agent.wyoming.server import WyomingServer, check_free, server_uri, services_for
 
         uri = server_uri(wyoming)  # a bad or busy address fails at once, before the agent starts
         check_free(uri)
-        stopped = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
         async with _live_agent(config, broker) as agent:
             server = WyomingServer(await asyncio.to_thread(services_for, agent, wake_word), uri)
             await server.start()
             err.print(f"[dim]Wyoming server at {uri}: asr ({config.asr}), wake (default {wake_word}), handle, intent, "
                       f"tts ({tts.value}). Ctrl-C to stop.[/dim]")
             try:
-                await stopped.wait()
+                await asyncio.Event().wait()  # until Ctrl-C or SIGTERM
             finally:
                 await server.stop()
 

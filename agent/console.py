@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterable
+from typing import Protocol
 
 from rich.table import Table
+from rich.text import Text
 
 from agent.trace import Stage, TurnTrace
 
@@ -79,3 +82,70 @@ def _ms(trace: TurnTrace, stage: Stage) -> str:
 
 def _format(ms: float) -> str:
     return f"{ms:.0f}" if ms >= 10 else f"{ms:.1f}"
+
+
+class Listening(Protocol):
+    """What the status line shows of a voice loop (`agent.voice.VoiceLoop`)."""
+
+    level_dbfs: float
+
+    @property
+    def doing(self) -> str: ...
+
+
+METER = (-70.0, -10.0)
+"""The level meter's range in dBFS: the self-noise of a quiet room to speech close to the microphone."""
+SILENT_DBFS = -75.0
+LOUD_DBFS = -45.0
+HINT_AFTER_S = 5.0
+"""How long the input is silent, or sounds without waking, before the status line says why nothing happens."""
+PAUSE_S = 1.0
+"""A pause this long ends a stretch of sound (speech has shorter ones between words)."""
+
+
+class ListenStatus:
+    """`ambient listen`'s live status line: what the loop does, the input's level, what was heard and done, and,
+    when nothing happens for a while, why."""
+
+    def __init__(self, loop: Listening, wake_phrase: str) -> None:
+        self.loop = loop
+        self.wake_phrase = wake_phrase
+        self.heard = ""
+        self.did = ""
+        self._quiet = 0.0
+        """Since when the input has been silent, or 0."""
+        self._sounding = self._sounded = 0.0
+        """Since when, and when last, the input was loud while no wake word came."""
+
+    def partial(self, text: str) -> None:
+        self.heard = text
+
+    def turn(self, trace: TurnTrace) -> None:
+        heard = trace.record(Stage.ASR)
+        self.heard = heard.output.get("text", "") if heard and isinstance(heard.output, dict) else self.heard
+        self.did = trace.response or f"({trace.outcome})"
+
+    def __rich__(self) -> Text:
+        now, level, doing = time.monotonic(), self.loop.level_dbfs, self.loop.doing
+        self._quiet = (self._quiet or now) if level < SILENT_DBFS else 0.0
+        if level > LOUD_DBFS and doing == "waiting":
+            self._sounding = self._sounding if now - self._sounded < PAUSE_S else now
+            self._sounded = now
+        elif doing != "waiting":
+            self._sounding = self._sounded = 0.0
+        shown = {"waiting": f'listening for "{self.wake_phrase}"' if self.wake_phrase else "listening for speech",
+                 "recording": "recording the request", "thinking": "understanding it",
+                 "speaking": 'answering (say "stop" to interrupt)'}[doing]
+        low, high = METER
+        bars = round(max(0.0, min(1.0, (level - low) / (high - low))) * 10)
+        line = Text.assemble(("● " if doing == "recording" else "  ", "red"), (shown, "bold"),
+                             f"  mic {'▮' * bars}{'▯' * (10 - bars)} {level:4.0f} dBFS")
+        if self.heard:
+            line.append(f"  heard: {self.heard}", "cyan")
+        if self.did:
+            line.append(f"  did: {self.did}", "green")
+        if self._quiet and now - self._quiet > HINT_AFTER_S:
+            line.append("  the microphone hears nothing: is it muted or unplugged? (`ambient doctor`)", "yellow")
+        elif self.wake_phrase and now - self._sounded < PAUSE_S and now - self._sounding > HINT_AFTER_S:
+            line.append(f'  hearing sound, but not "{self.wake_phrase}": say it first', "yellow")
+        return line

@@ -15,7 +15,7 @@ from agent.asr.audio import WAKE_OVERLAP_S, AudioAsr
 from agent.asr.engine import Recognizer
 from agent.audio.endpoint import Endpointer
 from agent.audio.frames import FRAME_MS, AudioFrame, AudioSource, RequestAudio
-from agent.audio.levels import clipping_ratio
+from agent.audio.levels import SILENCE_DBFS, clipping_ratio, rms_dbfs
 from agent.audio.playback import Player
 from agent.clock import VirtualClock
 from agent.config import AgentConfig
@@ -89,6 +89,8 @@ class VoiceLoop:
         """Stream offset of the first frame the wake engine heard since its last reset (its `at_s` is relative)."""
         self._background = b""
         """Audio up to the end of the last wake phrase: the next request's endpointer takes its noise floor from it."""
+        self.level_dbfs = SILENCE_DBFS
+        """The input's level in the last frame."""
 
     @property
     def idle(self) -> bool:
@@ -109,6 +111,12 @@ class VoiceLoop:
     @property
     def speaking(self) -> bool:
         return self._speaking is not None and not self._speaking[1].done()
+
+    @property
+    def doing(self) -> str:
+        """What the loop is doing: "recording" a request, "thinking", "speaking", or "waiting" for a wake word."""
+        return ("recording" if self._capturing is not None else "thinking" if self.thinking
+                else "speaking" if self.speaking else "waiting")
 
     async def run(self, source: AudioSource, patient: bool = False) -> None:
         """Listen until the source ends, then finish the last turn and its answer. `patient` for a recording read
@@ -198,6 +206,7 @@ class VoiceLoop:
         log.info("stopped speaking in %.1f ms", stop_ms)
 
     def _check_level(self, frame: AudioFrame) -> None:
+        self.level_dbfs = rms_dbfs(frame.pcm)
         if clipping_ratio(frame.pcm) > CLIPPING_WARN_RATIO and frame.start_s - self._last_clip_warning > CLIPPING_WARN_EVERY_S:
             self._last_clip_warning = frame.start_s
             log.warning("the microphone input is clipping; lower its gain for better recognition")

@@ -1,0 +1,57 @@
+"""`ambient listen` shows that it listens: a live status line (what it is doing, the input's level, what it heard,
+what it did, and why nothing happens when nothing does) on a terminal; `--json` stays one trace per line.
+Processes run on a pseudo-terminal's terms (Rich's TTY_COMPATIBLE / TTY_INTERACTIVE) and, for the microphone,
+on a fake sound card."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from agent.audio.wavfile import write_wav
+from simulator.sound_card import alsa_env, fake_sound_card
+from simulator.speech import PIPER, Voice, silence, synthesize
+
+TERMINAL = {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "COLUMNS": "200"}
+ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def listen(*args: str, cwd: Path, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "agent", "listen", "--db", f"sqlite:///{cwd / 'log.db'}", *args],
+                          capture_output=True, text=True, cwd=cwd, env={**os.environ, **env}, timeout=timeout)
+
+
+def test_the_status_line_says_what_it_hears_and_does(tmp_path: Path) -> None:
+    wav = write_wav(tmp_path / "request.wav", np.concatenate(
+        [silence(0.5), synthesize("hey home, turn on the kitchen light", Voice(PIPER)), silence(1.0)]))
+    shown = listen("--input", str(wav), cwd=tmp_path, env=TERMINAL)
+    assert shown.returncode == 0, shown.stderr
+    screen = ESCAPES.sub("", shown.stdout)
+    for status in ('listening for "hey home"', "● recording the request", "understanding it",
+                   "heard: turn on the kitchen light", "did: Turned on the kitchen light.", "dBFS"):
+        assert status in screen, status
+    assert "Turned on the kitchen light." in screen.split("Turns")[-1]  # and the turn's table stays
+    machine = listen("--input", str(wav), "--json", cwd=tmp_path, env=TERMINAL)
+    traces = [json.loads(line) for line in machine.stdout.splitlines()]
+    assert [t["response"] for t in traces] == ["Turned on the kitchen light."]
+
+
+def test_a_silent_microphone_is_pointed_out(tmp_path: Path) -> None:
+    (tmp_path / "mic.raw").write_bytes(bytes(16000 * 2))  # a second of digital silence, then silence forever
+    with fake_sound_card(tmp_path, tmp_path / "mic.raw") as config:
+        process = subprocess.Popen([sys.executable, "-m", "agent", "listen", "--db", f"sqlite:///{tmp_path / 'l.db'}"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                                   env={**alsa_env(config), **TERMINAL})
+        try:
+            stdout, stderr = process.communicate(timeout=18)
+        except subprocess.TimeoutExpired:
+            process.terminate()  # as a service manager stops it
+            stdout, stderr = process.communicate(timeout=30)
+    assert "the microphone hears nothing: is it muted or unplugged?" in ESCAPES.sub("", stdout)
+    assert process.returncode == 0 and "Traceback" not in stderr, stderr

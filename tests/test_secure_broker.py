@@ -7,6 +7,7 @@ import asyncio
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -133,3 +134,22 @@ async def test_topics_named_in_speech_are_never_published_to(amqtt_url: str, nlu
     commands = [t for t in seen if t.endswith("/set")]
     assert "home/kitchen_light/set" in commands and set(commands) <= known
     assert fleet["garage_door"].state["state"] == "closed"
+
+
+async def test_doctor_says_whether_the_credentials_and_the_certificate_are_right(secure_broker, tmp_path: Path
+                                                                                 ) -> None:
+    place, ca = secure_broker
+
+    async def broker_check(url: str) -> dict[str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "agent", "doctor", "--json", "--broker", url, "--db", f"sqlite:///{tmp_path / 'd.db'}",
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdout, _ = await asyncio.wait_for(process.communicate(), 120)
+        return next(f for f in map(json.loads, stdout.decode().splitlines()) if f["what"] == "broker")
+
+    right = await broker_check(f"mqtts://agent:{ACCOUNTS['agent']}@{place}?ca={ca}")
+    assert right["status"] == "ok" and "TLS" in right["detail"]
+    wrong = await broker_check(f"mqtts://agent:wrong@{place}?ca={ca}")
+    assert wrong["status"] == "fail" and "authori" in wrong["detail"].lower() and "user:password" in wrong["fix"]
+    unknown_ca = await broker_check(f"mqtts://agent:{ACCOUNTS['agent']}@{place}")
+    assert unknown_ca["status"] == "fail" and "certificate" in unknown_ca["detail"].lower()

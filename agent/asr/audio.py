@@ -15,9 +15,12 @@ from agent.turn import Transcript, WakeEvent
 WAKE_OVERLAP_S = 0.015
 """Audio of a request starts this much before the wake phrase's aligned end: the alignment may give the wake
 word the closure of a first stop consonant ("hey home | call the ..." heard as "all the ...")."""
-PHRASE_TAIL_S = 0.2
+PHRASE_TAIL_S = 0.1
 """The endpointer starts listening this long after the wake phrase's aligned end: an alignment a little early
-must not make the phrase's last sound a request."""
+must not make the phrase's last sound a request. Whisper's alignments tend to be late instead (by 0.1-0.2 s, into
+the next word): at 0.2 s a one-word request after a short pause ("hey home, sure", "hey home, aye") was skipped
+whole and never heard; at 0.1 s Piper's reading of our development commands went from 92.0 % to 94.0 % right,
+espeak-ng's stayed at 90.8 %."""
 
 
 class AudioAsr:

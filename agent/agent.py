@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 STATE_SETTLE_S = 1.0
 """How long start-up waits for every device's retained state."""
+MAX_DIALOGUES = 1000
+"""Satellites (and Wyoming conversations) whose dialogue is remembered; the longest quiet is forgotten first."""
 
 
 class Agent:
@@ -153,6 +155,8 @@ class Agent:
         if device and satellite is None:
             raise ValueError(f"unknown device {device!r}; known: {', '.join(self.home.device_by_id)}")
         sat_id = satellite.id if satellite else remote or "console"
+        if sat_id not in self.dialogues and len(self.dialogues) >= MAX_DIALOGUES:  # a server's many conversations
+            del self.dialogues[min(self.dialogues, key=lambda known: self.dialogues[known].last_at)]
         dialogue = self.dialogues.setdefault(sat_id, Dialogue())
         now = self.clock.now()
         dialogue.begin(now)

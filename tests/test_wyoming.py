@@ -355,3 +355,15 @@ async def _first_answers(port: int, process: subprocess.Popen[str]) -> tuple[Inf
             await asyncio.sleep(0.5)
     (turn,) = await ask(port, Transcript("turn on the kitchen light", context={"satellite_id": "kitchen_speaker"}))
     return info, turn
+
+
+async def test_a_server_remembers_a_bounded_number_of_conversations(served: tuple[int, Agent, DeviceFleet],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import agent.agent
+
+    port, agent_, _ = served
+    monkeypatch.setattr(agent.agent, "MAX_DIALOGUES", 3)
+    for n in range(5):  # chats from Home Assistant's text box: a conversation id each, no satellite
+        (answer,) = await ask(port, Transcript("what time is it", context={"conversation_id": f"chat{n}"}))
+        assert Handled.is_type(answer.type)
+    assert list(agent_.dialogues) == ["chat2", "chat3", "chat4"]

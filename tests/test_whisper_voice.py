@@ -19,6 +19,7 @@ from agent.asr.whisper_engine import (
     WhisperRecognizer,
     hallucinated,
     load,
+    normalised,
     resolve_model,
 )
 from agent.audio.wavfile import write_wav
@@ -129,6 +130,12 @@ def test_whispers_known_silence_hallucinations_are_not_requests() -> None:
     # what a machine with other vector instructions decoded: the first words of one
     assert hallucinated("Thanks for") and hallucinated("thank you. thank you.")
     assert not hallucinated("thanks for turning on the light") and not hallucinated("so turn it off")
+
+
+def test_a_number_run_into_a_word_is_heard_apart_from_it(phrases: HomePhrases) -> None:
+    # Whisper writes "TV1" when it hears "TV on" as "TV one"; an ordinal stays one word
+    assert normalised("Hey home, TV1.") == "hey home tv one" and normalised("the 3rd floor") == "the 3rd floor"
+    assert phrases.correct(Transcript(normalised("TV1"), 0.6)).text == "tv on"
 
 
 def test_one_word_off_lands_on_the_phrase_the_home_knows(phrases: HomePhrases) -> None:

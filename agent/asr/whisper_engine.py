@@ -17,6 +17,7 @@ import functools
 import hashlib
 import math
 import os
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ HALLUCINATIONS = frozenset({
 })
 """Whisper's well-known outputs for silence, noise and music (normalised). Said to a home assistant they ask for
 nothing, so dropping them (and their first words: "thanks for") loses nothing."""
+LETTERS_AND_DIGITS = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])(?!(?:st|nd|rd|th)\b)")
+"""Where a word and a number meet without a space (not an ordinal's "3rd")."""
 CONFIDENCE_CENTRE = -0.345
 """Average log-probability per token at which confidence is 0.5."""
 CONFIDENCE_SLOPE = 3.1
@@ -241,8 +244,9 @@ def spelled(phrase: str) -> str:
 
 
 def normalised(text: str) -> str:
-    """Whisper's text as the words said: lowercase, no punctuation, "15%" as "fifteen percent"."""
-    return " ".join(words_of(text))
+    """Whisper's text as the words said: lowercase, no punctuation, "15%" as "fifteen percent", and a number run
+    into a word apart from it ("TV1" is "tv one": Whisper writes "TV on" so when it hears "TV one")."""
+    return " ".join(words_of(LETTERS_AND_DIGITS.sub(" ", text)))
 
 
 def without(text: str, prefix: str) -> str:

@@ -121,8 +121,7 @@ class ListenStatus:
         self.heard = text
 
     def turn(self, trace: TurnTrace) -> None:
-        heard = trace.record(Stage.ASR)
-        self.heard = heard.output.get("text", "") if heard and isinstance(heard.output, dict) else self.heard
+        self.heard = trace.heard or self.heard
         self.did = trace.response or f"({trace.outcome})"
 
     def __rich__(self) -> Text:

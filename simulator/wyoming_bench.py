@@ -21,7 +21,6 @@ import contextlib
 import io
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,7 @@ from wyoming_bench.tts.texts import DEFAULT_TEXTS
 
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.bench import DEMO_HOME, percentile
+from agent.broker import free_port
 from agent.text import spoken
 from simulator.audio_bench import Command, commands
 from simulator.speech import PIPER, Voice, silence, synthesize
@@ -165,13 +165,6 @@ def write_corpus(directory: Path, recordings: Iterable[tuple[str, str, np.ndarra
         (directory / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def tail(log: Path, lines: int = 4) -> str:
     """The last lines of a server's output, on one line."""
     text = log.read_text(errors="replace") if log.exists() else ""
@@ -202,7 +195,7 @@ def served(name: str, command: Callable[[int], list[str]], tmp: Path, say: Calla
     """Run a Wyoming server on a free port until the block ends; its (port, info) once it answers `describe`.
 
     It gets a session of its own so that stopping it also stops anything it started."""
-    port = free_port()
+    port = free_port(HOST)
     log = tmp / f"{name}.log"
     began = time.monotonic()
     with open(log, "wb") as out:

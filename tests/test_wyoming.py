@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from wyoming.wake import Detect, Detection, NotDetected
 
 from agent.agent import Agent
 from agent.audio.frames import SAMPLE_RATE
+from agent.broker import free_port
 from agent.clock import SystemClock
 from agent.config import AgentConfig
 from agent.home import load_home
@@ -45,12 +45,6 @@ KITCHEN_SATELLITE = "assist_satellite.kitchen_voice"
 """What Home Assistant calls the kitchen's voice satellite; the test home lists it for the kitchen speaker."""
 CHUNK = 1024
 """Samples per audio chunk, as Home Assistant sends them."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -40,7 +40,8 @@ class Transcript:
     final_ms: float = 0.0
     """Audio mode: ms from the end of speech to this final transcript."""
     engine: str = "text"
-    """Which recognizer produced it (text, whisper, pocketsphinx, pocketsphinx-lm, vosk)."""
+    """Which recognizer produced it (text, whisper, pocketsphinx, pocketsphinx-lm, vosk; wyoming: another one, over
+    Wyoming)."""
     heard: str | None = None
     """What the recognizer wrote, when the home-constrained correction (`agent.asr.correct`) mapped it onto
     `text`, a phrase the home knows; None when `text` is what it wrote."""

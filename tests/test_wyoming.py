@@ -176,6 +176,22 @@ async def test_each_satellite_keeps_its_own_follow_ups_and_confirmations(served:
     assert fleet["front_door"].state["state"] == "unlocked"
 
 
+async def test_words_another_recognizer_heard_ask_before_unlocking_and_heating(
+        served: tuple[int, Agent, DeviceFleet]) -> None:
+    port, _, fleet = served
+    assert isinstance(await handle(port, "turn on the kitchen light"), Handled)  # nothing risky: done at once
+    assert fleet["kitchen_light"].state["state"] == "on"
+    asked = await handle(port, "unlock the front door")  # Home Assistant's own speech-to-text may have misheard
+    assert asked.text == "Do you want me to unlock the front door?"
+    assert fleet["front_door"].state["state"] == "locked"
+    await handle(port, "yes")  # the answer to the question is taken as said
+    assert fleet["front_door"].state["state"] == "unlocked"
+    asked = await handle(port, "preheat the oven to 200")
+    assert asked.text.startswith("Do you want me to heat the oven")
+    await handle(port, "no")
+    assert fleet["oven"].state["state"] == "off"
+
+
 async def test_words_heard_by_our_recognizer_keep_their_confidence_in_the_turn(
         served: tuple[int, Agent, DeviceFleet]) -> None:
     port, agent, _ = served

@@ -20,8 +20,13 @@ class TextAsr:
     """Passes typed or scripted text through unchanged (cut to `MAX_WORDS`)."""
 
     async def process(self, wake: WakeEvent, ctx: TurnContext | None = None) -> Transcript:
-        words = wake.remainder.split()
-        if len(words) > MAX_WORDS:
-            log.warning("a request of %d words was cut to its first %d", len(words), MAX_WORDS)
-            return Transcript(" ".join(words[:MAX_WORDS]), 1.0)
-        return Transcript(wake.remainder.strip(), 1.0)
+        return Transcript(kept_words(wake.remainder), 1.0)
+
+
+def kept_words(text: str) -> str:
+    """`text` cut to its first `MAX_WORDS` words (saying so), else as it is."""
+    words = text.split()
+    if len(words) > MAX_WORDS:
+        log.warning("a request of %d words was cut to its first %d", len(words), MAX_WORDS)
+        return " ".join(words[:MAX_WORDS])
+    return text.strip()

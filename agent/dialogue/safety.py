@@ -11,6 +11,9 @@ CONFIDENT_MATCH = 1.0
 CONFIDENT_NLU = 0.8
 SURE_SPEECH = 0.6
 """Recognizer confidence (calibrated: the chance the words are exactly right) under which speech is unsure."""
+UNRATED_SPEECH = 0.5
+"""Confidence given to words another recognizer heard without saying how sure it was (a Home Assistant
+speech-to-text, over Wyoming): unsure, so opening, unlocking and heating ask first."""
 OPENING_WORDS = frozenset({"open", "unlock", "raise", "up"})
 """Words that say outright that something should open: without one ("turn off the front door", "door off"),
 opening or unlocking is the parser's reading of the request, and a guess."""

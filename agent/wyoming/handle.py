@@ -3,7 +3,9 @@ with the reason, so Home Assistant can use the agent as its conversation agent.
 
 The turn is the agent's own: it acts on the home over MQTT, is logged, teaches the online rewriter, and keeps
 its satellite's dialogue (follow-ups, confirmations). Words this server's `asr` heard come with how sure the
-recognizer was of them; text from elsewhere is taken as typed. Implicit feedback comes as in the voice loop: the
+recognizer was of them. Words another recognizer heard may be misheard, and it does not say how sure it was:
+they are unsure (`safety.UNRATED_SPEECH`), so opening, unlocking and heating ask first; the answer to that
+question is taken as said, since it can only confirm what the question named. Implicit feedback comes as in the voice loop: the
 satellite's next request soon after a failed answer is a rephrase (`Agent.end_turn`), and a request begun while
 the last answer was still being spoken interrupted it, a barge-in."""
 
@@ -16,9 +18,12 @@ from wyoming.event import Event
 from wyoming.handle import Handled, NotHandled
 
 from agent.agent import Agent
+from agent.asr.text import kept_words
+from agent.dialogue.safety import UNRATED_SPEECH
+from agent.dialogue.state import Dialogue
 from agent.trace import Stage, TurnTrace
 from agent.tts.engine import speaking_s
-from agent.turn import Outcome
+from agent.turn import Outcome, Transcript
 from agent.wyoming.asr import HeardLately
 from agent.wyoming.satellite import satellite_of
 
@@ -42,7 +47,7 @@ class HandleService:
         where = satellite_of(self.agent.home, said.context)
         heard = self.heard.recall(said.text)
         ctx = self.agent.new_turn(None, where.device, text=said.text, remote=where.remote)
-        ctx.heard = heard.transcript if heard is not None else None
+        ctx.heard = heard.transcript if heard is not None else heard_elsewhere(said.text, ctx.dialogue)
         self._interrupting(ctx.satellite_id, heard.began if heard is not None else time.monotonic())
         await self.agent.running_pipeline.run(said.text, ctx, start=Stage.ASR, end=Stage.RESULT)
         self.agent.end_turn(ctx)
@@ -56,3 +61,8 @@ class HandleService:
         last = self._speaking.pop(satellite, None)
         if last is not None and began < last[1]:
             self.agent.barge_in(last[0], "a new request")
+
+
+def heard_elsewhere(text: str, dialogue: Dialogue) -> Transcript:
+    """Words another recognizer heard: unsure, unless they answer a question waiting for a yes."""
+    return Transcript(kept_words(text), 1.0 if dialogue.pending is not None else UNRATED_SPEECH, engine="wyoming")

@@ -49,6 +49,16 @@ def test_two_lamps_in_the_bedroom_get_a_question(home: Home) -> None:
                                "Which one?")
 
 
+def test_a_room_named_as_the_device_means_what_the_request_does_there(home: Home) -> None:
+    opened = resolve(Intent("HassTurnOn", {"name": "garage"}, text="open up the garage"), at(home, "tv"))
+    assert opened.devices == ("garage_door",)
+    asked = resolve(Intent("HassGetState", {"name": "garage", "state": "open"}, text="did I leave the garage open"),
+                    at(home, "tv"))
+    assert asked.devices == ("garage_door",)
+    lit = resolve(Intent("HassTurnOn", {"name": "garage"}, text="turn on the garage"), at(home, "tv"))
+    assert lit.devices == ("garage_light",)
+
+
 def test_unknown_device_and_room_are_named_back(home: Home) -> None:
     result = resolve(Intent("HassTurnOn", {"name": "disco ball"}), at(home, "tv"))
     assert result.problem == "I don't know a device called disco ball."

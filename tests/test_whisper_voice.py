@@ -21,6 +21,8 @@ from agent.asr.whisper_engine import (
     load,
     normalised,
     resolve_model,
+    unrepeated,
+    without,
 )
 from agent.audio.wavfile import write_wav
 from agent.home import load_home
@@ -136,6 +138,14 @@ def test_a_number_run_into_a_word_is_heard_apart_from_it(phrases: HomePhrases) -
     # Whisper writes "TV1" when it hears "TV on" as "TV one"; an ordinal stays one word
     assert normalised("Hey home, TV1.") == "hey home tv one" and normalised("the 3rd floor") == "the 3rd floor"
     assert phrases.correct(Transcript(normalised("TV1"), 0.6)).text == "tv on"
+
+
+def test_a_request_whisper_writes_twice_around_the_wake_phrase_is_heard_once() -> None:
+    # what Whisper wrote for Piper's "hey home, stop" and "hey home, send the roomba home" on our development set
+    assert unrepeated(without("stop hey home stop", "hey home")) == "stop"
+    assert unrepeated(without("hey home send the room but home hey home send the room but home", "hey home")) == \
+        "send the room but home"
+    assert without("send the roomba home", "hey home") == "send the roomba home"
 
 
 def test_one_word_off_lands_on_the_phrase_the_home_knows(phrases: HomePhrases) -> None:

@@ -250,9 +250,20 @@ def normalised(text: str) -> str:
 
 
 def without(text: str, prefix: str) -> str:
-    """`text` without the wake phrase Whisper sometimes writes again after the forced one ("hey home hey home")."""
-    words, said = text.split(), words_of(prefix)
-    return " ".join(words[len(said):]) if said and tuple(words[:len(said)]) == said else text
+    """`text` without the wake phrase Whisper sometimes writes again after the forced one ("hey home hey home
+    ..."), or between two copies of a short request ("stop hey home stop")."""
+    words, said = text.split(), list(words_of(prefix))
+    if not said:
+        return text
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i:i + len(said)] == said:
+            i += len(said)
+        else:
+            kept.append(words[i])
+            i += 1
+    return " ".join(kept)
 
 
 def hallucinated(text: str) -> bool:

@@ -279,6 +279,10 @@ def _targets(
             return usual
     wants_all = bool(ALL_SAID.search(intent.text))
     match = find_devices(home, phrase, area, ctx.area, allowed, wants_all=wants_all)
+    if not match.devices and area is None and (room := find_area(home, phrase)[0]) is not None:
+        # "open the garage": no device is called that, but a room is
+        slots = {**{k: v for k, v in intent.slots.items() if k != "name"}, "area": phrase}
+        return _targets(replace(intent, slots=slots), ctx, room, values, types)
     return _from_match(intent, ctx, match, phrase, area, values)
 
 

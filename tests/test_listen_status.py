@@ -43,32 +43,29 @@ def test_the_status_line_says_what_it_hears_and_does(tmp_path: Path) -> None:
     assert [t["response"] for t in traces] == ["Turned on the kitchen light."]
 
 
-def test_a_request_said_into_the_microphone_is_shown_recording(tmp_path: Path) -> None:
-    said = np.concatenate([silence(1.0), synthesize("hey home, turn on the kitchen light", Voice(PIPER))])
-    (tmp_path / "mic.raw").write_bytes(said.astype(np.int16).tobytes())  # then silence forever
+def listen_to_microphone(tmp_path: Path, heard: bytes, seconds: float) -> tuple[int, str, str]:
+    """`ambient listen` on a fake sound card whose microphone hears `heard`, then silence, for `seconds`, stopped
+    as a service manager stops it: exit code, screen (escapes removed) and stderr."""
+    (tmp_path / "mic.raw").write_bytes(heard)
     with fake_sound_card(tmp_path, tmp_path / "mic.raw") as config:
         process = subprocess.Popen([sys.executable, "-m", "agent", "listen", "--db", f"sqlite:///{tmp_path / 'l.db'}"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                                    env={**alsa_env(config), **TERMINAL})
         try:
-            stdout, stderr = process.communicate(timeout=25)
+            stdout, stderr = process.communicate(timeout=seconds)
         except subprocess.TimeoutExpired:
             process.terminate()
             stdout, stderr = process.communicate(timeout=30)
-    screen = ESCAPES.sub("", stdout)
+    return process.returncode, ESCAPES.sub("", stdout), stderr
+
+
+def test_a_request_said_into_the_microphone_is_shown_recording(tmp_path: Path) -> None:
+    said = np.concatenate([silence(1.0), synthesize("hey home, turn on the kitchen light", Voice(PIPER))])
+    _, screen, stderr = listen_to_microphone(tmp_path, said.astype(np.int16).tobytes(), 25)
     assert "● recording the request" in screen and "did: Turned on the kitchen light." in screen, stderr
 
 
 def test_a_silent_microphone_is_pointed_out(tmp_path: Path) -> None:
-    (tmp_path / "mic.raw").write_bytes(bytes(16000 * 2))  # a second of digital silence, then silence forever
-    with fake_sound_card(tmp_path, tmp_path / "mic.raw") as config:
-        process = subprocess.Popen([sys.executable, "-m", "agent", "listen", "--db", f"sqlite:///{tmp_path / 'l.db'}"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                                   env={**alsa_env(config), **TERMINAL})
-        try:
-            stdout, stderr = process.communicate(timeout=18)
-        except subprocess.TimeoutExpired:
-            process.terminate()  # as a service manager stops it
-            stdout, stderr = process.communicate(timeout=30)
-    assert "the microphone hears nothing: is it muted or unplugged?" in ESCAPES.sub("", stdout)
-    assert process.returncode == 0 and "Traceback" not in stderr, stderr
+    code, screen, stderr = listen_to_microphone(tmp_path, bytes(16000 * 2), 18)  # digital silence
+    assert "the microphone hears nothing: is it muted or unplugged?" in screen
+    assert code == 0 and "Traceback" not in stderr, stderr

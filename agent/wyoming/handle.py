@@ -5,9 +5,9 @@ The turn is the agent's own: it acts on the home over MQTT, is logged, teaches t
 its satellite's dialogue (follow-ups, confirmations). Words this server's `asr` heard come with how sure the
 recognizer was of them. Words another recognizer heard may be misheard, and it does not say how sure it was:
 they are unsure (`safety.UNRATED_SPEECH`), so opening, unlocking and heating ask first; the answer to that
-question is taken as said, since it can only confirm what the question named. Implicit feedback comes as in the voice loop: the
-satellite's next request soon after a failed answer is a rephrase (`Agent.end_turn`), and a request begun while
-the last answer was still being spoken interrupted it, a barge-in."""
+question is taken as said, since it can only confirm what the question named. Implicit feedback comes as in the
+voice loop: the satellite's next request soon after a failed answer is a rephrase (`Agent.end_turn`), and a
+request begun while the last answer was still being spoken interrupted it, a barge-in."""
 
 from __future__ import annotations
 

@@ -832,7 +832,7 @@ def _voice_config(asr: Asr, whisper_model: str | None, vosk_model: str | None, *
 
 @app.command()
 def listen(
-    input_wav: Annotated[Path | None, typer.Option("--input", help="A WAV file to listen to instead of the microphone.")] = None,
+    input_wav: Annotated[Path | None, typer.Option("--input", help="A recording to listen to instead of the microphone: WAV, FLAC, MP3, Ogg, M4A.")] = None,
     mic: Annotated[str | None, typer.Option(help="Input device (name or index); default: the system default.")] = None,
     user: Annotated[str, typer.Option(help="Who speaks.")] = "guest",
     device: Annotated[str | None, typer.Option(help="The satellite this microphone belongs to.")] = None,
@@ -853,7 +853,7 @@ def listen(
         from rich.live import Live
 
         from agent.audio.playback import open_player
-        from agent.audio.sources import MicSource, WavSource
+        from agent.audio.sources import FileSource, MicSource
         from agent.console import ListenStatus, add_turn, turn_table
         from agent.voice import VoiceLoop, build_engines
         from agent.wake.neural import which_model
@@ -868,7 +868,7 @@ def listen(
             console.print(table)
 
         # a file that cannot be read, or a wake word that does not exist, fails at once, before the agent starts
-        recorded = WavSource(input_wav, trailing_silence_s=1.5) if input_wav is not None else None
+        recorded = FileSource(input_wav, trailing_silence_s=1.5) if input_wav is not None else None
         if wake_word:
             which_model(wake_word)
         async with _live_agent(config, broker) as agent:
@@ -888,21 +888,21 @@ def listen(
 
 @app.command()
 def transcribe(
-    wav: Annotated[Path, typer.Argument(help="A WAV file holding one request.")],
+    wav: Annotated[Path, typer.Argument(help="A recording holding one request: WAV, FLAC, MP3, Ogg, M4A.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     asr: AsrOpt = Asr.whisper, whisper_model: WhisperOpt = None, vosk_model: VoskOpt = None,
     acoustic_model: AcousticOpt = None, home: HomeOpt = DEFAULT_HOME, verbose: bool = False,
 ) -> None:
-    """What the recognizer hears in a WAV file: transcript, n-best, confidence, and which engine heard it."""
+    """What the recognizer hears in a recording: transcript, n-best, confidence, and which engine heard it."""
     _setup_logging(verbose)
     config = _voice_config(asr, whisper_model, vosk_model, home=home, acoustic_model=acoustic_model)
 
     def work() -> Transcript:
-        from agent.audio.sources import WavSource
+        from agent.audio.sources import FileSource
         from agent.home import load_home
         from agent.voice import recognize_whole, recognizer_for
 
-        source = WavSource(wav)
+        source = FileSource(wav)
         return recognize_whole(*recognizer_for(config, load_home(config.home)), source.pcm)
 
     transcript = _or_fail(work)

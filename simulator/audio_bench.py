@@ -244,14 +244,14 @@ def real_recordings() -> list[tuple[str, np.ndarray]] | None:
             return None
         with tarfile.open(archives[-1]) as archive:
             archive.extractall(folder, filter="data")
-    from agent.audio.sources import WavSource
+    from agent.audio.sources import FileSource
 
     out = []
     for listing, directory in (("librivox/transcription", "librivox"), ("cards/cards.transcription", "cards")):
         for line in (root / listing).read_text().splitlines():
             words, _, name = line.rpartition("(")
             text = words.replace("<s>", "").replace("</s>", "").strip()
-            wav = WavSource(root / directory / f"{name.strip(' )')}.wav")
+            wav = FileSource(root / directory / f"{name.strip(' )')}.wav")
             out.append((text, np.frombuffer(wav.pcm, dtype=np.int16)))
     out.append(("go forward ten meters", np.frombuffer((root / "goforward.raw").read_bytes(), dtype="<i2")))
     return out

@@ -1,4 +1,5 @@
-"""Audio in and out: WAV files of every common layout, the microphone and the speaker through a fake ALSA card."""
+"""Audio in and out: recordings of every common layout and format, the microphone and the speaker (a fake ALSA
+card)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ from agent.audio.playback import NullPlayer, SoundDevicePlayer, open_player
 from agent.audio.resample import StreamResampler, resample
 from agent.audio.sources import (
     ArraySource,
+    FileSource,
     MicSource,
     PcmSource,
-    WavSource,
     list_input_devices,
 )
 from agent.audio.wavfile import write_wav
@@ -113,6 +114,11 @@ SOX_LAYOUTS = {
     "22k-stereo-float": ("-r", "22050", "-c", "2", "-b", "32", "-e", "floating-point"),
     "11k-mono-8bit": ("-r", "11025", "-c", "1", "-b", "8", "-e", "unsigned-integer"),
 }
+COMPRESSED = {  # what phones and dictaphones record, decoded by FFmpeg
+    "lossless.flac": ("-r", "44100", "-c", "2"),
+    "lossy.ogg": ("-r", "48000", "-c", "1"),
+    "adpcm.wav": ("-e", "ms-adpcm"),
+}
 
 
 @needs_tools
@@ -120,7 +126,7 @@ SOX_LAYOUTS = {
 async def test_wav_source_converts_any_layout_to_16k_mono(layout: str, speech_dir: Path, reference: np.ndarray,
                                                           tmp_path: Path) -> None:
     path = sox(speech_dir / "phrase.wav", tmp_path / f"{layout}.wav", *SOX_LAYOUTS[layout])
-    source = WavSource(path)
+    source = FileSource(path)
     frames = await collect(source)
 
     assert source.duration_s == pytest.approx(len(reference) / SAMPLE_RATE, abs=0.002)
@@ -141,7 +147,7 @@ async def test_wav_source_decodes_samples_exactly(tmp_path: Path) -> None:
             out.setframerate(SAMPLE_RATE)
             wide = samples.astype("<i4") << (8 * (width - 2))
             out.writeframes(b"".join(int(v).to_bytes(4, "little", signed=True)[:width] for v in wide))
-        source = WavSource(path)
+        source = FileSource(path)
         assert np.array_equal(np.frombuffer(source.pcm, dtype="<i2"), samples)
         frames = await collect(source)
         assert len(frames) == math.ceil(8000 * 2 / FRAME_BYTES)
@@ -151,23 +157,29 @@ async def test_wav_source_decodes_samples_exactly(tmp_path: Path) -> None:
 def test_non_wav_files_give_a_clear_error(tmp_path: Path) -> None:
     text = tmp_path / "notes.wav"
     text.write_text("this is not audio\n")
-    with pytest.raises(AudioFormatError, match="notes.wav.*not a WAV file"):
-        WavSource(text)
+    with pytest.raises(AudioFormatError, match="notes.wav: not a recording"):
+        FileSource(text)
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVE")
+    with pytest.raises(AudioFormatError, match="broken.wav: WAV file without a 'fmt ' chunk"):
+        FileSource(broken)
     with pytest.raises(AudioFormatError, match="missing.wav.*cannot read"):
-        WavSource(tmp_path / "missing.wav")
+        FileSource(tmp_path / "missing.wav")
     assert issubclass(AudioFormatError, ValueError)
 
 
 @needs_tools
-def test_compressed_wav_gives_a_clear_error(speech_dir: Path, tmp_path: Path) -> None:
-    path = sox(speech_dir / "phrase.wav", tmp_path / "adpcm.wav", "-e", "ms-adpcm")
-    with pytest.raises(AudioFormatError, match="adpcm.wav.*ADPCM.*compressed"):
-        WavSource(path)
+@pytest.mark.parametrize("name", COMPRESSED)
+def test_compressed_recordings_are_decoded(name: str, speech_dir: Path, reference: np.ndarray, tmp_path: Path) -> None:
+    source = FileSource(sox(speech_dir / "phrase.wav", tmp_path / name, *COMPRESSED[name]))
+    assert source.duration_s == pytest.approx(len(reference) / SAMPLE_RATE, abs=0.05)  # codecs pad a block
+    decoded = np.frombuffer(source.pcm, dtype="<i2")[: len(reference)]
+    assert similarity(decoded, reference[: len(decoded)]) > 0.9
 
 
 async def test_silent_and_clipped_wavs_are_not_errors(tmp_path: Path) -> None:
     path = write_wav(tmp_path / "loud.wav", bytes(3200) + np.full(1600, 32767, dtype="<i2").tobytes())
-    frames = await collect(WavSource(path))
+    frames = await collect(FileSource(path))
     assert rms_dbfs(frames[0].pcm) == SILENCE_DBFS
     assert clipping_ratio(frames[-1].pcm) > 0.5
     assert rms_dbfs(np.full(100, 32767, dtype=np.int16)) == pytest.approx(0.0, abs=0.01)
@@ -177,7 +189,7 @@ async def test_silent_and_clipped_wavs_are_not_errors(tmp_path: Path) -> None:
 async def test_wav_source_realtime_paces_frames_and_adds_trailing_silence(tmp_path: Path) -> None:
     path = write_wav(tmp_path / "short.wav", np.ones(4800, dtype="<i2"))  # 0.3 s
     began = time.monotonic()
-    frames = await collect(WavSource(path, realtime=True, trailing_silence_s=0.3))
+    frames = await collect(FileSource(path, realtime=True, trailing_silence_s=0.3))
     assert len(frames) == 20
     assert time.monotonic() - began >= 0.55
     assert set(frames[-1].pcm) == {0}
@@ -300,7 +312,7 @@ async def test_mic_that_stops_mid_stream_ends_with_an_error(speech_dir: Path, tm
 @needs_portaudio
 async def test_sound_device_player_plays_to_the_end_and_stops_at_once(speech_dir: Path, tmp_path: Path) -> None:
     wav = speech_dir / "phrase.wav"
-    speech = Speech(PHRASE, str(wav), WavSource(wav).duration_s)
+    speech = Speech(PHRASE, str(wav), FileSource(wav).duration_s)
     with fake_sound_card(tmp_path, speech_dir / "phrase.raw") as config, portaudio_using(config):
         player = SoundDevicePlayer()
         assert player.stop() is None

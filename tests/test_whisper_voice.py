@@ -109,6 +109,11 @@ def test_transcribe_prints_the_transcript_its_alternatives_and_the_engine(tmp_pa
     plain = subprocess.run([sys.executable, "-m", "agent", "transcribe", str(wav)], capture_output=True, text=True,
                            timeout=120)
     assert plain.stdout.startswith("cancel all timers") and "whisper" in plain.stdout
+    phone = tmp_path / "timers.ogg"  # lossy, at a phone's rate
+    subprocess.run(["sox", str(wav), "-r", "48000", str(phone)], check=True)
+    from_phone = subprocess.run([sys.executable, "-m", "agent", "transcribe", str(phone), "--json"],
+                                capture_output=True, text=True, timeout=120)
+    assert json.loads(from_phone.stdout)["text"] == "cancel all timers", from_phone.stderr[-2000:]
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF not really")
     bad = subprocess.run([sys.executable, "-m", "agent", "transcribe", str(broken)], capture_output=True, text=True,
@@ -251,12 +256,12 @@ def test_a_bundled_model_that_is_not_the_pinned_one_is_refused(tmp_path: Path, m
 
 
 async def test_piper_speaks_answers_that_whisper_understands(tmp_path: Path) -> None:
-    from agent.audio.sources import WavSource
+    from agent.audio.sources import FileSource
     from agent.tts.piper_engine import PiperTts
 
     speech = await PiperTts().synthesize("The kitchen light is on.", tmp_path / "answer.wav")
     assert speech.duration_s > 0.8
-    audio = np.frombuffer(WavSource(tmp_path / "answer.wav").pcm, dtype=np.int16)
+    audio = np.frombuffer(FileSource(tmp_path / "answer.wav").pcm, dtype=np.int16)
     recognizer = WhisperRecognizer()
     recognizer.start()
     recognizer.feed(np.concatenate([silence(0.3), audio, silence(0.5)]).tobytes())

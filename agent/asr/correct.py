@@ -4,11 +4,12 @@ A free-form recognizer (Whisper) writes what it heard in its own words; most of 
 one word off a phrase the home knows ("cancel all tires", "set the best lamp to fifty percent"), or carry a
 stray word at an edge ("hey turn on the oven", "turn on the oven what"). Each hypothesis of the n-best list, in
 order, is looked up in the templates with this home's names (the NLU's exact matcher); the first one a template
-says, and close to the best, is taken. Failing that, the smallest set of edits, each replacing a word by a word of the home's commands
-that is spelled or sounds alike, or dropping a word at an edge, that makes a hypothesis a phrase the home knows
-is applied, if it is small. Speech that fits no command that well stays as it was heard, without its
-alternatives, for the NLU and the rest of the pipeline to answer as such ("I can't help with that" rather than a
-wrong action: with eight hypotheses of everyday talk, one often parses as a command).
+says, and close to the best, is taken. Failing that, the smallest set of edits, each replacing a word by a word
+of the home's commands that is spelled or sounds alike, or dropping a word at an edge, that makes a hypothesis a
+phrase the home knows is applied, if it is small: the cheapest over the hypotheses, a later one costing a little
+more. Speech that fits no command that well stays as it was heard, without its alternatives, for the NLU and the
+rest of the pipeline to answer as such ("I can't help with that" rather than a wrong action: with eight
+hypotheses of everyday talk, one often parses as a command).
 
 Words sound alike when their phones (CMU dictionary, or espeak-ng for words it lacks) are few edits apart, or
 fewer still once similar phones are taken as one (nasals, voiced and voiceless stops, ...): "gains" and "games"
@@ -56,6 +57,9 @@ CANDIDATES = 6
 CLOSE_ALTERNATIVE = 0.7
 """How alike (spelling, 0..1) an alternative must be to the best hypothesis to be taken for it: a recognizer's
 n-best are variants of one reading ("console all timers", "cancel all timers"), not other sentences."""
+RANK_COST = 0.1
+"""What taking the n-th close alternative adds to its edits' cost, per rank: "i'll light off" and "all light off"
+for "hall light off" fix as dropping "i'll" (0.3) or replacing "all" (0.1 + 0.1), and the second is what was said."""
 CORRECTED_CONFIDENCE = 0.5
 """The highest confidence a corrected transcript keeps: under every threshold that acts without asking."""
 
@@ -86,7 +90,9 @@ class HomePhrases:
         close = [h for h in hypotheses[1:] if fuzz.ratio(" ".join(h), best) >= CLOSE_ALTERNATIVE * 100]
         chosen = next((h for h in close if self.says(h)), None)
         if chosen is None:
-            chosen = next((fixed for h in (hypotheses[0], *close) if (fixed := self.nearest(h)) is not None), None)
+            fixes = [(cost + rank * RANK_COST, fixed) for rank, found in enumerate(map(self.nearest, (hypotheses[0], *close)))
+                     if found is not None for cost, fixed in (found,)]
+            chosen = min(fixes)[1] if fixes else None
         if chosen is None:  # as heard, alone: a later stage must not act on an alternative that fits better
             return dataclasses.replace(transcript, alternatives=())
         text = " ".join(chosen)
@@ -95,8 +101,9 @@ class HomePhrases:
             alternatives=tuple(a for a in (transcript.text, *transcript.alternatives) if a != text),
             confidence=min(transcript.confidence, CORRECTED_CONFIDENCE))
 
-    def nearest(self, words: Sequence[str]) -> tuple[str, ...] | None:
-        """The cheapest edit of `words` (within `MAX_COST`, at most `MAX_EDITS` edits) that the home says."""
+    def nearest(self, words: Sequence[str]) -> tuple[float, tuple[str, ...]] | None:
+        """The cheapest edit of `words` (within `MAX_COST`, at most `MAX_EDITS` edits) that the home says, with
+        its cost."""
         edits: list[tuple[float, int, str | None]] = []
         for i, word in enumerate(words):
             edits += [(1.0 - score, i, other) for other, score in self.similar(word)]
@@ -112,7 +119,7 @@ class HomePhrases:
             changed = dict(plan)
             fixed = tuple(w for i, word in enumerate(words) if (w := changed.get(i, word)) is not None)
             if self.says(fixed):
-                return fixed
+                return sum(costs), fixed
         return None
 
     def similar(self, word: str) -> list[tuple[str, float]]:

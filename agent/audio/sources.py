@@ -1,4 +1,4 @@
-"""Frame sources: a WAV file, PCM or samples in memory (the simulator), and the microphone."""
+"""Frame sources: a recording, PCM or samples in memory (the simulator), and the microphone."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from agent.audio.audiofile import read_audio
 from agent.audio.devices import (
     AudioDevice,
     DeviceSpec,
@@ -28,9 +29,8 @@ from agent.audio.frames import (
     split_frames,
 )
 from agent.audio.resample import StreamResampler, resample
-from agent.audio.wavfile import read_wav
 
-__all__ = ["ArraySource", "AudioDeviceError", "AudioFormatError", "MicSource", "PcmSource", "WavSource",
+__all__ = ["ArraySource", "AudioDeviceError", "AudioFormatError", "FileSource", "MicSource", "PcmSource",
            "list_input_devices", "to_pcm16k"]
 
 MIC_BUFFER_S = 10.0
@@ -86,12 +86,13 @@ class ArraySource:
         return _frames(self.pcm)
 
 
-class WavSource:
-    """A WAV file as if spoken into the microphone: any PCM layout, converted to 16 kHz mono."""
+class FileSource:
+    """A recording as if spoken into the microphone: WAV of any PCM layout, or any format FFmpeg decodes;
+    converted to 16 kHz mono."""
 
     def __init__(self, path: str | Path, realtime: bool = False, trailing_silence_s: float = 0.0) -> None:
         self.path = Path(path)
-        wav = read_wav(self.path)
+        wav = read_audio(self.path)
         self.source_rate = wav.rate
         self.source_channels = wav.channels
         self.pcm = to_pcm16k(wav.samples, wav.rate)

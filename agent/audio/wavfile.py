@@ -27,8 +27,6 @@ class WavAudio:
     """float64 in [-1, 1], shape (frames, channels)."""
     rate: int
     """Sample rate in Hz."""
-    bits: int
-    """Bits per sample in the file."""
 
     @property
     def channels(self) -> int:
@@ -80,7 +78,7 @@ def read_wav(path: str | Path) -> WavAudio:
     raw = chunks[b"data"]
     raw = raw[: len(raw) // block_align * block_align]
     samples = _decode(raw, width, tag == IEEE_FLOAT).reshape(-1, channels)
-    return WavAudio(samples, rate, bits)
+    return WavAudio(samples, rate)
 
 
 def _chunks(data: bytes) -> dict[bytes, bytes]:

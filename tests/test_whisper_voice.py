@@ -162,6 +162,14 @@ def test_one_word_off_lands_on_the_phrase_the_home_knows(phrases: HomePhrases) -
     assert chosen.text == "cancel all timers" and chosen.alternatives == ("console all timers",)
 
 
+def test_the_cheapest_fix_over_the_alternatives_wins(phrases: HomePhrases) -> None:
+    # Whisper's n-best for Piper's "hey home, hall light on please": the best fits once "i'll" is dropped (the
+    # kitchen light, where the speaker is), the second once "all" is "hall", which is what was said
+    heard = Transcript("i'll light on please", 0.7, ("all light on please", "i will light on please"))
+    assert phrases.correct(heard).text == "hall light on please"
+    assert phrases.correct(Transcript("i'll light on please", 0.7)).text == "light on please"
+
+
 @pytest.mark.parametrize("talk", ["the weather is nice today", "turn left at the next light", "garage band practice",
                                   "i need to call the dentist"])
 def test_speech_that_fits_no_command_stays_as_heard(phrases: HomePhrases, talk: str) -> None:

@@ -59,6 +59,18 @@ def test_a_room_named_as_the_device_means_what_the_request_does_there(home: Home
     assert lit.devices == ("garage_light",)
 
 
+def test_the_back_door_is_not_the_front_door(home: Home) -> None:
+    # the demo home's only lock is the front door; "back door" names a lock, but not that one
+    for intent in ("HassUnlockDoor", "HassLockDoor"):
+        result = resolve(Intent(intent, {"name": "back door"}, text="unlock the back door"), at(home, "tv"))
+        assert result.devices == () and result.problem == "I don't know a device called back door."
+    assert resolve(Intent("HassUnlockDoor", {"name": "door"}), at(home, "tv")).devices == ("front_door",)
+    smart = Home.model_validate({"areas": [{"id": "hall", "name": "hall"}], "devices": [
+        {"id": "lock", "name": "smart lock", "area": "hall", "type": "lock"}]})
+    said = resolve(Intent("HassLockDoor", {"name": "back door"}), ResolveContext(smart, "hall", None))
+    assert said.devices == ("lock",)  # a lock whose name says no door
+
+
 def test_unknown_device_and_room_are_named_back(home: Home) -> None:
     result = resolve(Intent("HassTurnOn", {"name": "disco ball"}), at(home, "tv"))
     assert result.problem == "I don't know a device called disco ball."

@@ -112,6 +112,15 @@ def _match_names(pool: list[Device], text: str) -> Match:
     return Match(tuple(d for _, d in best), tuple(s / 100 for s, _ in best), True, False)
 
 
+def _named_otherwise(device: Device, qualifier: list[str], noun: str) -> bool:
+    """Whether a name of `device` says `noun` with another word before it than `qualifier`'s."""
+    for name in (device.name, *device.aliases):
+        words = normalize(name).split()
+        if any(word == noun and i > 0 and words[i - 1] not in qualifier for i, word in enumerate(words)):
+            return True
+    return False
+
+
 def _match_type(
     pool: list[Device], text: str, area: Area | None, default_area: str | None, wants_all: bool
 ) -> Match:
@@ -125,6 +134,9 @@ def _match_type(
         candidates = lamps or candidates
     if key in ("tv", "television", "telly"):
         candidates = [d for d in candidates if d.has_screen]
+    *qualifier, noun = key.split()
+    if qualifier:  # the "back door" is not the device called "front door"
+        candidates = [d for d in candidates if not _named_otherwise(d, qualifier, noun)]
     plural = wants_all or key in PLURAL_WORDS
     if area is not None:
         candidates = [d for d in candidates if d.area == area.id]

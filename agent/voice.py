@@ -100,7 +100,8 @@ class VoiceLoop:
     @property
     def thinking(self) -> bool:
         """A request is being handled and no audio is wanted until it is (a neural decode may take a while)."""
-        return self._turn_task is not None and not self._turn_task.done() and self._capturing is None
+        return self._turn_task is not None and not self._turn_task.done() and (
+            self._capturing is None or self._capturing.deciding)
 
     @property
     def _capturing(self) -> RequestAudio | None:
@@ -115,7 +116,7 @@ class VoiceLoop:
     @property
     def doing(self) -> str:
         """What the loop is doing: "recording" a request, "thinking", "speaking", or "waiting" for a wake word."""
-        return ("recording" if self._capturing is not None else "thinking" if self.thinking
+        return ("thinking" if self.thinking else "recording" if self._capturing is not None
                 else "speaking" if self.speaking else "waiting")
 
     async def run(self, source: AudioSource, patient: bool = False) -> None:

@@ -133,3 +133,27 @@ def test_a_short_request_right_after_the_wake_phrase_is_heard() -> None:
     endpointer.hear_background(pcm(said[:cut]))
     assert run(endpointer, pcm(said[cut:])) is EndpointEvent.END
     assert endpointer.speech_start_s is not None
+
+
+def test_a_held_utterance_waits_longer_unless_speech_resumes() -> None:
+    first, rest = speech("turn on the"), speech("kitchen light")
+    gap = np.zeros(int(0.8 * SAMPLE_RATE))
+    endpointer = Endpointer(silence_s=0.5)
+    audio = pcm(np.concatenate([np.zeros(SAMPLE_RATE), first, gap, rest, np.zeros(3 * SAMPLE_RATE)]))
+    assert run(endpointer, audio) is EndpointEvent.END
+    paused_at = endpointer.now_s
+    assert paused_at < 1.0 + len(first) / SAMPLE_RATE + 0.8  # ended in the pause: "turn on the"
+    endpointer.hold(1.0)
+    heard = len(pcm(np.zeros(round(paused_at * SAMPLE_RATE))))
+    assert run(endpointer, audio[heard:]) is EndpointEvent.END
+    end_of_rest = 1.0 + (len(first) + len(gap) + len(rest)) / SAMPLE_RATE
+    assert end_of_rest + 0.4 <= endpointer.now_s <= end_of_rest + 0.8  # resumed: the usual 0.5 s ends it
+    assert endpointer.speech_end_s is not None and endpointer.speech_end_s > paused_at
+
+    alone = Endpointer(silence_s=0.5)
+    audio = pcm(np.concatenate([np.zeros(SAMPLE_RATE), first, np.zeros(4 * SAMPLE_RATE)]))
+    assert run(alone, audio) is EndpointEvent.END
+    ended = alone.now_s
+    alone.hold(1.0)
+    assert run(alone, audio[len(pcm(np.zeros(round(ended * SAMPLE_RATE)))):]) is EndpointEvent.END
+    assert alone.now_s == pytest.approx(ended + 1.0, abs=FRAME_MS / 1000 + 1e-6)  # no more speech: 1 s later

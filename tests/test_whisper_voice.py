@@ -70,6 +70,16 @@ def test_listen_understands_piper_and_espeak_voices_without_enrollment(tmp_path:
     assert asr["engine"] == "whisper" and asr["text"] == "turn on the kitchen light" and 0 < asr["confidence"] <= 1
 
 
+def test_a_pause_mid_request_waits_for_the_rest(tmp_path: Path, nlu: NluModel) -> None:
+    # people stop to think of a name: "turn on the ... floor lamp", a pause longer than the 0.5 s that ends a
+    # request; a request that ends well is not kept waiting, and the next one is heard as before
+    wav = write_wav(tmp_path / "pause.wav", said(
+        (PIPER, "hey home, turn on the"), 0.8, (PIPER, "floor lamp"), 2.0, (PIPER, "hey home, turn off the fan")))
+    traces = listen(wav, tmp_path)
+    assert [(t["intent"], t["devices"]) for t in traces] == [("HassTurnOn", ["floor_lamp"]),
+                                                             ("HassTurnOff", ["fan"])]
+
+
 def test_talk_silence_noise_and_music_after_the_wake_phrase_do_nothing(tmp_path: Path, nlu: NluModel) -> None:
     t = np.arange(int(2.5 * 16000)) / 16000
     chord = sum(2500 * np.sin(2 * np.pi * f * t) for f in (261.6, 329.6, 392.0)).astype(np.int16)

@@ -24,6 +24,10 @@ class Recognizer(Protocol):
         """Add 16 kHz mono int16 audio; returns a partial transcript when the engine has one."""
         ...
 
+    def so_far(self) -> str:
+        """The words of the utterance so far, without ending it ("" when the engine cannot tell before the end)."""
+        ...
+
     def finish(self) -> Transcript:
         """End the utterance: the final transcript, its confidence in [0, 1], and n-best alternatives."""
         ...

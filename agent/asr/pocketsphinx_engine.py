@@ -195,6 +195,10 @@ class PocketsphinxRecognizer:
         self._buffer += dither(pcm, self._rng)
         return None
 
+    def so_far(self) -> str:
+        """Nothing: decoding waits for the end, and a grammar's reading is a whole phrase anyway."""
+        return ""
+
     def finish(self) -> Transcript:
         """End the utterance: the hypotheses worth offering, best first (see the module's docstring)."""
         began = time.perf_counter()

@@ -160,6 +160,9 @@ class VoskRecognizer:
         self._partial = partial
         return partial
 
+    def so_far(self) -> str:
+        return self._partial
+
     def finish(self) -> Transcript:
         """End the utterance: best text, its confidence in [0, 1], and the other n-best texts."""
         if self._recognizer is None:

@@ -58,6 +58,9 @@ class VotingRecognizer:
             self.grammar.feed(kept)
         return None
 
+    def so_far(self) -> str:
+        return self.whisper.so_far()
+
     def finish(self) -> Transcript:
         heard = self.whisper.finish()
         if self._free:  # an answer in the user's own words: no grammar to vote with

@@ -302,6 +302,9 @@ class WhisperRecognizer:
         self._vad = SileroVad()
         self._speech_s = 0.0
         self._prefix = ""
+        self._decoded: tuple[int, Transcript] | None = None
+        """The last decode and how much audio it heard: the end of an utterance that `so_far` already decoded
+        costs nothing more."""
 
     def use_home(self, home: Home) -> None:
         self.prompt = home_prompt(home)
@@ -311,6 +314,7 @@ class WhisperRecognizer:
     def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0) -> None:
         self._prefix = prefix
         self._buffer.clear()
+        self._decoded = None
         self._vad.reset()
         self._speech_s = 0.0
 
@@ -320,12 +324,27 @@ class WhisperRecognizer:
         self._speech_s += self._vad.speech_seconds(pcm)
         return None
 
+    def so_far(self) -> str:
+        return self._decode().text
+
     def finish(self) -> Transcript:
+        transcript = self._decode()
+        self._buffer.clear()
+        self._decoded = None
+        return transcript
+
+    def _decode(self) -> Transcript:
+        if self._decoded is not None and self._decoded[0] == len(self._buffer):
+            return self._decoded[1]
+        transcript = self._transcribe()
+        self._decoded = (len(self._buffer), transcript)
+        return transcript
+
+    def _transcribe(self) -> Transcript:
         began = time.perf_counter()
         audio_s = len(self._buffer) / (SAMPLE_RATE * SAMPLE_WIDTH)
         heard = self.whisper.transcribe(bytes(self._buffer), self.prompt, self.nbest, speech_s=self._speech_s,
                                         prefix=self._prefix)
-        self._buffer.clear()
         texts = [t for t in dict.fromkeys(unrepeated(without(normalised(h.text), self._prefix))
                                           for h in heard.hypotheses) if t]
         final_ms = (time.perf_counter() - began) * 1000

@@ -72,6 +72,7 @@ class Endpointer:
         self._end: int | None = None
         self._voiced_end = 0
         self._run = 0
+        self._held_s = 0.0
 
     @property
     def now_s(self) -> float:
@@ -87,6 +88,13 @@ class Endpointer:
     def speech_end_s(self) -> float | None:
         """Stream offset where the utterance's speech (so far) ends."""
         return None if self._end is None else self._end * FRAME_S
+
+    def hold(self, extra_s: float) -> None:
+        """The utterance ended mid-phrase ("turn on the ..."): take it up again, and end it after `extra_s` more
+        silence unless speech resumes (then the usual silence ends it)."""
+        if self.event == EndpointEvent.END:
+            self.event = EndpointEvent.SPEECH
+            self._held_s = extra_s
 
     def hear_background(self, pcm: bytes) -> None:
         """Audio from before the utterance (what preceded and included the wake phrase): it only sets the noise
@@ -128,6 +136,7 @@ class Endpointer:
             gap_s = (self._frame - 1 - self._end) * FRAME_S
             if voiced and (self._run >= MIN_SPEECH_FRAMES or gap_s <= BRIDGE_S):
                 self._end = self._voiced_end = self._frame
+                self._held_s = 0.0
             elif loud and gap_s == 0 and (self._frame - self._voiced_end) * FRAME_S <= TAIL_S:
                 self._end = self._frame
         if self._start is None:
@@ -136,5 +145,5 @@ class Endpointer:
         elif (self._frame - self._start) * FRAME_S >= self.max_s:
             self._end = self._frame
             self.event = EndpointEvent.TOO_LONG
-        elif self._end is not None and (self._frame - self._end) * FRAME_S >= self.silence_s - 1e-9:
+        elif self._end is not None and (self._frame - self._end) * FRAME_S >= self.silence_s + self._held_s - 1e-9:
             self.event = EndpointEvent.END

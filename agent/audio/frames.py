@@ -37,6 +37,9 @@ class RequestAudio:
     def __init__(self) -> None:
         self._frames: asyncio.Queue[AudioFrame | None] = asyncio.Queue()
         self.listening = True
+        self.deciding = False
+        """Whether the request is over is being decided (it paused mid-phrase?): frames are kept for it meanwhile,
+        and a recording read faster than real time waits."""
 
     def put(self, frame: AudioFrame) -> None:
         self._frames.put_nowait(frame)

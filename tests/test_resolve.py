@@ -59,6 +59,14 @@ def test_a_room_named_as_the_device_means_what_the_request_does_there(home: Home
     assert lit.devices == ("garage_light",)
 
 
+def test_switching_a_lock_on_or_off_is_locking_or_unlocking_it(home: Home) -> None:
+    # as in Home Assistant; one intent for one action, so a jammed lock is reported whichever words were used
+    off = resolve(Intent("HassTurnOff", {"name": "front door"}, text="turn off the front door"), at(home, "tv"))
+    assert (off.intent.name, off.devices) == ("HassUnlockDoor", ("front_door",))
+    assert resolve(Intent("HassTurnOn", {"name": "front door"}), at(home, "tv")).intent.name == "HassLockDoor"
+    assert resolve(Intent("HassTurnOff", {"name": "kitchen light"}), at(home, "tv")).intent.name == "HassTurnOff"
+
+
 def test_the_back_door_is_not_the_front_door(home: Home) -> None:
     # the demo home's only lock is the front door; "back door" names a lock, but not that one
     for intent in ("HassUnlockDoor", "HassLockDoor"):

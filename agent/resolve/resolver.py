@@ -43,6 +43,7 @@ MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMed
 POINTABLE = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassGetState"})
 """Requests that need a device: "turn it off" with nothing talked about is a question back, not a guess."""
 ONE_LIGHT = frozenset({"light", "lamp"})
+LOCKING = {"HassTurnOn": "HassLockDoor", "HassTurnOff": "HassUnlockDoor"}
 """A light named by its kind alone: which one is a matter of habit when the room has several."""
 THERMOMETERS = frozenset({"oven", "climate", "sensor"})
 CHANGE_TIMER = frozenset({"HassIncreaseTimer", "HassDecreaseTimer"})
@@ -138,8 +139,16 @@ def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
         found = _targets(intent, ctx, area, values, TARGET_TYPES[intent.name])
         if intent.name == "HassLightSet" and found.devices and not {"brightness", "color", "temperature"} & set(values):
             return step(intent, [ctx.home.device_by_id[d] for d in found.devices], ctx.states) or found
-        return found
+        return _as_locking(found, ctx.home)
     return Resolution(intent, values=values)
+
+
+def _as_locking(found: Resolution, home: Home) -> Resolution:
+    """Switching locks on or off is locking or unlocking them, as in Home Assistant: one request, one intent."""
+    name = LOCKING.get(found.intent.name)
+    if name is None or not found.devices or any(home.device_by_id[d].type != "lock" for d in found.devices):
+        return found
+    return replace(found, intent=found.intent.recast(name, found.intent.slots))
 
 
 def _unknown_room_as_device(intent: Intent, home: Home) -> Intent:

@@ -25,6 +25,9 @@ RETRY_MAX_S = 8.0
 """Reconnection attempts back off from `retry_s`, doubling, up to this."""
 RECOVERY_S = 10.0
 """After the broker comes back, devices it reported offline as it went down get this long to reconnect."""
+START_REFUSALS = 2
+"""First connections refused this many times in a row (about a second) mean nothing listens there: `start` says
+so then rather than at its timeout (a broker that is slow to answer still gets the whole timeout)."""
 
 
 class BusUnavailable(ConnectionError):
@@ -50,6 +53,9 @@ class MqttBus:
         """Topic -> (device id, state key) of values devices publish alone on topics of their own."""
         self._client: aiomqtt.Client | None = None
         self._connected = asyncio.Event()
+        self._refused: int | None = 0
+        """First connections refused in a row; None once connected (a broker that went away is waited for)."""
+        self._nobody_there = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lost_at: float | None = None
         """Event-loop time the broker was last lost."""
@@ -73,11 +79,13 @@ class MqttBus:
     async def start(self, timeout: float = 10.0) -> None:
         """Connect in the background and wait until subscribed (retained states arrive next)."""
         self._task = asyncio.create_task(self._run(), name="mqtt-bus")
-        try:
-            await asyncio.wait_for(self._connected.wait(), timeout)
-        except TimeoutError as exc:
+        waits = [asyncio.create_task(event.wait()) for event in (self._connected, self._nobody_there)]
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
+        if not self.connected:
             await self.stop()
-            raise BusUnavailable(self.address.unreachable(self._last_error)) from exc
+            raise BusUnavailable(self.address.unreachable(self._last_error))
 
     async def stop(self) -> None:
         if self._task:
@@ -138,12 +146,17 @@ class MqttBus:
                     await client.subscribe([(topic, 1) for topic in [*self._routes, *self._attribute_routes]]
                                            + [("home/#", 0)])
                     self._connected.set()
+                    self._refused = None
                     delay = self.retry_s
                     log.info("connected to MQTT broker")
                     async for message in client.messages:
                         self.handle(str(message.topic), message.payload)
             except aiomqtt.MqttError as exc:
                 self._last_error = str(exc)
+                if self._refused is not None:
+                    self._refused = self._refused + 1 if isinstance(exc.__context__, ConnectionRefusedError) else 0
+                    if self._refused >= START_REFUSALS:
+                        self._nobody_there.set()
                 if self._connected.is_set():
                     log.warning("lost the MQTT broker (%s); reconnecting, backing off from %.1f s", exc, delay)
             finally:

@@ -265,6 +265,19 @@ async def test_a_spoken_reading_that_is_no_request_falls_to_an_alternative_that_
     assert resolve_best(alone, kitchen_context(home)).intent.name == "OutOfDomain"
 
 
+@pytest.mark.parametrize("text, spoken", [
+    ("book a table for two thousand eight", "OutOfDomain"),  # Whisper's "two at eight": a colour temperature?
+    ("lights at 50", "HassLightSet"),
+    ("set a timer for ten minutes", "HassStartTimer"),
+])
+async def test_a_number_alone_does_not_make_weak_spoken_words_a_request(nlu, text: str, spoken: str) -> None:
+    from agent.nlu.stage import NluStage
+    from agent.turn import Rewrite
+
+    heard = await NluStage(nlu).process(Rewrite(text, text, speech_confidence=0.8))
+    assert heard.name == spoken
+
+
 @pytest.mark.parametrize("text, intent, name", [
     ("someone left the garage light on again, turn it off", "HassTurnOff", "garage light"),
     ("did someone leave the garage door open? close it", "HassTurnOff", "garage door"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from agent.nlu.intents import OUT_OF_DOMAIN, SLOTS_BY_INTENT
+from agent.nlu.intents import NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
 from agent.nlu.model import PRONOUNS, NluModel
 from agent.teach.interview import answer
 from agent.teach.parse import ROUTINE, steps_of, teaching
@@ -27,7 +27,9 @@ SPOKEN_DEVICE_FLOOR = 0.75
 """The same floor for intents that act on a device, said without naming one (nor "it": what was just talked
 about). Such a request acts on the room's device ("turn off": the kitchen light), so misheard chatter read that
 way at 0.67 ("printer is out of paper again") must not pass. Found on the audio benchmark's own chatter, said
-plainly; of our development sets' commands, none that names nothing parses that weakly."""
+plainly; of our development sets' commands, none that names nothing parses that weakly. A number alone does not
+make a request either: it is held to `SPOKEN_FLOOR` ("book a table for two thousand eight" was read as a light's
+colour temperature at 0.34)."""
 
 
 class NluStage:
@@ -40,8 +42,8 @@ class NluStage:
     async def process(self, request: Rewrite, ctx: TurnContext | None = None) -> Intent:
         intent = self._understand(request, ctx)
         names_none = "name" in SLOTS_BY_INTENT.get(intent.name, ()) and PRONOUNS.isdisjoint(spoken(intent.text).split())
-        floor = SPOKEN_DEVICE_FLOOR if names_none else SPOKEN_FLOOR
-        if request.speech_confidence < 1.0 and intent.confidence < floor and not intent.slots:
+        floor = SPOKEN_DEVICE_FLOOR if names_none and not intent.slots else SPOKEN_FLOOR
+        if request.speech_confidence < 1.0 and intent.confidence < floor and not set(intent.slots) - NUMERIC_SLOTS:
             intent = Intent(OUT_OF_DOMAIN, {}, 1.0 - intent.confidence, intent.text, alternatives=intent.alternatives)
         return dataclasses.replace(intent, speech_confidence=request.speech_confidence,
                                    rewritten=request.rule is not None)

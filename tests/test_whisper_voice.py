@@ -70,6 +70,16 @@ def test_listen_understands_piper_and_espeak_voices_without_enrollment(tmp_path:
     assert asr["engine"] == "whisper" and asr["text"] == "turn on the kitchen light" and 0 < asr["confidence"] <= 1
 
 
+def test_a_quick_one_word_request_and_one_after_a_long_pause_are_heard(tmp_path: Path, nlu: NluModel) -> None:
+    # "hey home, weather" at 210 words a minute: the word is over 0.2 s after the wake phrase's aligned end;
+    # "hey home ... what time is it": the wake phrase's own tail must not end the turn before the request
+    quick = synthesize("hey home, weather", Voice(PIPER, 210))
+    wav = write_wav(tmp_path / "quick.wav", np.concatenate([silence(0.5), quick, said(
+        (PIPER, "hey home"), 2.0, ("en-us", "what time is it"))]))
+    traces = listen(wav, tmp_path)
+    assert [t["intent"] for t in traces] == ["HassGetWeather", "HassGetCurrentTime"]
+
+
 def test_a_pause_mid_request_waits_for_the_rest(tmp_path: Path, nlu: NluModel) -> None:
     # people stop to think of a name: "turn on the ... floor lamp", a pause longer than the 0.5 s that ends a
     # request; a request that ends well is not kept waiting, and the next one is heard as before

@@ -16,12 +16,13 @@ from agent.turn import Transcript, WakeEvent
 WAKE_OVERLAP_S = 0.015
 """Audio of a request starts this much before the wake phrase's aligned end: the alignment may give the wake
 word the closure of a first stop consonant ("hey home | call the ..." heard as "all the ...")."""
-PHRASE_TAIL_S = 0.1
-"""The endpointer starts listening this long after the wake phrase's aligned end: an alignment a little early
-must not make the phrase's last sound a request. Whisper's alignments tend to be late instead (by 0.1-0.2 s, into
-the next word): at 0.2 s a one-word request after a short pause ("hey home, sure", "hey home, aye") was skipped
-whole and never heard; at 0.1 s Piper's reading of our development commands went from 92.0 % to 94.0 % right,
-espeak-ng's stayed at 90.8 %."""
+PHRASE_TAIL_S = 0.0
+"""The endpointer starts listening this long after the wake phrase's aligned end. Whisper's alignments tend to be
+late (by 0.1-0.2 s, into the next word): at 0.2 s a one-word request after a short pause ("hey home, sure") was
+skipped whole and never heard, and at 0.1 s one said quickly ("hey home, no" at 210 words a minute). An
+alignment a little early, which makes the phrase's last sound a request of its own, is caught when that
+"request" ends: the recognizer heard nothing after the wake phrase, so the endpointer waits for the request
+again."""
 
 HOLD_S = 1.0
 """How much longer a request that stopped mid-phrase ("turn on the ...") waits for the rest: people pause to
@@ -61,7 +62,7 @@ class AudioAsr:
             self.recognizer.start(free, wake.phrase, max(0.0, phrase_end - wake.began_s - WAKE_OVERLAP_S))
         else:
             self.recognizer.start(free)
-        heard = False
+        heard = restarted = False
         held_at: float | None = None
         while True:
             frame = await ctx.audio.get()
@@ -77,10 +78,16 @@ class AudioAsr:
             if event == EndpointEvent.TIMEOUT:
                 heard = False
                 break
-            if event == EndpointEvent.END and endpointer.speech_end_s != held_at and await self._mid_phrase(ctx):
-                held_at = endpointer.speech_end_s
-                endpointer.hold(HOLD_S)
-                continue
+            if event == EndpointEvent.END and endpointer.speech_end_s != held_at:
+                so_far = await self._so_far(ctx)
+                if so_far == "" and not restarted:  # the wake phrase's own tail, or a noise: no request yet
+                    endpointer.reset()
+                    heard, restarted = False, True
+                    continue
+                if so_far and unfinished(so_far):
+                    held_at = endpointer.speech_end_s
+                    endpointer.hold(HOLD_S)
+                    continue
             if event in (EndpointEvent.END, EndpointEvent.TOO_LONG):
                 break
         ctx.audio.stop()
@@ -89,11 +96,11 @@ class AudioAsr:
             return dataclasses.replace(transcript, text="", alternatives=())
         return self.correct(transcript) if self.correct is not None and not free else transcript
 
-    async def _mid_phrase(self, ctx: TurnContext) -> bool:
-        """Whether the request stopped mid-phrase, from what the recognizer heard so far."""
+    async def _so_far(self, ctx: TurnContext) -> str | None:
+        """What the recognizer heard of the request so far (None: it cannot tell before the end)."""
         assert ctx.audio is not None
         ctx.audio.deciding = True
         try:
-            return unfinished(await asyncio.to_thread(self.recognizer.so_far))
+            return await asyncio.to_thread(self.recognizer.so_far)
         finally:
             ctx.audio.deciding = False

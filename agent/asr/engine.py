@@ -24,8 +24,9 @@ class Recognizer(Protocol):
         """Add 16 kHz mono int16 audio; returns a partial transcript when the engine has one."""
         ...
 
-    def so_far(self) -> str:
-        """The words of the utterance so far, without ending it ("" when the engine cannot tell before the end)."""
+    def so_far(self) -> str | None:
+        """The words of the utterance so far, without ending it ("": none yet); None when the engine cannot tell
+        before the end."""
         ...
 
     def finish(self) -> Transcript:

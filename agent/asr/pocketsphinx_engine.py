@@ -195,9 +195,9 @@ class PocketsphinxRecognizer:
         self._buffer += dither(pcm, self._rng)
         return None
 
-    def so_far(self) -> str:
-        """Nothing: decoding waits for the end, and a grammar's reading is a whole phrase anyway."""
-        return ""
+    def so_far(self) -> str | None:
+        """None: decoding waits for the end, and a grammar's reading is a whole phrase anyway."""
+        return None
 
     def finish(self) -> Transcript:
         """End the utterance: the hypotheses worth offering, best first (see the module's docstring)."""

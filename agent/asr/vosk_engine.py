@@ -160,7 +160,7 @@ class VoskRecognizer:
         self._partial = partial
         return partial
 
-    def so_far(self) -> str:
+    def so_far(self) -> str | None:
         return self._partial
 
     def finish(self) -> Transcript:

@@ -58,7 +58,7 @@ class VotingRecognizer:
             self.grammar.feed(kept)
         return None
 
-    def so_far(self) -> str:
+    def so_far(self) -> str | None:
         return self.whisper.so_far()
 
     def finish(self) -> Transcript:

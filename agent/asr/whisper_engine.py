@@ -324,7 +324,7 @@ class WhisperRecognizer:
         self._speech_s += self._vad.speech_seconds(pcm)
         return None
 
-    def so_far(self) -> str:
+    def so_far(self) -> str | None:
         return self._decode().text
 
     def finish(self) -> Transcript:

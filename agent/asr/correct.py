@@ -90,8 +90,8 @@ class HomePhrases:
         close = [h for h in hypotheses[1:] if fuzz.ratio(" ".join(h), best) >= CLOSE_ALTERNATIVE * 100]
         chosen = next((h for h in close if self.says(h)), None)
         if chosen is None:
-            fixes = [(cost + rank * RANK_COST, fixed) for rank, found in enumerate(map(self.nearest, (hypotheses[0], *close)))
-                     if found is not None for cost, fixed in (found,)]
+            fixes = [(fix[0] + rank * RANK_COST, fix[1]) for rank, words in enumerate((hypotheses[0], *close))
+                     if (fix := self.nearest(words)) is not None]
             chosen = min(fixes)[1] if fixes else None
         if chosen is None:  # as heard, alone: a later stage must not act on an alternative that fits better
             return dataclasses.replace(transcript, alternatives=())

@@ -43,8 +43,9 @@ MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMed
 POINTABLE = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassGetState"})
 """Requests that need a device: "turn it off" with nothing talked about is a question back, not a guess."""
 ONE_LIGHT = frozenset({"light", "lamp"})
-LOCKING = {"HassTurnOn": "HassLockDoor", "HassTurnOff": "HassUnlockDoor"}
 """A light named by its kind alone: which one is a matter of habit when the room has several."""
+LOCKING = {"HassTurnOn": "HassLockDoor", "HassTurnOff": "HassUnlockDoor"}
+"""Switching a lock on or off, as the request it is."""
 THERMOMETERS = frozenset({"oven", "climate", "sensor"})
 CHANGE_TIMER = frozenset({"HassIncreaseTimer", "HassDecreaseTimer"})
 WHICH_TIMER = frozenset({"HassCancelTimer", "HassTimerStatus", "HassPauseTimer", "HassUnpauseTimer", *CHANGE_TIMER})

@@ -84,10 +84,13 @@ def test_a_pause_mid_request_waits_for_the_rest(tmp_path: Path, nlu: NluModel) -
     # people stop to think of a name: "turn on the ... floor lamp", a pause longer than the 0.5 s that ends a
     # request; a request that ends well is not kept waiting, and the next one is heard as before
     wav = write_wav(tmp_path / "pause.wav", said(
-        (PIPER, "hey home, turn on the"), 0.8, (PIPER, "floor lamp"), 2.0, (PIPER, "hey home, turn off the fan")))
+        (PIPER, "hey home, turn on the"), 0.8, (PIPER, "floor lamp"), 2.0, (PIPER, "hey home, turn off the fan"),
+        2.0, (PIPER, "hey home, turn on the"), 3.0))
     traces = listen(wav, tmp_path)
-    assert [(t["intent"], t["devices"]) for t in traces] == [("HassTurnOn", ["floor_lamp"]),
-                                                             ("HassTurnOff", ["fan"])]
+    assert [(t["intent"], t["devices"]) for t in traces[:2]] == [("HassTurnOn", ["floor_lamp"]),
+                                                                 ("HassTurnOff", ["fan"])]
+    left = traces[2]  # a request left unsaid acts on nothing (Whisper made "turn on heat turn on the" of it)
+    assert left["outcome"] == "no_speech" and not left["devices"] and len(traces) == 3
 
 
 def test_talk_silence_noise_and_music_after_the_wake_phrase_do_nothing(tmp_path: Path, nlu: NluModel) -> None:

@@ -30,6 +30,9 @@ think of a name. Home Assistant's relaxed endpointing waits 1.25 s in all."""
 UNFINISHED = frozenset({"the", "a", "an", "my", "our", "your", "to", "of", "for", "at", "in", "into", "from",
                         "with", "and", "or", "but", "turn", "set", "switch", "put", "make", "play", "is", "are"})
 """Words a request does not end on."""
+ARTICLES = frozenset({"the", "a", "an", "my", "our", "your"})
+"""Words a request never ends on: one that still does after the wait was left unsaid ("turn on the ..."), and
+what Whisper makes of it is a guess ("turn on heat turn on the")."""
 
 
 def unfinished(text: str) -> bool:
@@ -94,6 +97,8 @@ class AudioAsr:
         transcript = await asyncio.to_thread(self.recognizer.finish)  # a neural decode keeps the loop waiting
         if not heard:
             return dataclasses.replace(transcript, text="", alternatives=())
+        if set(words_of(transcript.text)[-1:]) & ARTICLES:  # left unsaid: no request, what was heard logged
+            return dataclasses.replace(transcript, text="", alternatives=(), heard=transcript.text)
         return self.correct(transcript) if self.correct is not None and not free else transcript
 
     async def _so_far(self, ctx: TurnContext) -> str | None:

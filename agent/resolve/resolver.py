@@ -10,7 +10,7 @@ from typing import Any
 from agent.dialogue.state import Topic
 from agent.habits import Habits, after_key, light_key
 from agent.home import Area, Device, Home
-from agent.nlu.assist import DOMAINS
+from agent.nlu.assist import DOMAINS, OUR_NAMES
 from agent.nlu.intents import OUT_OF_DOMAIN
 from agent.resolve.followup import (
     ALSO,
@@ -44,8 +44,6 @@ POINTABLE = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet"
 """Requests that need a device: "turn it off" with nothing talked about is a question back, not a guess."""
 ONE_LIGHT = frozenset({"light", "lamp"})
 """A light named by its kind alone: which one is a matter of habit when the room has several."""
-LOCKING = {"HassTurnOn": "HassLockDoor", "HassTurnOff": "HassUnlockDoor"}
-"""Switching a lock on or off, as the request it is."""
 THERMOMETERS = frozenset({"oven", "climate", "sensor"})
 CHANGE_TIMER = frozenset({"HassIncreaseTimer", "HassDecreaseTimer"})
 WHICH_TIMER = frozenset({"HassCancelTimer", "HassTimerStatus", "HassPauseTimer", "HassUnpauseTimer", *CHANGE_TIMER})
@@ -140,16 +138,16 @@ def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
         found = _targets(intent, ctx, area, values, TARGET_TYPES[intent.name])
         if intent.name == "HassLightSet" and found.devices and not {"brightness", "color", "temperature"} & set(values):
             return step(intent, [ctx.home.device_by_id[d] for d in found.devices], ctx.states) or found
-        return _as_locking(found, ctx.home)
+        return _in_our_names(found, ctx.home)
     return Resolution(intent, values=values)
 
 
-def _as_locking(found: Resolution, home: Home) -> Resolution:
-    """Switching locks on or off is locking or unlocking them, as in Home Assistant: one request, one intent."""
-    name = LOCKING.get(found.intent.name)
-    if name is None or not found.devices or any(home.device_by_id[d].type != "lock" for d in found.devices):
-        return found
-    return replace(found, intent=found.intent.recast(name, found.intent.slots))
+def _in_our_names(found: Resolution, home: Home) -> Resolution:
+    """Home Assistant's general request under our specific name for what it does to these devices (switching
+    locks on or off is locking or unlocking them): one request, one intent, however it was said."""
+    kinds = {home.device_by_id[d].type for d in found.devices}
+    name = OUR_NAMES.get((found.intent.name, kinds.pop())) if len(kinds) == 1 else None
+    return found if name is None else replace(found, intent=found.intent.recast(name, found.intent.slots))
 
 
 def _unknown_room_as_device(intent: Intent, home: Home) -> Intent:

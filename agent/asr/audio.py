@@ -27,12 +27,12 @@ again."""
 HOLD_S = 1.0
 """How much longer a request that stopped mid-phrase ("turn on the ...") waits for the rest: people pause to
 think of a name. Home Assistant's relaxed endpointing waits 1.25 s in all."""
-UNFINISHED = frozenset({"the", "a", "an", "my", "our", "your", "to", "of", "for", "at", "in", "into", "from",
-                        "with", "and", "or", "but", "turn", "set", "switch", "put", "make", "play", "is", "are"})
-"""Words a request does not end on."""
 ARTICLES = frozenset({"the", "a", "an", "my", "our", "your"})
 """Words a request never ends on: one that still does after the wait was left unsaid ("turn on the ..."), and
 what Whisper makes of it is a guess ("turn on heat turn on the")."""
+UNFINISHED = ARTICLES | {"to", "of", "for", "at", "in", "into", "from", "with", "and", "or", "but", "turn", "set",
+                         "switch", "put", "make", "play", "is", "are"}
+"""Words a request does not end on, or seldom does ("what is the oven set to")."""
 
 
 def unfinished(text: str) -> bool:

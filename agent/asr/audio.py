@@ -35,10 +35,10 @@ UNFINISHED = ARTICLES | {"to", "of", "for", "at", "in", "into", "from", "with", 
 """Words a request does not end on, or seldom does ("what is the oven set to")."""
 
 
-def unfinished(text: str) -> bool:
-    """Whether `text` stops mid-phrase: on an article, a preposition, a conjunction or a verb still to be done."""
+def last_word(text: str) -> str:
+    """The last word of `text` as the templates spell it ("" for none)."""
     words = words_of(text)
-    return bool(words) and words[-1] in UNFINISHED
+    return words[-1] if words else ""
 
 
 class AudioAsr:
@@ -87,7 +87,7 @@ class AudioAsr:
                     endpointer.reset()
                     heard, restarted = False, True
                     continue
-                if so_far and unfinished(so_far):
+                if so_far and last_word(so_far) in UNFINISHED:
                     held_at = endpointer.speech_end_s
                     endpointer.hold(HOLD_S)
                     continue
@@ -97,7 +97,7 @@ class AudioAsr:
         transcript = await asyncio.to_thread(self.recognizer.finish)  # a neural decode keeps the loop waiting
         if not heard:
             return dataclasses.replace(transcript, text="", alternatives=())
-        if set(words_of(transcript.text)[-1:]) & ARTICLES:  # left unsaid: no request, what was heard logged
+        if last_word(transcript.text) in ARTICLES:  # left unsaid: no request, what was heard logged
             return dataclasses.replace(transcript, text="", alternatives=(), heard=transcript.text)
         return self.correct(transcript) if self.correct is not None and not free else transcript
 

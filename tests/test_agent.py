@@ -78,6 +78,16 @@ async def test_nonsense_and_unknown_devices_get_a_clear_answer(
     assert trace.outcome in ("unsupported", "unresolved")
 
 
+async def test_heating_a_device_the_home_lacks_does_not_heat_the_oven(world: tuple[Agent, DeviceFleet]) -> None:
+    """The oven is implied when a preheat names nothing ("preheat to 350"), not when it names something else."""
+    agent, fleet = world
+    grill = await agent.handle_text("hey home preheat the grill to 200", device="kitchen_speaker")
+    assert "I don't know a device called grill" in grill.response
+    assert fleet["oven"].state["state"] == "off"
+    oven = await agent.handle_text("hey home preheat to 350", device="kitchen_speaker")
+    assert oven.outcome == "success" and fleet["oven"].state["target_temperature"] == 350
+
+
 @pytest.mark.parametrize("said", ["turn off the front door", "door off", "turn on the garage door"])
 async def test_opening_read_into_words_that_never_say_open_asks_first(world: tuple[Agent, DeviceFleet],
                                                                        said: str) -> None:

@@ -55,7 +55,8 @@ DURATION_UNITS: dict[str, str] = {
     **dict.fromkeys(("second", "seconds", "sec", "secs"), "seconds"),
 }
 """Duration unit words -> slot name."""
-_FILLERS = frozenset({"and", "a", "an", "of"})
+NUMBER_FILLERS = frozenset({"and", "a", "an", "of"})
+"""Words inside a spoken number or duration ("a hundred and five", "an hour and a half")."""
 _NUMERIC = re.compile(r"^\d+(?:\.\d+)?$")
 
 
@@ -109,9 +110,9 @@ def parse_number(text: str) -> int | float | None:
         elif word in FRACTIONS:
             fraction += FRACTIONS[word]
         elif word in ("a", "an"):
-            if current is None and (nxt in SCALES or all(w in _FILLERS for w in words)):
+            if current is None and (nxt in SCALES or all(w in NUMBER_FILLERS for w in words)):
                 current = 1  # "a hundred", or a bare "an" (hour)
-        elif word in _FILLERS:
+        elif word in NUMBER_FILLERS:
             continue
         else:
             return None
@@ -139,11 +140,11 @@ def parse_duration(text: str) -> dict[str, int]:
         word = words[i]
         unit = DURATION_UNITS.get(word)
         if unit is None:
-            if is_number_word(word) or word in _FILLERS:
+            if is_number_word(word) or word in NUMBER_FILLERS:
                 buffer.append(word)
             i += 1
             continue
-        value = parse_number(" ".join(buffer)) if any(w not in _FILLERS for w in buffer) else 1
+        value = parse_number(" ".join(buffer)) if any(w not in NUMBER_FILLERS for w in buffer) else 1
         buffer = []
         if words[i + 1:i + 4] == ["and", "a", "half"]:
             value = (value or 0) + 0.5

@@ -143,6 +143,10 @@ class Action:
     confirmed: bool
 
 
+DURATION = "duration"
+"""What a question for a length of time asks for: hours, minutes and seconds."""
+
+
 @dataclass(frozen=True)
 class Result:
     """The response of a skill."""
@@ -152,6 +156,9 @@ class Result:
     actions: tuple[Action, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
     """Structured answer (e.g. the temperature read), for tests and tools."""
+    asks_for: str | None = None
+    """The slot a question back asks the user to say ("temperature", or `DURATION`): their next words can fill it
+    in (`agent.nlu.completion`)."""
 
 
 @dataclass(frozen=True)

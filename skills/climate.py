@@ -28,7 +28,7 @@ def _settable(request: Resolution, ctx: SkillContext) -> tuple[Device, float] | 
         return Result("Which one do you mean?", Outcome.UNRESOLVED)
     target = request.values.get("temperature")
     if target is None:
-        return Result("What temperature should I set?", Outcome.UNRESOLVED)
+        return Result("What temperature should I set?", Outcome.CLARIFY, asks_for="temperature")
     device = ctx.device(request.devices[0])
     too = out_of_range(device, float(target))
     return Result(too, Outcome.UNRESOLVED) if too else (device, float(target))

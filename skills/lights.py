@@ -25,7 +25,7 @@ class LightSetSkill(Skill):
         color = str(color).strip().lower() if color else None
         kelvin = request.values.get("temperature")  # Home Assistant's colour temperature
         if brightness is None and not color and kelvin is None:
-            return Result("What should I set the light to?", Outcome.UNRESOLVED)
+            return Result("What should I set the light to?", Outcome.CLARIFY, asks_for="brightness")
         payload: dict[str, Any] = {}
         expect: dict[str, Any] = {}
         if kelvin is not None:

@@ -237,7 +237,7 @@ class MediaControlSkill(Skill):
                           state: dict[str, Any]) -> Result:
         level = request.values.get("volume_level")
         if level is None:
-            return Result("What volume should I set?", Outcome.UNRESOLVED)
+            return Result("What volume should I set?", Outcome.CLARIFY, asks_for="volume_level")
         return await self._volume(ctx, device, max(0, min(100, int(level))))
 
     async def _step_volume(self, request: Resolution, ctx: SkillContext, device: Device,

@@ -19,7 +19,7 @@ class PositionSkill(Skill):
         if not request.devices:
             return Result(f"Which {'fan' if speed else 'one'} do you mean?", Outcome.UNRESOLVED)
         if level is None:
-            return Result(f"What {'speed' if speed else 'position'} should I set?", Outcome.UNRESOLVED)
+            return Result(f"What {'speed' if speed else 'position'} should I set?", Outcome.CLARIFY, asks_for=key)
         level = int(level)
         if speed:
             expect = {"state": "off"} if level == 0 else {"percentage": level, "state": "on"}

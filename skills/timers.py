@@ -10,7 +10,7 @@ from typing import Any
 
 from agent.clock import Clock
 from agent.text import listed
-from agent.turn import Outcome, Resolution, Result
+from agent.turn import DURATION, Outcome, Resolution, Result
 from skills.base import Services, Skill, SkillContext
 from skills.common import sentence
 
@@ -100,7 +100,7 @@ class TimerSkill(Skill):
     def _start(self, request: Resolution, ctx: SkillContext) -> Result:
         seconds = request.values.get("duration_s")
         if not seconds or seconds <= 0:
-            return Result("How long should the timer be?", Outcome.UNRESOLVED)
+            return Result("How long should the timer be?", Outcome.CLARIFY, asks_for=DURATION)
         name = _name(request.values.get("timer_name"))
         satellite = ctx.satellite or ctx.home.default_satellite()
         command = request.values.get("command")

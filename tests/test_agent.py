@@ -162,6 +162,31 @@ async def test_unsure_speech_never_heats_opens_or_unlocks_without_a_yes(world: t
     assert sure.outcome == "success" and fleet["oven"].state["target_temperature"] == 350
 
 
+async def test_a_value_asked_for_is_taken_from_the_answer(world: tuple[Agent, DeviceFleet]) -> None:
+    """"What temperature should I set?" is answered with a number, "How long should the timer be?" with a time."""
+    agent, fleet = world
+    ask = await agent.handle_text("hey home set the oven to", device="kitchen_speaker")
+    assert ask.outcome == "clarify" and ask.response == "What temperature should I set?"
+    done = await agent.handle_text("hey home three fifty please", device="kitchen_speaker")
+    assert done.outcome == "success" and fleet["oven"].state["target_temperature"] == 350
+    await agent.handle_text("hey home set a timer", device="kitchen_speaker")
+    timer = await agent.handle_text("hey home an hour and a half", device="kitchen_speaker")
+    assert timer.response == "Started a timer for 1 hour and 30 minutes.", timer.response
+    await agent.handle_text("hey home set the volume", device="kitchen_speaker")
+    other = await agent.handle_text("hey home set the kitchen light to 40", device="kitchen_speaker")
+    assert other.intent == "HassLightSet" and fleet["kitchen_light"].state["brightness"] == 40
+    alone = await agent.handle_text("hey home 60", device="kitchen_speaker")  # the question was answered by then
+    assert alone.outcome != "success"
+
+
+async def test_an_unsure_answer_to_the_ovens_question_heats_only_after_a_yes(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = world
+    await heard(agent, Transcript("preheat the oven", 0.9))
+    unsure = await heard(agent, Transcript("four hundred", 0.4))
+    assert unsure.response == "Do you want me to heat the oven to 400 degrees?"
+    assert fleet["oven"].state["state"] == "off"
+
+
 async def test_a_garage_opening_from_a_recognizer_alternative_asks_first(world: tuple[Agent, DeviceFleet]) -> None:
     agent, fleet = world
     ask = await heard(agent, Transcript("open the garbage floor", 0.7, ("open the garage door",)))

@@ -15,6 +15,7 @@ from agent.nlu.generate import generate, join, sample
 from agent.nlu.intents import INTENT_NAMES, SLOTS_BY_INTENT
 from agent.nlu.templates import templates
 from agent.text import parse_duration, parse_number, say_number
+from agent.turn import Intent
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = yaml.safe_load((Path(__file__).parent / "data" / "nlu_dev.yaml").read_text())
@@ -292,3 +293,20 @@ def test_a_referring_command_keeps_to_what_the_device_can_do(nlu) -> None:
     """"make it warmer" after naming a lamp is not a thermostat setting."""
     assert nlu.parse("the desk lamp is too blue, make it a bit warmer").name != "HassClimateSetTemperature"
     assert nlu.parse("close it").name == "HassTurnOff" and nlu.parse("open them up").name == "HassTurnOn"
+
+
+@pytest.mark.parametrize(("answer", "slot", "filled"), [
+    ("350", "temperature", {"temperature": 350}),
+    ("make it three fifty degrees please", "temperature", {"temperature": 350}),
+    ("an hour and a half", "duration", {"hours": 1, "minutes": 30}),
+    ("set the thermostat to 70", "temperature", None),   # a request of its own
+    ("five minutes", "temperature", None),               # not what was asked
+    ("never mind", "duration", None),
+])
+def test_an_answer_that_only_says_the_value_asked_for_completes_the_request(answer: str, slot: str,
+                                                                            filled: dict | None) -> None:
+    from agent.nlu.completion import completed
+
+    asked = Intent("HassOvenSetTemperature", {"name": "oven"}, 0.9, "set the oven to")
+    result = completed(answer, asked, slot)
+    assert (result.slots if result else None) == (None if filled is None else {"name": "oven", **filled})

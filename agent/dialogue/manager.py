@@ -2,8 +2,9 @@
 
 A yes or no to a question it asked, "never mind", the guided "learn my preferences" interview, "that's not what
 I meant" (switch back, ask again), taught routines, a question back from resolution, asking before opening,
-unlocking or heating on a guess (`safety.py`), and the offer to remember a name right after a miss. Everything
-else goes straight to the skills (`agent.result.stage`).
+unlocking or heating on a guess (`safety.py`), the offer to remember a name right after a miss, and which value
+a question back asked for (the NLU stage reads the answer: `agent.nlu.completion`). Everything else goes straight to the
+skills (`agent.result.stage`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from agent.dialogue.safety import clear_yes, opens_something, question
-from agent.dialogue.state import CONFIRM_WINDOW_S, PendingAction
+from agent.dialogue.state import ANSWER_WINDOW_S, CONFIRM_WINDOW_S, OpenQuestion, PendingAction
 from agent.teach import interview
 from agent.teach.interview import ANSWER
 from agent.teach.parse import LEARN, NOT_MEANT, TEACH
@@ -38,6 +39,8 @@ class DialogueManager:
         """The answer to `resolution`, which the dialogue remembers when the turn ends (`Dialogue.end`)."""
         result = await self._respond(resolution, ctx)
         ctx.answered = resolution
+        ctx.dialogue.question = OpenQuestion(resolution.intent, result.asks_for, ctx.now + ANSWER_WINDOW_S) \
+            if result.asks_for else None
         return result
 
     async def _respond(self, resolution: Resolution, ctx: TurnContext) -> Result:

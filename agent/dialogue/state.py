@@ -9,7 +9,7 @@ from typing import Any
 
 from agent.teach.interview import Interview
 from agent.trace import TurnTrace
-from agent.turn import Outcome, Resolution
+from agent.turn import Intent, Outcome, Resolution
 
 SESSION_GAP_S = 300.0
 """Silence after which the next turn starts a new session."""
@@ -19,6 +19,8 @@ TOPIC_TURNS = 3
 """Turns after which what was last talked about is forgotten (like OpenVoiceOS's context: turns remaining)..."""
 TOPIC_TTL_S = 120.0
 """... or seconds after, whichever comes first (its expiry)."""
+ANSWER_WINDOW_S = 30.0
+"""How long a question for a value the request left out stays open."""
 OFFER_WINDOW_S = 60.0
 """How long after a missed request getting it right makes the agent offer to remember what was meant."""
 
@@ -47,6 +49,16 @@ class Missed:
     expires_at: float
 
 
+@dataclass(frozen=True)
+class OpenQuestion:
+    """A question back for a value the request left out ("What temperature should I set?"): the request, and the
+    slot asked for (`Result.asks_for`)."""
+
+    intent: Intent
+    slot: str
+    expires_at: float
+
+
 @dataclass
 class PendingAction:
     """A security-sensitive action waiting for the user's yes."""
@@ -68,6 +80,8 @@ class Dialogue:
     interview: Interview | None = None
     """"Learn my preferences": the question waiting for its answer."""
     missed: Missed | None = None
+    question: OpenQuestion | None = None
+    """A value the last request left out, asked for."""
 
     def begin(self, now: float) -> None:
         """Start a new session when the last turn is too long ago; drop stale confirmations and topics."""
@@ -82,6 +96,8 @@ class Dialogue:
             self.interview = None
         if self.missed and now > self.missed.expires_at:
             self.missed = None
+        if self.question and now > self.question.expires_at:
+            self.question = None
 
     def end(self, trace: TurnTrace, resolved: Resolution | None, now: float) -> None:
         """Remember the turn (`resolved`: the request as the dialogue manager answered it, if it did); what it

@@ -1,11 +1,12 @@
-"""The NLU stage: what the user teaches, their routines' names, then the trained spaCy model applied to the
-(possibly rewritten) request."""
+"""The NLU stage: an answer to a question the agent asked, what the user teaches, their routines' names, then the
+trained spaCy model applied to the (possibly rewritten) request."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING
 
+from agent.nlu.completion import completed
 from agent.nlu.intents import NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
 from agent.nlu.model import PRONOUNS, NluModel
 from agent.teach.interview import answer
@@ -45,13 +46,16 @@ class NluStage:
         floor = SPOKEN_DEVICE_FLOOR if names_none and not intent.slots else SPOKEN_FLOOR
         if request.speech_confidence < 1.0 and intent.confidence < floor and not set(intent.slots) - NUMERIC_SLOTS:
             intent = Intent(OUT_OF_DOMAIN, {}, 1.0 - intent.confidence, intent.text, alternatives=intent.alternatives)
-        return dataclasses.replace(intent, speech_confidence=request.speech_confidence,
+        return dataclasses.replace(intent, speech_confidence=min(request.speech_confidence, intent.speech_confidence),
                                    rewritten=request.rule is not None)
 
     def _understand(self, request: Rewrite, ctx: TurnContext | None) -> Intent:
         asked = ctx.dialogue.asked(ctx.user) if ctx is not None else None
         if asked is not None:
             return answer(request.text, asked)
+        question = ctx.dialogue.question if ctx is not None else None
+        if question is not None and (filled := completed(request.text, question.intent, question.slot)) is not None:
+            return filled
         taught = teaching(request.text)
         if taught is not None:
             return taught

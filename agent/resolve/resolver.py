@@ -98,10 +98,17 @@ def resolve_best(intent: Intent, ctx: ResolveContext) -> Resolution:
     return first
 
 
+REQUIRED_VALUE = {"HassStartTimer": "duration_s", "HassClimateSetTemperature": "temperature",
+                  "HassOvenSetTemperature": "temperature", "HassSetVolume": "volume_level",
+                  "HassSetPosition": "position", "HassFanSetSpeed": "percentage"}
+"""The value a request cannot go without: its skill asks for it when it is not said."""
+
+
 def fits(resolution: Resolution) -> bool:
     """Whether a resolution is something this home can act on or answer without asking back."""
+    required = REQUIRED_VALUE.get(resolution.intent.name)
     return (resolution.intent.name != OUT_OF_DOMAIN and resolution.problem is None
-            and resolution.question is None)
+            and resolution.question is None and (required is None or required in resolution.values))
 
 
 def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
@@ -208,10 +215,8 @@ def _values(intent: Intent) -> dict[str, Any] | str:
             return "I didn't catch the temperature."
         values["temperature"] = number
     if intent.name == "HassStartTimer":
-        total = _seconds(slots)
-        if total <= 0:
-            return "How long should the timer be?"
-        values["duration_s"] = total
+        if (total := _seconds(slots)) > 0:  # else the timers skill asks how long
+            values["duration_s"] = total
         if slots.get("conversation_command"):
             values["command"] = str(slots["conversation_command"])
     elif intent.name in CHANGE_TIMER:

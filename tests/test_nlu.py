@@ -236,6 +236,16 @@ def test_a_command_wrapped_in_chatter_is_still_the_command(nlu, text: str, inten
     assert result.confidence < 1.0  # a partial match is not sure: a security-sensitive one asks first
 
 
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("did the kids leave the tv on again", "HassGetState", {"name": "tv", "state": "on"}),
+    ("have we left the kitchen light on", "HassGetState", {"name": "kitchen light", "state": "on"}),
+    ("is it possible to switch on the tv", "HassTurnOn", {"name": "tv"}),
+])
+def test_a_question_about_what_happened_is_not_a_command(nlu, text: str, intent: str, slots: dict) -> None:
+    result = nlu.parse(text)
+    assert (result.name, result.slots) == (intent, slots)
+
+
 def test_a_negation_around_a_command_is_not_ignored(nlu) -> None:
     assert nlu.matcher.match_part("don't turn the tv off i'm watching it") == []
     assert nlu.parse("turn off the kitchen light").confidence == 1.0

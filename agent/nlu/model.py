@@ -129,7 +129,7 @@ class NluModel:
                 else:
                     intent = self._with_antecedent(self._intent(text, next(docs)), area) if c else Intent(
                         OUT_OF_DOMAIN, {}, 1.0, text)
-                yield _heard_in(_home_assistant_reading(intent), self.assist.home.area_name(area)
+                yield _heard_in(_asked_not_told(_home_assistant_reading(intent)), self.assist.home.area_name(area)
                                 if self.assist and area else None, self.device_names)
 
     def _with_antecedent(self, intent: Intent, area: str | None) -> Intent:
@@ -299,6 +299,24 @@ def _home_assistant_reading(intent: Intent) -> Intent:
     if intent.name == "HassVacuumStart" and intent.slots.get("area"):
         return dataclasses.replace(intent, name="HassVacuumCleanArea")
     return intent
+
+
+QUESTION_OPENERS = frozenset({"did", "was", "were", "has", "have", "had"})
+"""Words that open a question about what happened, never a request (unlike "can you", "is it possible to")."""
+
+
+def _asked_not_told(intent: Intent) -> Intent:
+    """"did the kids leave the tv on again" asks whether the tv is on: read as switching it on, it acted on a
+    question. Not when the words go on to a command that refers back ("did someone leave it open close it")."""
+    words = intent.text.lower().split()
+    if intent.name not in NAMED_TARGET or not words or words[0] not in QUESTION_OPENERS or not PRONOUNS.isdisjoint(words):
+        return intent
+    state = next((word for word in reversed(words) if closed_class(word, frozenset({"state"}))), None)
+    if state is None:
+        return intent
+    allowed = SLOTS_BY_INTENT["HassGetState"]
+    slots = {key: value for key, value in intent.slots.items() if key in allowed}
+    return Intent("HassGetState", slots | {"state": slot_value("state", state)}, intent.confidence, intent.text)
 
 
 def _heard_in(intent: Intent, area: str | None, names: frozenset[str]) -> Intent:

@@ -311,12 +311,13 @@ def _asked_not_told(intent: Intent) -> Intent:
     words = intent.text.lower().split()
     if intent.name not in NAMED_TARGET or not words or words[0] not in QUESTION_OPENERS or not PRONOUNS.isdisjoint(words):
         return intent
-    state = next((word for word in reversed(words) if closed_class(word, frozenset({"state"}))), None)
+    state = next((value for word in reversed(words) if closed_class(word, frozenset({"state"}))
+                  and (value := slot_value("state", word)) is not None), None)
     if state is None:
         return intent
     allowed = SLOTS_BY_INTENT["HassGetState"]
     slots = {key: value for key, value in intent.slots.items() if key in allowed}
-    return Intent("HassGetState", slots | {"state": slot_value("state", state)}, intent.confidence, intent.text)
+    return Intent("HassGetState", slots | {"state": state}, intent.confidence, intent.text)
 
 
 def _heard_in(intent: Intent, area: str | None, names: frozenset[str]) -> Intent:

@@ -23,6 +23,16 @@ def words_of(text: str) -> tuple[str, ...]:
     return tuple(w for token in tokens for w in (to_words(int(token)).split() if token.isdigit() else (token,)))
 
 
+ARTICLES = frozenset({"the", "a", "an", "my", "our", "your"})
+"""Words a request never ends on: one that does was left unsaid ("turn on the ...")."""
+
+
+def last_word(text: str) -> str:
+    """The last word of `text` as the templates spell it ("" for none)."""
+    words = words_of(text)
+    return words[-1] if words else ""
+
+
 def spoken(text: str) -> str:
     """Text as the words one says, space-separated (see `words_of`)."""
     return " ".join(words_of(text))

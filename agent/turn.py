@@ -44,8 +44,7 @@ class Transcript:
     Wyoming)."""
     heard: str | None = None
     """What the recognizer wrote, when the home-constrained correction (`agent.asr.correct`) mapped it onto
-    `text`, a phrase the home knows, or when it was no request (`text` empty: a request left unsaid, "turn on
-    the ..."); None when `text` is what it wrote."""
+    `text`, a phrase the home knows; None when `text` is what it wrote."""
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,18 @@ async def test_a_value_asked_for_is_taken_from_the_answer(world: tuple[Agent, De
     assert alone.outcome != "success"
 
 
+async def test_a_request_left_unsaid_is_asked_about(world: tuple[Agent, DeviceFleet]) -> None:
+    agent, fleet = world
+    ask = await agent.handle_text("hey home turn on the", device="kitchen_speaker")
+    assert (ask.outcome, ask.response) == ("clarify", "Turn on what?")
+    assert fleet["kitchen_light"].state["state"] == "off"
+    done = await agent.handle_text("hey home the floor lamp please", device="kitchen_speaker")
+    assert done.outcome == "success" and fleet["floor_lamp"].state["state"] == "on"
+    heard = await agent.handle_text("hey home turn on heat turn on the", device="kitchen_speaker")  # Whisper's guess
+    assert heard.response == "Turn on what?" and heard.record("result").output["actions"] == []
+    await agent.handle_text("hey home never mind", device="kitchen_speaker")
+
+
 async def test_an_unsure_answer_to_the_ovens_question_heats_only_after_a_yes(world: tuple[Agent, DeviceFleet]) -> None:
     agent, fleet = world
     await heard(agent, Transcript("preheat the oven", 0.9))

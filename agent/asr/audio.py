@@ -10,7 +10,7 @@ from agent.asr.engine import Recognizer
 from agent.audio.endpoint import Endpointer, EndpointEvent
 from agent.audio.frames import FRAME_MS
 from agent.context import TurnContext
-from agent.text import words_of
+from agent.text import ARTICLES, last_word
 from agent.turn import Transcript, WakeEvent
 
 WAKE_OVERLAP_S = 0.015
@@ -27,18 +27,9 @@ again."""
 HOLD_S = 1.0
 """How much longer a request that stopped mid-phrase ("turn on the ...") waits for the rest: people pause to
 think of a name. Home Assistant's relaxed endpointing waits 1.25 s in all."""
-ARTICLES = frozenset({"the", "a", "an", "my", "our", "your"})
-"""Words a request never ends on: one that still does after the wait was left unsaid ("turn on the ..."), and
-what Whisper makes of it is a guess ("turn on heat turn on the")."""
 UNFINISHED = ARTICLES | {"to", "of", "for", "at", "in", "into", "from", "with", "and", "or", "but", "turn", "set",
                          "switch", "put", "make", "play", "is", "are"}
 """Words a request does not end on, or seldom does ("what is the oven set to")."""
-
-
-def last_word(text: str) -> str:
-    """The last word of `text` as the templates spell it ("" for none)."""
-    words = words_of(text)
-    return words[-1] if words else ""
 
 
 class AudioAsr:
@@ -97,8 +88,8 @@ class AudioAsr:
         transcript = await asyncio.to_thread(self.recognizer.finish)  # a neural decode keeps the loop waiting
         if not heard:
             return dataclasses.replace(transcript, text="", alternatives=())
-        if last_word(transcript.text) in ARTICLES:  # left unsaid: no request, what was heard logged
-            return dataclasses.replace(transcript, text="", alternatives=(), heard=transcript.text)
+        if last_word(transcript.text) in ARTICLES:  # left unsaid: as heard, for the agent to ask what was meant
+            return dataclasses.replace(transcript, alternatives=())  # a fix would guess the words not said
         return self.correct(transcript) if self.correct is not None and not free else transcript
 
     async def _so_far(self, ctx: TurnContext) -> str | None:

@@ -1,10 +1,10 @@
 """The dialogue manager: what the agent does with a resolved request around the skill that serves it.
 
 A yes or no to a question it asked, "never mind", the guided "learn my preferences" interview, "that's not what
-I meant" (switch back, ask again), taught routines, a question back from resolution, asking before opening,
-unlocking or heating on a guess (`safety.py`), the offer to remember a name right after a miss, and which value
-a question back asked for (the NLU stage reads the answer: `agent.nlu.completion`). Everything else goes straight to the
-skills (`agent.result.stage`).
+I meant" (switch back, ask again), taught routines, a request left unsaid ("turn on the ...": "Turn on what?"),
+a question back from resolution, asking before opening, unlocking or heating on a guess (`safety.py`), the offer
+to remember a name right after a miss, and which value a question back asked for (the NLU stage reads the
+answer: `agent.nlu.completion`). Everything else goes straight to the skills (`agent.result.stage`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from agent.dialogue.state import ANSWER_WINDOW_S, CONFIRM_WINDOW_S, OpenQuestion
 from agent.teach import interview
 from agent.teach.interview import ANSWER
 from agent.teach.parse import LEARN, NOT_MEANT, TEACH
+from agent.text import ARTICLES, last_word
 from agent.turn import Intent, Outcome, Resolution, Result
 from skills.base import names
 
@@ -25,6 +26,9 @@ if TYPE_CHECKING:  # the turn's context holds the dialogue's state: the manager 
 
 Dispatch = Callable[[Resolution, "TurnContext"], Awaitable[Result]]
 """Hands a request to its skill (`agent.result.stage.ResultStage.dispatch`)."""
+ASK_WHAT = {"HassTurnOn": "Turn on", "HassTurnOff": "Turn off", "HassLockDoor": "Lock", "HassUnlockDoor": "Unlock"}
+"""A request for one of these left unsaid ("turn on the ..."), whatever was read into the words before, is asked
+about: what was heard of it is a guess (Whisper: "turn on heat turn on the")."""
 UNDO = {"HassTurnOn": "HassTurnOff", "HassTurnOff": "HassTurnOn"}
 """What switches back a request declared wrong."""
 
@@ -58,6 +62,8 @@ class DialogueManager:
             return await self._interview(resolution, ctx)
         if name == NOT_MEANT:
             return await self._not_meant(resolution, ctx)
+        if name in ASK_WHAT and last_word(resolution.intent.text) in ARTICLES:
+            return Result(f"{ASK_WHAT[name]} what?", Outcome.CLARIFY, asks_for="name")
         if resolution.question:
             return Result(resolution.question, Outcome.CLARIFY)
         if resolution.problem:

@@ -1,10 +1,12 @@
-"""An answer to a question back for a value the request left out ("What temperature should I set?"): words that
-only say such a value ("350", "to three fifty please", "five minutes") complete the asked request."""
+"""An answer to a question back for a value the request left out ("What temperature should I set?", "Turn on
+what?"): words that only say such a value ("350", "to three fifty please", "five minutes", "the floor lamp")
+complete the asked request."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from agent.nlu.slots import strip_determiners
 from agent.text import DURATION_UNITS, NUMBER_FILLERS, is_number_word, parse_duration, parse_number, words_of
 from agent.turn import DURATION, Intent, SlotValue
 
@@ -14,9 +16,14 @@ CARRIER_WORDS = frozenset({"to", "at", "for", "about", "around", "make", "it", "
 of their own ("set the thermostat to 70" after the oven asked), understood as such."""
 
 
-def completed(text: str, asked: Intent, slot: str) -> Intent | None:
-    """`asked` with the value of `slot` that `text` says filled in; None when `text` says more than a value."""
+def completed(text: str, asked: Intent, slot: str, names: frozenset[str] = frozenset()) -> Intent | None:
+    """`asked` with the value of `slot` that `text` says filled in; None when `text` says more than a value. A
+    name must be one of `names`, and is all the request says: what was read into a request left unsaid is a
+    guess."""
     words = [w for w in words_of(text) if w not in CARRIER_WORDS]
+    if slot == "name":
+        name = strip_determiners(" ".join(words))
+        return replace(asked, slots={"name": name}, text=text, alternatives=()) if name in names else None
     if not all(is_number_word(w) or w in DURATION_UNITS or w in NUMBER_FILLERS for w in words):
         return None
     filled: dict[str, SlotValue] = {}

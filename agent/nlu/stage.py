@@ -54,7 +54,8 @@ class NluStage:
         if asked is not None:
             return answer(request.text, asked)
         question = ctx.dialogue.question if ctx is not None else None
-        if question is not None and (filled := completed(request.text, question.intent, question.slot)) is not None:
+        if question is not None and (filled := completed(request.text, question.intent, question.slot,
+                                                                  self.model.device_names)) is not None:
             return filled
         taught = teaching(request.text)
         if taught is not None:

@@ -239,6 +239,7 @@ def test_a_command_wrapped_in_chatter_is_still_the_command(nlu, text: str, inten
 @pytest.mark.parametrize(("text", "intent", "slots"), [
     ("did the kids leave the tv on again", "HassGetState", {"name": "tv", "state": "on"}),
     ("have we left the kitchen light on", "HassGetState", {"name": "kitchen light", "state": "on"}),
+    ("is everything off upstairs", "HassGetState", {"floor": "upstairs", "state": "off"}),
     ("is it possible to switch on the tv", "HassTurnOn", {"name": "tv"}),
 ])
 def test_a_question_about_what_happened_is_not_a_command(nlu, text: str, intent: str, slots: dict) -> None:

@@ -120,6 +120,11 @@ def test_out_of_range_values_are_explained(home: Home, slots: dict, problem: str
     assert resolve(Intent("HassLightSet", slots), at(home, "tv")).problem == problem
 
 
+def test_a_device_asked_for_what_it_cannot_do_is_named_not_unknown(home: Home) -> None:
+    paused = resolve(Intent("HassMediaPause", {"name": "ceiling fan"}, text="stop the ceiling fan"), at(home, "tv"))
+    assert paused.devices == () and paused.problem == "The ceiling fan can't do that."
+
+
 def test_timer_duration_in_seconds(home: Home) -> None:
     result = resolve(Intent("HassStartTimer", {"hours": 1, "minutes": 30}), at(home, "tv"))
     assert result.values["duration_s"] == 5400

@@ -301,15 +301,19 @@ def _home_assistant_reading(intent: Intent) -> Intent:
     return intent
 
 
-QUESTION_OPENERS = frozenset({"did", "was", "were", "has", "have", "had"})
-"""Words that open a question about what happened, never a request (unlike "can you", "is it possible to")."""
+QUESTION_OPENERS = frozenset({"did", "was", "were", "has", "have", "had", "is", "are"})
+"""Words that open a question about how things are or what happened, not a request ("can you ..."), unless
+followed by one of `REQUEST_SUBJECTS` ("is it possible to ...", "are you able to ...")."""
+REQUEST_SUBJECTS = frozenset({"it", "there", "you"})
 
 
 def _asked_not_told(intent: Intent) -> Intent:
-    """"did the kids leave the tv on again" asks whether the tv is on: read as switching it on, it acted on a
-    question. Not when the words go on to a command that refers back ("did someone leave it open close it")."""
+    """"did the kids leave the tv on again" asks whether the tv is on, "is everything off upstairs" whether all is
+    off: read as switching, they acted on a question. Not when the words go on to a command that refers back
+    ("did someone leave it open close it")."""
     words = intent.text.lower().split()
-    if intent.name not in NAMED_TARGET or not words or words[0] not in QUESTION_OPENERS or not PRONOUNS.isdisjoint(words):
+    if (intent.name not in NAMED_TARGET or len(words) < 2 or words[0] not in QUESTION_OPENERS
+            or words[1] in REQUEST_SUBJECTS or not PRONOUNS.isdisjoint(words)):
         return intent
     state = next((value for word in reversed(words) if closed_class(word, frozenset({"state"}))
                   and (value := slot_value("state", word)) is not None), None)

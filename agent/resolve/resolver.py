@@ -379,7 +379,9 @@ def _from_match(
     found = match.devices
     if not found:
         where = f" in the {area.name}" if area else ""
-        return Resolution(intent, values=values, problem=f"I don't know a device called {phrase}{where}.")
+        named = [d for d in home.devices_called(phrase) if area is None or d.area == area.id]
+        problem = f"The {named[0].name} can't do that." if named else f"I don't know a device called {phrase}{where}."
+        return Resolution(intent, values=values, problem=problem)
     if len(found) > 1 and not match.plural:
         if (usual := _usual_after(intent, ctx, found, values)) is not None:
             return usual

@@ -18,7 +18,7 @@ from agent.feedback.signals import rejects, rephrases, view_of
 from agent.habits import Habits
 from agent.home import Home, load_home
 from agent.learn.labels import read_labels
-from agent.log.writer import TurnLog
+from agent.log.writer import LogStatus, TurnLog
 from agent.moments import just_happened
 from agent.nlu.model import NluModel
 from agent.nlu.stage import NluStage
@@ -84,8 +84,12 @@ class Agent:
         if self.turn_log:
             await asyncio.to_thread(self.turn_log.start)
             self.states.on_change(self._log_state)
-            await asyncio.to_thread(self._learn_habits)
-            self.preferences = await asyncio.to_thread(self._open_preferences)
+            if self.turn_log.status is LogStatus.OK:
+                await asyncio.to_thread(self._learn_habits)
+                self.preferences = await asyncio.to_thread(self._open_preferences)
+            else:  # the log said why, once: the same database holds the past turns and the preferences
+                log.warning("past turns and taught preferences are not used until the agent restarts with the "
+                            "database reachable")
         nlu_task = asyncio.create_task(asyncio.to_thread(self._load_nlu))
         await self.bus.start()
         await self._settle_states()

@@ -118,3 +118,13 @@ def test_libraries_noise_is_kept_for_verbose_and_our_warnings_are_one_line(capsy
     logging.getLogger("mqtt").warning("There are 14 pending publish calls.")
     assert "pending publish calls" in capsys.readouterr().err
     setup_logging(verbose=False)
+
+
+def test_an_unreachable_database_still_answers_and_says_so_once(tmp_path: Path) -> None:
+    """The turn log, the past turns and the taught preferences share the database: one outage, one cause told."""
+    done = subprocess.run([sys.executable, "-m", "agent", "say", "what time is it", "--db",
+                           "postgresql://u@127.0.0.1:1/x"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    said = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 0 and done.stdout.startswith("It's"), done.stderr
+    assert len(said) == 2 and "Connection refused" in said[0] and "restarts" in said[1], said
+    assert list(tmp_path.glob("*.spool.jsonl"))  # the turn is kept, to be written when the database is back

@@ -282,7 +282,7 @@ class TurnLog:
                 self._spool_failing = True
             return
         if not self._spooled_in_outage:
-            log.warning("turn log: database still unwritable; spooling rows to %s until it is back", self.spool_path)
+            log.info("turn log: database still unwritable; spooling rows to %s until it is back", self.spool_path)
             self._spooled_in_outage = True
         self._spool_failing = False
         self._spool_waiting = True

@@ -8,6 +8,7 @@ served as configured; a warning means something is missing that some uses need (
 from __future__ import annotations
 
 import asyncio
+import os
 import platform
 import shutil
 import sys
@@ -212,6 +213,14 @@ def database(url: str) -> Iterator[Finding]:
             engine.dispose()
         return f"{engine.url.render_as_string(hide_password=True)} (writable)"
 
+    new = _new_sqlite_file(url)
+    if new is not None:  # checked without creating it: the agent does that
+        if os.access(new.parent, os.W_OK):
+            yield ok("database", f"{new} (new: the agent creates it)")
+        else:
+            yield Finding("database", Status.FAIL, f"{url}: cannot create {new.name} in {new.parent}",
+                          "create the folder, or point --db elsewhere")
+        return
     try:
         yield ok("database", writable())
     except (SQLAlchemyError, ValueError, ImportError) as exc:
@@ -222,6 +231,21 @@ def database(url: str) -> Iterator[Finding]:
     yield ok("schema", "new: the agent creates its tables" if current is None else f"current ({head})") \
         if current in (None, head) else Finding("schema", Status.WARN, f"at {current}, the newest is {head}",
                                                 "the agent migrates it when it starts")
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL names, when it does not exist yet."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database).expanduser().resolve()
+    return None if path.exists() else path
 
 
 def home_file(path: Path) -> tuple[Finding, Home | None]:

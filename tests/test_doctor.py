@@ -84,3 +84,11 @@ def test_what_stops_a_turn_fails_with_what_to_do(tmp_path: Path) -> None:
     text = subprocess.run([sys.executable, "-m", "agent", "doctor", "--broker", "http://x"], capture_output=True,
                           text=True, cwd=tmp_path, timeout=120)
     assert text.returncode == 1 and "fail broker: broker URL 'http://x' must start with mqtt://" in text.stdout
+
+
+def test_a_database_file_not_made_yet_is_checked_without_making_it(tmp_path: Path) -> None:
+    _, findings = doctor("--db", "sqlite:///first.db", "--broker", "mqtt://127.0.0.1:1", cwd=tmp_path)
+    assert by_what(findings)["database"]["status"] == "ok" and "the agent creates it" in by_what(findings)["database"]["detail"]
+    assert not (tmp_path / "first.db").exists()
+    _, findings = doctor("--db", f"sqlite:///{tmp_path}/no/such/folder/x.db", "--broker", "mqtt://127.0.0.1:1", cwd=tmp_path)
+    assert by_what(findings)["database"]["status"] == "fail" and "create the folder" in by_what(findings)["database"]["fix"]

@@ -217,6 +217,7 @@ def database(url: str) -> Iterator[Finding]:
     if new is not None:  # checked without creating it: the agent does that
         if os.access(new.parent, os.W_OK):
             yield ok("database", f"{new} (new: the agent creates it)")
+            yield ok("schema", "new: the agent creates its tables")
         else:
             yield Finding("database", Status.FAIL, f"{url}: cannot create {new.name} in {new.parent}",
                           "create the folder, or point --db elsewhere")

@@ -44,7 +44,8 @@ class Transcript:
     Wyoming)."""
     heard: str | None = None
     """What the recognizer wrote, when the home-constrained correction (`agent.asr.correct`) mapped it onto
-    `text`, a phrase the home knows; None when `text` is what it wrote."""
+    `text`, a phrase the home knows, or when `text` is the alternative reading of a request left unsaid
+    (`agent.asr.audio.left_unsaid`); None when `text` is what it wrote."""
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,17 @@ def test_a_pause_mid_request_waits_for_the_rest(tmp_path: Path, nlu: NluModel) -
     assert (left["outcome"], left["response"], acted, len(traces)) == ("clarify", "Turn on what?", [], 3)
 
 
+def test_a_value_left_unsaid_is_asked_for_and_the_spoken_answer_completes_the_request(tmp_path: Path,
+                                                                                      nlu: NluModel) -> None:
+    wav = write_wav(tmp_path / "ask.wav", said((PIPER, "hey home, set the thermostat to"), 2.5,
+                                               (PIPER, "hey home, sixty eight degrees"), 2.0))
+    asked, answered = listen(wav, tmp_path)
+    assert (asked["outcome"], asked["response"]) == ("clarify", "What temperature should I set?")
+    assert (answered["intent"], answered["slots"]) == ("HassClimateSetTemperature", {"name": "thermostat",
+                                                                                      "temperature": 68})
+    assert answered["outcome"] == "success"
+
+
 def test_talk_silence_noise_and_music_after_the_wake_phrase_do_nothing(tmp_path: Path, nlu: NluModel) -> None:
     t = np.arange(int(2.5 * 16000)) / 16000
     chord = sum(2500 * np.sin(2 * np.pi * f * t) for f in (261.6, 329.6, 392.0)).astype(np.int16)
@@ -322,3 +333,14 @@ def test_a_scenario_spoken_by_piper_through_simulate(tmp_path: Path, nlu: NluMod
     done = subprocess.run([sys.executable, "-m", "agent", "simulate", str(ROOT / "scenarios" / "oven_temperature.yaml"),
                            "--audio", "--voices", "piper"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def test_a_request_ending_mid_phrase_is_taken_as_heard_not_corrected() -> None:
+    from agent.asr.audio import left_unsaid
+
+    heard = Transcript("set the thermostat to", 0.8, ("set the thermostat too",))
+    assert left_unsaid(heard, waited=False) == Transcript("set the thermostat to", 0.8)
+    tube = Transcript("set the oven tube", 0.8, ("set the oven too", "set the oven to"))
+    assert left_unsaid(tube, waited=False) is None  # said to its end, as far as anyone knows: corrected as usual
+    taken = left_unsaid(tube, waited=True)  # the rest was waited for, and nothing came
+    assert taken is not None and (taken.text, taken.heard, taken.confidence) == ("set the oven to", "set the oven tube", 0.5)

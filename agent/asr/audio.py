@@ -30,6 +30,23 @@ think of a name. Home Assistant's relaxed endpointing waits 1.25 s in all."""
 UNFINISHED = ARTICLES | {"to", "of", "for", "at", "in", "into", "from", "with", "and", "or", "but", "turn", "set",
                          "switch", "put", "make", "play", "is", "are"}
 """Words a request does not end on, or seldom does ("what is the oven set to")."""
+UNSAID_CONFIDENCE = 0.5
+"""The most confidence a request left unsaid keeps when it is read from one of the recognizer's alternatives (as a
+corrected one: under every threshold that acts without asking)."""
+
+
+def left_unsaid(transcript: Transcript, waited: bool) -> Transcript | None:
+    """A request that ends mid-phrase, as heard: its best reading ends so ("turn on the", "set the thermostat
+    to": the agent asks what was meant; a correction would drop or swap words to make it a whole command, "the
+    thermostat too"), or, when the rest was waited for and nothing came (`waited`), one of its readings does
+    ("set the oven tube", "set the oven to"). None for a request said to its end."""
+    if last_word(transcript.text) in UNFINISHED:
+        return dataclasses.replace(transcript, alternatives=())
+    text = next((t for t in transcript.alternatives if last_word(t) in UNFINISHED), None) if waited else None
+    if text is None:
+        return None
+    return dataclasses.replace(transcript, text=text, alternatives=(), heard=transcript.text,
+                               confidence=min(transcript.confidence, UNSAID_CONFIDENCE))
 
 
 class AudioAsr:
@@ -88,8 +105,9 @@ class AudioAsr:
         transcript = await asyncio.to_thread(self.recognizer.finish)  # a neural decode keeps the loop waiting
         if not heard:
             return dataclasses.replace(transcript, text="", alternatives=())
-        if last_word(transcript.text) in ARTICLES:  # left unsaid: as heard, for the agent to ask what was meant
-            return dataclasses.replace(transcript, alternatives=())  # a fix would guess the words not said
+        unsaid = left_unsaid(transcript, waited=held_at is not None and endpointer.speech_end_s == held_at)
+        if unsaid is not None:  # as heard, for the agent to ask what was meant: a fix would guess the words not said
+            return unsaid
         return self.correct(transcript) if self.correct is not None and not free else transcript
 
     async def _so_far(self, ctx: TurnContext) -> str | None:

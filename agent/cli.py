@@ -950,7 +950,7 @@ def doctor(
 @app.command()
 def serve(
     wyoming: Annotated[str, typer.Option("--wyoming", help="Where to listen: tcp://HOST[:PORT] (port 10700 by default) or unix://PATH.")] = "tcp://0.0.0.0:10700",
-    wake_word: Annotated[str, typer.Option("--wake-word", help="The wake word for clients that name none: okay_nabu, hey_jarvis, hey_mycroft, alexa, hey_rhasspy or hey_home.")] = "okay_nabu",
+    wake_word: Annotated[str, typer.Option("--wake-word", help="The wake word for clients that name none: okay_nabu, hey_jarvis, hey_mycroft, alexa, hey_rhasspy, hey_home, or a model file of your own (microWakeWord .json, openWakeWord .tflite), served under its file name.")] = "okay_nabu",
     user: Annotated[str, typer.Option(help="Who speaks, for the turn log.")] = "guest",
     asr: AsrOpt = Asr.whisper, whisper_model: WhisperOpt = None, vosk_model: VoskOpt = None,
     acoustic_model: AcousticOpt = None,

@@ -145,6 +145,31 @@ async def test_the_wake_word_is_detected_in_a_stream_and_not_in_talk(served: tup
     assert [e.type for e in answer] == ["not-detected"] and NotDetected.is_type(answer[0].type)
 
 
+async def test_a_wake_word_model_file_of_ones_own_is_served_under_its_name(served: tuple[int, Agent, DeviceFleet],
+                                                                          tmp_path: Path) -> None:
+    import shutil
+
+    import pymicro_wakeword
+
+    models = Path(pymicro_wakeword.__file__).parent / "models"
+    shutil.copy(models / "hey_jarvis.tflite", tmp_path)
+    own = tmp_path / "our_jarvis.json"
+    own.write_text((models / "hey_jarvis.json").read_text())  # its model file is named relative to it
+    _, agent, _ = served
+    port = free_port()
+    server = WyomingServer(await asyncio.to_thread(services_for, agent, str(own)), f"tcp://127.0.0.1:{port}")
+    await server.start()
+    try:
+        info = Info.from_event((await ask(port, Describe()))[0])
+        assert "our_jarvis" in {m.name for m in info.wake[0].models}
+        answer = await ask(port, Detect(), AudioStart(SAMPLE_RATE, 2, 1), *chunks(spoken(1.0, "hey jarvis", 1.0)))
+        assert Detection.from_event(answer[-1]).name == "our_jarvis"
+    finally:
+        await server.stop()
+    with pytest.raises(ValueError, match="no wake word model file"):
+        services_for(agent, str(tmp_path / "gone.json"))
+
+
 async def test_a_transcript_is_a_whole_turn_that_switches_the_device_and_is_logged(
         served: tuple[int, Agent, DeviceFleet]) -> None:
     port, agent, fleet = served

@@ -33,7 +33,7 @@ from agent.wyoming.handle import HandleService
 from agent.wyoming.info import describe
 from agent.wyoming.intent import IntentService
 from agent.wyoming.tts import TtsService
-from agent.wyoming.wake import WAKE_WORDS, WakeService
+from agent.wyoming.wake import WakeService
 
 log = logging.getLogger(__name__)
 DEFAULT_PORT = 10700
@@ -62,9 +62,10 @@ def services_for(agent: Agent, wake_word: str) -> Services:
     tts = TtsService("pyttsx3" if config.tts == "pyttsx3" else "piper", config.voice if config.tts == "piper" else None)
     model = {"whisper": config.whisper_model or "tiny.en", "both": config.whisper_model or "tiny.en",
              "pocketsphinx": "en-us", "vosk": config.vosk_model or "vosk"}[config.asr]
-    return Services(describe(config.asr, model, list(WAKE_WORDS.values()), tts.voices),
-                    AsrService(*recognizer_for(config, agent.home), heard), WakeService(wake_word),
-                    HandleService(agent, heard), IntentService(agent), tts)
+    wake = WakeService(wake_word)
+    return Services(describe(config.asr, model, list(wake.words.values()), tts.voices),
+                    AsrService(*recognizer_for(config, agent.home), heard), wake, HandleService(agent, heard),
+                    IntentService(agent), tts)
 
 
 def server_uri(text: str) -> str:

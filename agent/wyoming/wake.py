@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from wyoming.error import Error
 from wyoming.event import Event
@@ -35,7 +36,7 @@ class WakeWord:
     phrase: str
     engine: Callable[[], WakeEngine]
     source: str
-    """Who made the model, for `describe`."""
+    """Who made the model (or its file), for `describe`."""
 
 
 WAKE_WORDS: dict[str, WakeWord] = {
@@ -46,21 +47,30 @@ WAKE_WORDS: dict[str, WakeWord] = {
 
 
 class WakeService:
-    """Makes a detection for each `detect`; `default` when the client names no wake word."""
+    """Makes a detection for each `detect`; `default` when the client names no wake word: one of `WAKE_WORDS`, or
+    a model file of one's own (microWakeWord .json, openWakeWord .tflite), served under its file's name."""
 
     def __init__(self, default: str) -> None:
-        if default not in WAKE_WORDS:
-            raise ValueError(f"no wake word {default!r} to serve: choose one of {', '.join(WAKE_WORDS)}")
+        self.words = dict(WAKE_WORDS)
+        if default not in self.words:
+            own = Path(default).expanduser()
+            if own.suffix not in (".json", ".tflite"):
+                raise ValueError(f"no wake word {default!r} to serve: choose one of {', '.join(WAKE_WORDS)}, or a "
+                                 "model file (microWakeWord .json, openWakeWord .tflite)")
+            if not own.is_file():
+                raise ValueError(f"no wake word model file {str(own)!r}")
+            self.words[own.stem] = WakeWord(own.stem, phrase_of(own.stem), partial(neural_wake, str(own)), str(own))
+            default = own.stem
         self.default = default
 
     def detection(self, request: Detect) -> Detecting | Error:
         """The stream that will answer `request`, or why it cannot be answered."""
         names = request.names or [self.default]
-        unknown = [n for n in names if n not in WAKE_WORDS]
+        unknown = [n for n in names if n not in self.words]
         if unknown:
-            return Error(f"no wake word {', '.join(unknown)} here: choose from {', '.join(WAKE_WORDS)}",
+            return Error(f"no wake word {', '.join(unknown)} here: choose from {', '.join(self.words)}",
                          "unknown-wake-word")
-        return Detecting([WAKE_WORDS[n] for n in dict.fromkeys(names)], request.context)
+        return Detecting([self.words[n] for n in dict.fromkeys(names)], request.context)
 
 
 class Detecting:

@@ -30,19 +30,22 @@ think of a name. Home Assistant's relaxed endpointing waits 1.25 s in all."""
 UNFINISHED = ARTICLES | {"to", "of", "for", "at", "in", "into", "from", "with", "and", "or", "but", "turn", "set",
                          "switch", "put", "make", "play", "is", "are"}
 """Words a request does not end on, or seldom does ("what is the oven set to")."""
+LEFT_OPEN = ARTICLES | {"to", "for", "at"}
+"""Words a request ends on when its name or value was left unsaid ("turn on the", "set the thermostat to", "set a
+timer for"). Not "and" or "but": a word misheard ends on them too ("run the room but")."""
 UNSAID_CONFIDENCE = 0.5
 """The most confidence a request left unsaid keeps when it is read from one of the recognizer's alternatives (as a
 corrected one: under every threshold that acts without asking)."""
 
 
 def left_unsaid(transcript: Transcript, waited: bool) -> Transcript | None:
-    """A request that ends mid-phrase, as heard: its best reading ends so ("turn on the", "set the thermostat
+    """A request left open (`LEFT_OPEN`), as heard: its best reading ends so ("turn on the", "set the thermostat
     to": the agent asks what was meant; a correction would drop or swap words to make it a whole command, "the
     thermostat too"), or, when the rest was waited for and nothing came (`waited`), one of its readings does
     ("set the oven tube", "set the oven to"). None for a request said to its end."""
-    if last_word(transcript.text) in UNFINISHED:
+    if last_word(transcript.text) in LEFT_OPEN:
         return dataclasses.replace(transcript, alternatives=())
-    text = next((t for t in transcript.alternatives if last_word(t) in UNFINISHED), None) if waited else None
+    text = next((t for t in transcript.alternatives if last_word(t) in LEFT_OPEN), None) if waited else None
     if text is None:
         return None
     return dataclasses.replace(transcript, text=text, alternatives=(), heard=transcript.text,

@@ -32,7 +32,7 @@ from agent.nlu.match import TemplateMatch, TemplateMatcher
 from agent.nlu.slots import DURATION_SLOTS, closed_class, duration_parts, slot_value
 from agent.nlu.train import META_FILE, TrainConfig, ensure_trained
 from agent.nlu.wildcard import query_span
-from agent.text import normalise
+from agent.text import normalise, words_of
 from agent.turn import Intent, SlotValue
 
 CONFIDENCE_FLOOR = 0.3
@@ -311,7 +311,7 @@ def _asked_not_told(intent: Intent) -> Intent:
     """"did the kids leave the tv on again" asks whether the tv is on, "is everything off upstairs" whether all is
     off: read as switching, they acted on a question. Not when the words go on to a command that refers back
     ("did someone leave it open close it")."""
-    words = intent.text.lower().split()
+    words = words_of(intent.text)
     if (intent.name not in NAMED_TARGET or len(words) < 2 or words[0] not in QUESTION_OPENERS
             or words[1] in REQUEST_SUBJECTS or not PRONOUNS.isdisjoint(words)):
         return intent

@@ -22,7 +22,7 @@ from agent.config import AgentConfig
 from agent.context import TurnContext
 from agent.home import Home
 from agent.trace import Stage, TurnTrace
-from agent.turn import Speech, Transcript, WakeEvent
+from agent.turn import Outcome, Speech, Transcript, WakeEvent
 from agent.wake.engine import WakeEngine
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,11 @@ CLIPPING_WARN_RATIO = 0.01
 CLIPPING_WARN_EVERY_S = 60.0
 REPLAY_S = 4.0
 """Recent audio kept so the request can start right where the wake phrase ended (engines decide late)."""
+ANSWER_S = 5.0
+"""After the agent asks back ("Which one?", "What temperature should I set?"), speech within this long of its
+question ending is the answer, without the wake phrase (Home Assistant's satellites also listen on). Not after
+"Do you want me to unlock the front door?": a yes to opening, unlocking or heating is said to the agent ("hey
+home, yes"), not picked up from whatever is said in the room next."""
 
 
 @dataclass
@@ -47,6 +52,9 @@ class VoiceEngines:
     """Maps a free-form recognizer's transcript onto the phrases the home knows (`agent.asr.correct`)."""
     barge_in: bool = True
     """Whether the wake engine may interrupt an answer (not in push-to-talk, where it would hear the answer)."""
+    answer: WakeEngine | None = None
+    """Hears the start of the user's answer to a question the agent asked, without the wake phrase (speech
+    onset); None where every request needs none anyway (push-to-talk)."""
 
 
 @dataclass
@@ -77,7 +85,8 @@ class VoiceLoop:
         """A virtual clock to advance by each frame's duration (simulator)."""
         self.end = end
         """The last stage each turn runs (benchmarks stop before acting)."""
-        agent.hear_with(AudioAsr(engines.recognizer, self._endpointer, on_partial, engines.correct))
+        agent.hear_with(AudioAsr(engines.recognizer, self._endpointer, on_partial, engines.correct,
+                                 agent.config.wake_phrase))
         self.barge_ins: list[BargeIn] = []
         self.traces: list[TurnTrace] = []
         self._turn: TurnContext | None = None
@@ -91,6 +100,10 @@ class VoiceLoop:
         """Audio up to the end of the last wake phrase: the next request's endpointer takes its noise floor from it."""
         self.level_dbfs = SILENCE_DBFS
         """The input's level in the last frame."""
+        self._answer_from_s: float | None = None
+        """Stream offset at which the agent's last question ended: an answer is listened for from then on."""
+        self._asked = False
+        """The last turn asked the user something."""
 
     @property
     def idle(self) -> bool:
@@ -147,15 +160,36 @@ class VoiceLoop:
         self._recent.append(frame)
         if self._wake_origin_s is None:
             self._wake_origin_s = frame.start_s
+        answer = self._answer_onset(frame)
+        if answer is not None:
+            await self._begin(answer, self._answer_from_s or 0.0)
+            return
         wake = self.engines.wake.feed(frame.pcm)
         if wake is None:
             return
         if self.speaking:
             self._barge_in(wake.phrase)
+        await self._begin(wake, self._wake_origin_s or 0.0)
+
+    def _answer_onset(self, frame: AudioFrame) -> WakeEvent | None:
+        """The start of the answer to the agent's question, said within `ANSWER_S` of it, without the wake
+        phrase; None otherwise (its `at_s` counts from `_answer_from_s`)."""
+        if not self._asked or self.speaking or self.engines.answer is None:
+            return None
+        if self._answer_from_s is None:
+            self._answer_from_s = frame.start_s
+            self.engines.answer.reset()
+        if frame.start_s - self._answer_from_s > ANSWER_S:
+            self._asked = False
+            return None
+        return self.engines.answer.feed(frame.pcm)
+
+    async def _begin(self, wake: WakeEvent, origin: float) -> None:
+        """Start a turn at `wake` (its offsets counting from `origin`, the stream offset its engine started at)."""
         self.engines.wake.reset()
+        self._asked = False
         ctx = self.agent.new_turn(self.user, self.satellite)
         ctx.audio = RequestAudio()
-        origin = self._wake_origin_s or 0.0
         phrase_end_s = None if wake.at_s is None else origin + wake.at_s
         began_s = origin + wake.began_s if wake.began_s is not None and self.engines.recognizer.hears_prefix else None
         wake = dataclasses.replace(wake, at_s=phrase_end_s, began_s=began_s)  # stream offsets from here on
@@ -189,6 +223,7 @@ class VoiceLoop:
         speech = await self.agent.running_pipeline.run(wake, ctx, start=Stage.WAKE, end=self.end)
         self.agent.end_turn(ctx)
         self.traces.append(ctx.trace)
+        self._asked, self._answer_from_s = ctx.trace.outcome == Outcome.CLARIFY, None
         if self.on_turn:
             self.on_turn(ctx.trace)
         if isinstance(speech, Speech) and speech.duration_s > 0:
@@ -234,8 +269,11 @@ def build_engines(agent: Agent, player: Player) -> VoiceEngines:
         from agent.wake.pocketsphinx_engine import PocketsphinxWake
 
         spotter = partial(PocketsphinxWake, acoustic_model=config.acoustic_model)
+    from agent.wake.push_to_talk import SpeechOnset
+
     return VoiceEngines(_wake(config, lambda: spotter(phrase)), recognizer, Endpointer, player, stop=spotter("stop"),
-                        correct=correct, barge_in=not config.push_to_talk)
+                        correct=correct, barge_in=not config.push_to_talk,
+                        answer=None if config.push_to_talk else SpeechOnset())
 
 
 def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callable[[Transcript], Transcript] | None]:

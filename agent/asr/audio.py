@@ -10,7 +10,7 @@ from agent.asr.engine import Recognizer
 from agent.audio.endpoint import Endpointer, EndpointEvent
 from agent.audio.frames import FRAME_MS
 from agent.context import TurnContext
-from agent.text import ARTICLES, last_word
+from agent.text import ARTICLES, last_word, words_of
 from agent.turn import Transcript, WakeEvent
 
 WAKE_OVERLAP_S = 0.015
@@ -52,12 +52,25 @@ def left_unsaid(transcript: Transcript, waited: bool) -> Transcript | None:
                                confidence=min(transcript.confidence, UNSAID_CONFIDENCE))
 
 
+def without_phrase(transcript: Transcript, phrase: str) -> Transcript:
+    """`transcript` without `phrase` said at its start ("hey home yes" -> "yes")."""
+    said = words_of(phrase)
+
+    def rest(text: str) -> str:
+        words = words_of(text)
+        return " ".join(words[len(said):]) if said and words[:len(said)] == said else text
+
+    return dataclasses.replace(transcript, text=rest(transcript.text),
+                               alternatives=tuple(a for a in map(rest, transcript.alternatives) if a))
+
+
 class AudioAsr:
     """Feeds the turn's frames to a recognizer and an endpointer; returns the final transcript."""
 
     def __init__(
         self, recognizer: Recognizer, endpointer: Callable[[], Endpointer],
         on_partial: Callable[[str], None] | None = None, correct: Callable[[Transcript], Transcript] | None = None,
+        wake_phrase: str = "",
     ) -> None:
         self.recognizer = recognizer
         self.new_endpointer = endpointer
@@ -65,6 +78,8 @@ class AudioAsr:
         self.correct = correct
         """Maps the transcript onto a phrase the home knows (`agent.asr.correct`); not while an answer in the
         user's own words is expected."""
+        self.wake_phrase = wake_phrase
+        """Said at the start of a request heard without it (push-to-talk, an answer), it is not the request."""
 
     async def process(self, wake: WakeEvent, ctx: TurnContext) -> Transcript:
         if ctx.audio is None:
@@ -108,6 +123,8 @@ class AudioAsr:
         transcript = await asyncio.to_thread(self.recognizer.finish)  # a neural decode keeps the loop waiting
         if not heard:
             return dataclasses.replace(transcript, text="", alternatives=())
+        if not wake.phrase:
+            transcript = without_phrase(transcript, self.wake_phrase)
         unsaid = left_unsaid(transcript, waited=held_at is not None and endpointer.speech_end_s == held_at)
         if unsaid is not None:  # as heard, for the agent to ask what was meant: a fix would guess the words not said
             return unsaid

@@ -105,6 +105,18 @@ def test_a_value_left_unsaid_is_asked_for_and_the_spoken_answer_completes_the_re
     assert answered["outcome"] == "success"
 
 
+def test_a_question_back_is_answered_without_the_wake_phrase_and_a_spoken_yes_unlocks(tmp_path: Path,
+                                                                                     nlu: NluModel) -> None:
+    wav = write_wav(tmp_path / "answers.wav", said(
+        (PIPER, "hey home, turn on the lamp"), 2.5, (PIPER, "the reading lamp"), 2.5,
+        (PIPER, "hey home, unlock the front door"), 2.5, (PIPER, "hey home, yes"), 7.0,
+        (PIPER, "the desk lamp"), 1.0))  # long after the last question: not a request
+    traces = listen(wav, tmp_path)
+    acted = [[a["device"] for s in t["stages"] if s["stage"] == "result" for a in s["output"]["actions"]] for t in traces]
+    assert [t["outcome"] for t in traces] == ["clarify", "success", "confirm", "success"], [t["response"] for t in traces]
+    assert acted == [[], ["reading_lamp"], [], ["front_door"]]
+
+
 def test_talk_silence_noise_and_music_after_the_wake_phrase_do_nothing(tmp_path: Path, nlu: NluModel) -> None:
     t = np.arange(int(2.5 * 16000)) / 16000
     chord = sum(2500 * np.sin(2 * np.pi * f * t) for f in (261.6, 329.6, 392.0)).astype(np.int16)
@@ -344,3 +356,11 @@ def test_a_request_ending_mid_phrase_is_taken_as_heard_not_corrected() -> None:
     assert left_unsaid(tube, waited=False) is None  # said to its end, as far as anyone knows: corrected as usual
     taken = left_unsaid(tube, waited=True)  # the rest was waited for, and nothing came
     assert taken is not None and (taken.text, taken.heard, taken.confidence) == ("set the oven to", "set the oven tube", 0.5)
+
+
+def test_the_wake_phrase_said_before_a_request_heard_without_it_is_not_the_request() -> None:
+    from agent.asr.audio import without_phrase
+
+    heard = without_phrase(Transcript("hey home the reading lamp", 0.8, ("hey home", "hey home the reading lamp")), "hey home")
+    assert (heard.text, heard.alternatives) == ("the reading lamp", ("the reading lamp",))
+    assert without_phrase(Transcript("home alone", 0.8), "hey home").text == "home alone"

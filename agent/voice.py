@@ -1,4 +1,5 @@
-"""The voice loop: wake word, the request, the answer spoken back, and barge-in while speaking."""
+"""The voice loop: wake word, the request, the answer spoken back, barge-in while speaking, and the user's answer to
+a question back heard without the wake word."""
 
 from __future__ import annotations
 

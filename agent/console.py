@@ -133,6 +133,8 @@ class ListenStatus:
         elif doing != "waiting":
             self._sounding = self._sounded = 0.0
         shown = {"waiting": f'listening for "{self.wake_phrase}"' if self.wake_phrase else "listening for speech",
+                 "awaiting": f'listening for your answer (no "{self.wake_phrase}" needed)' if self.wake_phrase
+                 else "listening for your answer",
                  "recording": "recording the request", "thinking": "understanding it",
                  "speaking": 'answering (say "stop" to interrupt)'}[doing]
         low, high = METER

@@ -129,9 +129,10 @@ class VoiceLoop:
 
     @property
     def doing(self) -> str:
-        """What the loop is doing: "recording" a request, "thinking", "speaking", or "waiting" for a wake word."""
+        """What the loop is doing: "recording" a request, "thinking", "speaking", "awaiting" the answer to its
+        question (no wake word needed), or "waiting" for a wake word."""
         return ("thinking" if self.thinking else "recording" if self._capturing is not None
-                else "speaking" if self.speaking else "waiting")
+                else "speaking" if self.speaking else "awaiting" if self._asked else "waiting")
 
     async def run(self, source: AudioSource, patient: bool = False) -> None:
         """Listen until the source ends, then finish the last turn and its answer. `patient` for a recording read

@@ -72,3 +72,14 @@ def test_a_silent_microphone_is_pointed_out(tmp_path: Path) -> None:
     code, screen, stderr = listen_to_microphone(tmp_path, bytes(16000 * 2), 18)  # digital silence
     assert "the microphone hears nothing: is it muted or unplugged?" in screen
     assert code == 0 and "Traceback" not in stderr, stderr
+
+
+def test_after_a_question_back_the_status_line_says_no_wake_phrase_is_needed() -> None:
+    """A stand-in for the voice loop: the status line only reads what it is doing and the input's level."""
+    from agent.console import ListenStatus
+
+    class Asked:
+        level_dbfs = -60.0
+        doing = "awaiting"
+
+    assert 'listening for your answer (no "hey home" needed)' in ListenStatus(Asked(), "hey home").__rich__().plain

@@ -33,6 +33,24 @@ def last_word(text: str) -> str:
     return words[-1] if words else ""
 
 
+def without_phrase(text: str, phrase: str) -> str:
+    """`text` (words apart by spaces) without `phrase` wherever it is said: a wake phrase Whisper writes again
+    after the forced one ("hey home hey home ..."), between two copies of a short request ("stop hey home stop"),
+    or before a request heard without it ("hey home yes")."""
+    words, said = text.split(), list(words_of(phrase))
+    if not said:
+        return text
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i:i + len(said)] == said:
+            i += len(said)
+        else:
+            kept.append(words[i])
+            i += 1
+    return " ".join(kept)
+
+
 def spoken(text: str) -> str:
     """Text as the words one says, space-separated (see `words_of`)."""
     return " ".join(words_of(text))

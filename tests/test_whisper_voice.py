@@ -22,11 +22,11 @@ from agent.asr.whisper_engine import (
     normalised,
     resolve_model,
     unrepeated,
-    without,
 )
 from agent.audio.wavfile import write_wav
 from agent.home import load_home
 from agent.nlu.model import NluModel
+from agent.text import without_phrase
 from agent.turn import Transcript
 from agent.wake.neural import MicroWake, OpenWake, WakeModelError, neural_wake
 from agent.wake.transcribed import TranscribedWake
@@ -194,10 +194,10 @@ def test_a_number_run_into_a_word_is_heard_apart_from_it(phrases: HomePhrases) -
 
 def test_a_request_whisper_writes_twice_around_the_wake_phrase_is_heard_once() -> None:
     # what Whisper wrote for Piper's "hey home, stop" and "hey home, send the roomba home" on our development set
-    assert unrepeated(without("stop hey home stop", "hey home")) == "stop"
-    assert unrepeated(without("hey home send the room but home hey home send the room but home", "hey home")) == \
+    assert unrepeated(without_phrase("stop hey home stop", "hey home")) == "stop"
+    assert unrepeated(without_phrase("hey home send the room but home hey home send the room but home", "hey home")) == \
         "send the room but home"
-    assert without("send the roomba home", "hey home") == "send the roomba home"
+    assert without_phrase("send the roomba home", "hey home") == "send the roomba home"
 
 
 def test_one_word_off_lands_on_the_phrase_the_home_knows(phrases: HomePhrases) -> None:
@@ -359,8 +359,8 @@ def test_a_request_ending_mid_phrase_is_taken_as_heard_not_corrected() -> None:
 
 
 def test_the_wake_phrase_said_before_a_request_heard_without_it_is_not_the_request() -> None:
-    from agent.asr.audio import without_phrase
+    from agent.asr.audio import without_wake_phrase
 
-    heard = without_phrase(Transcript("hey home the reading lamp", 0.8, ("hey home", "hey home the reading lamp")), "hey home")
+    heard = without_wake_phrase(Transcript("hey home the reading lamp", 0.8, ("hey home", "hey home the reading lamp")), "hey home")
     assert (heard.text, heard.alternatives) == ("the reading lamp", ("the reading lamp",))
-    assert without_phrase(Transcript("home alone", 0.8), "hey home").text == "home alone"
+    assert without_wake_phrase(Transcript("home alone", 0.8), "hey home").text == "home alone"

@@ -10,7 +10,7 @@ from agent.asr.engine import Recognizer
 from agent.audio.endpoint import Endpointer, EndpointEvent
 from agent.audio.frames import FRAME_MS
 from agent.context import TurnContext
-from agent.text import ARTICLES, last_word, words_of
+from agent.text import ARTICLES, last_word, without_phrase
 from agent.turn import Transcript, WakeEvent
 
 WAKE_OVERLAP_S = 0.015
@@ -52,16 +52,10 @@ def left_unsaid(transcript: Transcript, waited: bool) -> Transcript | None:
                                confidence=min(transcript.confidence, UNSAID_CONFIDENCE))
 
 
-def without_phrase(transcript: Transcript, phrase: str) -> Transcript:
-    """`transcript` without `phrase` said at its start ("hey home yes" -> "yes")."""
-    said = words_of(phrase)
-
-    def rest(text: str) -> str:
-        words = words_of(text)
-        return " ".join(words[len(said):]) if said and words[:len(said)] == said else text
-
-    return dataclasses.replace(transcript, text=rest(transcript.text),
-                               alternatives=tuple(a for a in map(rest, transcript.alternatives) if a))
+def without_wake_phrase(transcript: Transcript, phrase: str) -> Transcript:
+    """`transcript` without the wake phrase said in it ("hey home yes" -> "yes")."""
+    return dataclasses.replace(transcript, text=without_phrase(transcript.text, phrase), alternatives=tuple(
+        a for a in (without_phrase(a, phrase) for a in transcript.alternatives) if a))
 
 
 class AudioAsr:
@@ -124,7 +118,7 @@ class AudioAsr:
         if not heard:
             return dataclasses.replace(transcript, text="", alternatives=())
         if not wake.phrase:
-            transcript = without_phrase(transcript, self.wake_phrase)
+            transcript = without_wake_phrase(transcript, self.wake_phrase)
         unsaid = left_unsaid(transcript, waited=held_at is not None and endpointer.speech_end_s == held_at)
         if unsaid is not None:  # as heard, for the agent to ask what was meant: a fix would guess the words not said
             return unsaid

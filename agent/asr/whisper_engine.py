@@ -30,7 +30,7 @@ from faster_whisper.transcribe import get_compression_ratio
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.audio.vad import SileroVad, speech_seconds
 from agent.home import Home
-from agent.text import words_of
+from agent.text import without_phrase, words_of
 from agent.turn import Transcript
 
 ENV_VAR = "AMBIENT_WHISPER_MODEL"
@@ -259,23 +259,6 @@ def normalised(text: str) -> str:
     return " ".join(words_of(LETTERS_AND_DIGITS.sub(" ", text)))
 
 
-def without(text: str, prefix: str) -> str:
-    """`text` without the wake phrase Whisper sometimes writes again after the forced one ("hey home hey home
-    ..."), or between two copies of a short request ("stop hey home stop")."""
-    words, said = text.split(), list(words_of(prefix))
-    if not said:
-        return text
-    kept: list[str] = []
-    i = 0
-    while i < len(words):
-        if words[i:i + len(said)] == said:
-            i += len(said)
-        else:
-            kept.append(words[i])
-            i += 1
-    return " ".join(kept)
-
-
 def hallucinated(text: str) -> bool:
     """Whether `text` is one of Whisper's silence outputs, or its first words."""
     words = unrepeated(normalised(text)).split()
@@ -355,7 +338,7 @@ class WhisperRecognizer:
         audio_s = len(self._buffer) / (SAMPLE_RATE * SAMPLE_WIDTH)
         heard = self.whisper.transcribe(bytes(self._buffer), self.prompt, self.nbest, speech_s=self._speech_s,
                                         prefix=self._prefix)
-        texts = [t for t in dict.fromkeys(unrepeated(without(normalised(h.text), self._prefix))
+        texts = [t for t in dict.fromkeys(unrepeated(without_phrase(normalised(h.text), self._prefix))
                                           for h in heard.hypotheses) if t]
         final_ms = (time.perf_counter() - began) * 1000
         if not texts:

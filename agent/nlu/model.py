@@ -82,7 +82,7 @@ class NluModel:
         return model
 
     def use_home(self, home: Home) -> None:
-        """Recognise `home`'s device and area names (and aliases) from now on, replacing any previous home."""
+        """Recognise `home`'s device, area and floor names (and aliases) from now on, replacing any previous home."""
         ruler = _ruler(self.nlp)
         ruler.clear()
         patterns: list[PatternType] = [
@@ -92,6 +92,10 @@ class NluModel:
         patterns += [
             {"label": "area", "pattern": phrase.lower(), "id": HOME_ID}
             for area in home.areas for phrase in (area.name, *area.aliases)
+        ]
+        patterns += [
+            {"label": "floor", "pattern": phrase.lower(), "id": HOME_ID}
+            for floor in home.all_floors for phrase in (floor.name, *floor.aliases)
         ]
         ruler.add_patterns(patterns)
         self.has_home = bool(patterns)

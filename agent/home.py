@@ -186,6 +186,11 @@ class Home(BaseModel):
     def area_by_id(self) -> dict[str, Area]:
         return {a.id: a for a in self.areas}
 
+    @cached_property
+    def device_names(self) -> frozenset[str]:
+        """Every device's name and aliases, lowercase."""
+        return frozenset(n.lower() for d in self.devices for n in (d.name, *d.aliases))
+
     def device(self, device_id: str) -> Device | None:
         return self.device_by_id.get(device_id)
 

@@ -179,6 +179,15 @@ async def test_a_value_asked_for_is_taken_from_the_answer(world: tuple[Agent, De
     assert alone.outcome != "success"
 
 
+async def test_an_answer_misheard_is_read_from_the_recognizers_other_readings(world: tuple[Agent, DeviceFleet]) -> None:
+    """"seventy" said in answer, heard as "seven tea" with "70." among Whisper's readings, sets 70."""
+    agent, fleet = world
+    ask = await heard(agent, Transcript("set the thermostat to", 0.9))
+    assert ask.response == "What temperature should I set?"
+    done = await heard(agent, Transcript("seven tea", 0.6, ("70.", "17.")))
+    assert done.outcome == "success" and fleet["thermostat"].state["target_temperature"] == 70, done.response
+
+
 async def test_a_request_left_unsaid_is_asked_about(world: tuple[Agent, DeviceFleet]) -> None:
     agent, fleet = world
     ask = await agent.handle_text("hey home turn on the", device="kitchen_speaker")

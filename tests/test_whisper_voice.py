@@ -358,6 +358,20 @@ def test_a_request_ending_mid_phrase_is_taken_as_heard_not_corrected() -> None:
     assert taken is not None and (taken.text, taken.heard, taken.confidence) == ("set the oven to", "set the oven tube", 0.5)
 
 
+def test_an_answer_to_a_question_back_is_kept_as_heard_with_its_readings() -> None:
+    """Corrected onto the home's commands, "seven tea" would lose "70.", the reading that answers the question."""
+    from agent.asr.audio import answers
+    from agent.dialogue.state import OpenQuestion
+    from agent.turn import Intent
+
+    question = OpenQuestion(Intent("HassClimateSetTemperature", {"name": "thermostat"}, 0.9, "set the thermostat to"),
+                            "temperature", 30.0)
+    misheard = Transcript("seven tea", 0.6, ("70.", "17."))
+    assert answers(misheard, question, frozenset())
+    assert not answers(misheard, None, frozenset())  # nothing was asked: corrected as usual
+    assert not answers(Transcript("turn off the kitchen light", 0.9, ("turn of the kitchen light",)), question, frozenset())
+
+
 def test_the_wake_phrase_said_before_a_request_heard_without_it_is_not_the_request() -> None:
     from agent.asr.audio import without_wake_phrase
 

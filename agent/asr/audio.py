@@ -10,6 +10,8 @@ from agent.asr.engine import Recognizer
 from agent.audio.endpoint import Endpointer, EndpointEvent
 from agent.audio.frames import FRAME_MS
 from agent.context import TurnContext
+from agent.dialogue.state import OpenQuestion
+from agent.nlu.completion import completed
 from agent.text import ARTICLES, last_word, without_phrase
 from agent.turn import Transcript, WakeEvent
 
@@ -50,6 +52,14 @@ def left_unsaid(transcript: Transcript, waited: bool) -> Transcript | None:
         return None
     return dataclasses.replace(transcript, text=text, alternatives=(), heard=transcript.text,
                                confidence=min(transcript.confidence, UNSAID_CONFIDENCE))
+
+
+def answers(transcript: Transcript, question: OpenQuestion | None, names: frozenset[str]) -> bool:
+    """Whether one of `transcript`'s readings answers the open `question` ("seventy" heard as "seven tea", with
+    "70." among the alternatives): it is kept as heard, alternatives and all, for the NLU to read the answer from.
+    A correction onto the home's commands would drop the readings that only say a value."""
+    return question is not None and any(completed(text, question.intent, question.slot, names) is not None
+                                        for text in (transcript.text, *transcript.alternatives))
 
 
 def without_wake_phrase(transcript: Transcript, phrase: str) -> Transcript:
@@ -122,7 +132,9 @@ class AudioAsr:
         unsaid = left_unsaid(transcript, waited=held_at is not None and endpointer.speech_end_s == held_at)
         if unsaid is not None:  # as heard, for the agent to ask what was meant: a fix would guess the words not said
             return unsaid
-        return self.correct(transcript) if self.correct is not None and not free else transcript
+        if self.correct is None or free or answers(transcript, ctx.dialogue.question, ctx.home.device_names):
+            return transcript
+        return self.correct(transcript)
 
     async def _so_far(self, ctx: TurnContext) -> str | None:
         """What the recognizer heard of the request so far (None: it cannot tell before the end)."""

@@ -101,7 +101,7 @@ class NluModel:
         self.has_home = bool(patterns)
         self.matcher = TemplateMatcher(home)
         self.assist = HomeSentences(home)
-        self.device_names = frozenset(p.lower() for d in home.devices for p in (d.name, *d.aliases))
+        self.device_names = home.device_names
 
     def parse(self, text: str, area: str | None = None) -> Intent:
         """The intent and slots of one utterance (said in `area`, an area id, when known); never raises on odd

@@ -54,9 +54,10 @@ class NluStage:
         if asked is not None:
             return answer(request.text, asked)
         question = ctx.dialogue.question if ctx is not None else None
-        if question is not None and (filled := completed(request.text, question.intent, question.slot,
-                                                                  self.model.device_names)) is not None:
-            return filled
+        answered = [filled for text in (request.text, *request.alternatives) if question is not None
+                    and (filled := completed(text, question.intent, question.slot, self.model.device_names))]
+        if answered:  # the words, else a reading of the recognizer's, that say the value asked for
+            return dataclasses.replace(answered[0], alternatives=tuple(answered[1:]))
         taught = teaching(request.text)
         if taught is not None:
             return taught

@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -307,11 +307,12 @@ def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callabl
     return whisper, HomePhrases(home).correct
 
 
-def recognize_whole(recognizer: Recognizer, correct: Callable[[Transcript], Transcript] | None, pcm: bytes
-                    ) -> Transcript:
+def recognize_whole(recognizer: Recognizer, correct: Callable[[Transcript], Transcript] | None, pcm: bytes,
+                    names: Sequence[str] = ()) -> Transcript:
     """One request's whole audio through `recognizer` (blocking: a neural decode), corrected onto the home's
-    phrases when words were heard: for a recording, or audio a client has already endpointed."""
-    recognizer.start()
+    phrases when words were heard: for a recording, or audio a client has already endpointed. `names`: see
+    `Recognizer.start`."""
+    recognizer.start(names=names)
     recognizer.feed(pcm)
     heard = recognizer.finish()
     return correct(heard) if correct is not None and heard.text else heard

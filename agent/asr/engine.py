@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from agent.turn import Transcript
@@ -14,10 +15,11 @@ class Recognizer(Protocol):
     """Whether `start(prefix=...)` is understood: the audio then begins with those words (the wake phrase), which
     the recognizer hears as the start of the sentence and leaves out of the transcript."""
 
-    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0) -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = ()) -> None:
         """Begin a new utterance; `free` when the dialogue expects an answer in the user's own words rather
         than a command (decode without the command grammar); `prefix`: see `hears_prefix`; `prefix_s`: how long
-        the prefix lasts in the audio (its aligned end, from the wake engine)."""
+        the prefix lasts in the audio (its aligned end, from the wake engine); `names`: names to favour in this
+        utterance besides the home's (a Wyoming client's `transcript_names`), where the engine can."""
         ...
 
     def feed(self, pcm: bytes) -> str | None:

@@ -24,7 +24,7 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pocketsphinx
@@ -181,9 +181,9 @@ class PocketsphinxRecognizer:
 
     hears_prefix = False
 
-    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0) -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = ()) -> None:
         """Begin a new utterance; `free`: the domain model's transcript comes first (an answer, not a command).
-        No `prefix`: the audio starts after the wake phrase."""
+        No `prefix`: the audio starts after the wake phrase. No `names`: the grammar holds the home's words."""
         if self.grammar_id is None:
             raise RuntimeError("no grammar loaded: call use_home(home) first")
         self._free = free

@@ -134,9 +134,9 @@ class VoskRecognizer:
 
     hears_prefix = False
 
-    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0) -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = ()) -> None:
         """Begin a new utterance; `free`: dictation, whatever the grammar. No `prefix`: the audio starts after the
-        wake phrase."""
+        wake phrase. No `names`: the grammar holds the home's words."""
         if self._grammar_json is None or free:
             recognizer = vosk.KaldiRecognizer(self.model, SAMPLE_RATE)
         else:

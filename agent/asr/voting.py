@@ -15,6 +15,7 @@ fit commands ("hey there how are you" heard as "is the oven off" at 0.78).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from agent.asr.correct import HomePhrases
 from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
@@ -43,11 +44,11 @@ class VotingRecognizer:
         self._skip = 0
         """Bytes of the wake phrase still to keep from pocketsphinx, which hears the request alone."""
 
-    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0) -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = ()) -> None:
         self._free = free
         self.voted = None
         self._skip = int(prefix_s * SAMPLE_RATE) * SAMPLE_WIDTH if prefix else 0
-        self.whisper.start(free, prefix, prefix_s)
+        self.whisper.start(free, prefix, prefix_s, names)
         self.grammar.start(free)
 
     def feed(self, pcm: bytes) -> str | None:

@@ -274,13 +274,14 @@ def unrepeated(text: str) -> str:
     return text
 
 
-def home_prompt(home: Home | None) -> str:
-    """A prompt that makes the home's own names likely: Whisper continues text in the prompt's vocabulary."""
-    if home is None:
-        return ""
-    names = [n for device in home.devices for n in (device.name, *device.aliases)]
-    names += [n for area in home.areas for n in (area.name, *area.aliases)]
-    return "Turn on the light. " + ", ".join(dict.fromkeys(names[:PROMPT_NAMES])) + "."
+def home_prompt(home: Home | None, first: Sequence[str] = ()) -> str:
+    """A prompt that makes the home's own names likely (`first` before them): Whisper continues text in the
+    prompt's vocabulary."""
+    names = [*first]
+    if home is not None:
+        names += [n for device in home.devices for n in (device.name, *device.aliases)]
+        names += [n for area in home.areas for n in (area.name, *area.aliases)]
+    return "Turn on the light. " + ", ".join(list(dict.fromkeys(names))[:PROMPT_NAMES]) + "." if names else ""
 
 
 class WhisperRecognizer:
@@ -290,7 +291,10 @@ class WhisperRecognizer:
                  threads: int = 0) -> None:
         self.whisper = load(resolve_model(model), threads)
         self.nbest = nbest
+        self.home = home
         self.prompt = home_prompt(home)
+        """The prompt of every utterance but one with names of its own to favour."""
+        self._prompt = self.prompt
         self._buffer = bytearray()
         self._vad = SileroVad()
         self._speech_s = 0.0
@@ -300,11 +304,13 @@ class WhisperRecognizer:
         costs nothing more."""
 
     def use_home(self, home: Home) -> None:
-        self.prompt = home_prompt(home)
+        self.home = home
+        self.prompt = self._prompt = home_prompt(home)
 
     hears_prefix = True
 
-    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0) -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = ()) -> None:
+        self._prompt = home_prompt(self.home, names) if names else self.prompt
         self._prefix = prefix
         self._buffer.clear()
         self._decoded = None
@@ -336,7 +342,7 @@ class WhisperRecognizer:
     def _transcribe(self) -> Transcript:
         began = time.perf_counter()
         audio_s = len(self._buffer) / (SAMPLE_RATE * SAMPLE_WIDTH)
-        heard = self.whisper.transcribe(bytes(self._buffer), self.prompt, self.nbest, speech_s=self._speech_s,
+        heard = self.whisper.transcribe(bytes(self._buffer), self._prompt, self.nbest, speech_s=self._speech_s,
                                         prefix=self._prefix)
         texts = [t for t in dict.fromkeys(unrepeated(without_phrase(normalised(h.text), self._prefix))
                                           for h in heard.hypotheses) if t]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wyoming.asr import Transcribe
@@ -71,9 +71,9 @@ class AsrService:
                          "unsupported-language")
         return Transcription(self, request)
 
-    async def recognize(self, pcm: bytes) -> Transcript:
+    async def recognize(self, pcm: bytes, names: Sequence[str] = ()) -> Transcript:
         async with self._one_at_a_time:
-            return await asyncio.to_thread(recognize_whole, self.recognizer, self.correct, pcm)
+            return await asyncio.to_thread(recognize_whole, self.recognizer, self.correct, pcm, names)
 
 
 class Transcription:
@@ -90,7 +90,9 @@ class Transcription:
         return []
 
     async def stop(self) -> list[Event]:
-        transcript = await self.service.recognize(bytes(self._pcm))
+        asked = self.request
+        transcript = await self.service.recognize(bytes(self._pcm), [*(asked.transcript_names or ()),
+                                                                       *(asked.transcript_terms or ())])
         if transcript.text:
             self.service.heard.remember(Heard(transcript, self._began))
         return [WyomingTranscript(transcript.text, context=self.request.context, language=LANGUAGE).event()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Self
 
 from agent.asr.stage import AsrStage
@@ -49,6 +50,8 @@ STATE_SETTLE_S = 1.0
 """How long start-up waits for every device's retained state."""
 MAX_DIALOGUES = 1000
 """Satellites (and Wyoming conversations) whose dialogue is remembered; the longest quiet is forgotten first."""
+RECONNECT_S = 30.0
+"""How often a database that was unreachable at start is tried again for the taught preferences and past turns."""
 
 
 class Agent:
@@ -84,12 +87,16 @@ class Agent:
         if self.turn_log:
             await asyncio.to_thread(self.turn_log.start)
             self.states.on_change(self._log_state)
-            if self.turn_log.status is LogStatus.OK:
+        if self.turn_log and self.config.db:
+            self.preferences = PreferenceStore(self.config.db)
+            reachable = self.turn_log.status is LogStatus.OK
+            if reachable:
                 await asyncio.to_thread(self._learn_habits)
-                self.preferences = await asyncio.to_thread(self._open_preferences)
+                reachable = await asyncio.to_thread(self._load_preferences)
             else:  # the log said why, once: the same database holds the past turns and the preferences
-                log.warning("past turns and taught preferences are not used until the agent restarts with the "
-                            "database reachable")
+                log.warning("past turns and taught preferences are not used until the database is back")
+            if not reachable:
+                self._in_background(self._reconnect())
         nlu_task = asyncio.create_task(asyncio.to_thread(self._load_nlu))
         await self.bus.start()
         await self._settle_states()
@@ -113,6 +120,8 @@ class Agent:
                         load_listing() if config.restaurants == "simulated" else None, self.preferences, self.habits)
 
     async def stop(self) -> None:
+        for task in self._background:
+            task.cancel()
         await self.bus.stop()
         if self.preferences:
             self.preferences.close()
@@ -196,10 +205,14 @@ class Agent:
         trace.barged_in = True
         self.log_turn(trace)
         payload = {"turn_id": trace.turn_id, "by": by, "stop_ms": stop_ms}
-        task = asyncio.create_task(self.bus.event(trace.device, "barge_in", payload))
+        self._in_background(self.bus.event(trace.device, "barge_in", payload))
+        log.info("barge-in (%s) on turn %s", by, trace.turn_id)
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` as a task the agent keeps until it ends (and cancels when it stops)."""
+        task = asyncio.create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-        log.info("barge-in (%s) on turn %s", by, trace.turn_id)
 
     def log_turn(self, trace: TurnTrace) -> None:
         """Write (or rewrite, e.g. after a barge-in) a turn to the log."""
@@ -235,14 +248,25 @@ class Agent:
         except LogUnreadable as exc:
             log.warning("could not read past turns for the online rewriter: %s", exc)
 
-    def _open_preferences(self) -> PreferenceStore | None:
-        """The taught preferences; without their database the agent still runs, without them."""
-        assert self.config.db is not None
+    def _load_preferences(self, quiet: bool = False) -> bool:
+        """Read the taught preferences; without their database the agent runs without them, for now."""
+        assert self.preferences is not None
         try:
-            return PreferenceStore(self.config.db)
+            self.preferences.load()
+            return True
         except StoreUnavailable as exc:
-            log.warning("%s; taught preferences are off", exc)
-            return None
+            if not quiet:
+                log.warning("%s; taught preferences are off until it is back", exc)
+            return False
+
+    async def _reconnect(self) -> None:
+        """Try the database every `RECONNECT_S` until the preferences load; then the past turns are read too."""
+        assert self.preferences is not None
+        while not self.preferences.loaded:
+            await asyncio.sleep(RECONNECT_S)
+            if await asyncio.to_thread(self._load_preferences, True):
+                await asyncio.to_thread(self._learn_habits)
+                log.warning("the database is back: past turns and taught preferences are used again")
 
     def _load_nlu(self) -> NluModel:
         if self._nlu is None:

@@ -47,7 +47,7 @@ class TeachSkill(Skill):
     def _handle(self, request: Resolution, ctx: SkillContext, store: PreferenceStore) -> Result:
         name, slots, user = request.intent.name, request.intent.slots, ctx.user
         if name == KNOW:
-            known = store.of(user)
+            known = store.known(user)
             if not known:
                 return Result("Nothing yet. You can tell me things like \"I'm a Warriors fan\".", Outcome.SUCCESS)
             return Result(sentence(f"I know that {listed([describe(t, ctx) for t in known])}."), Outcome.SUCCESS)

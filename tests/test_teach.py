@@ -3,12 +3,14 @@ opens a door unasked."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+import agent.agent as agent_module
 from agent.agent import Agent
 from agent.clock import SystemClock
 from agent.config import AgentConfig
@@ -121,14 +123,14 @@ async def test_a_taught_routine_asks_before_unlocking_every_time(tmp_path: Path,
         await agent.stop()
 
 
-async def test_without_its_database_the_agent_says_it_cannot_remember(tmp_path: Path, amqtt_url: str,
+async def test_without_its_database_the_agent_says_it_cannot_remember_now(tmp_path: Path, amqtt_url: str,
                                                                        nlu: NluModel, home_devices: DeviceFleet) -> None:
     blocked = tmp_path / "not a folder"
     blocked.write_text("")
     agent = await agent_on(f"sqlite:///{blocked / 'turns.db'}", amqtt_url, nlu)
     try:
         said = await agent.handle_text("hey home I'm a Warriors fan", user="ann", device="tv")
-        assert "can't remember" in said.response
+        assert "can't reach my memory" in said.response and "haven't changed anything" in said.response
         works = await agent.handle_text("hey home turn on the kitchen light", user="ann", device="tv")
         assert works.outcome == "success"
     finally:
@@ -182,3 +184,31 @@ def test_an_interview_answer_is_the_taste_itself_and_skip_or_stop_are_understood
     food = asked.next(10.0)
     assert food.left[0] == "cuisine" and answer("I love Thai food", food).slots == {"kind": "cuisine", "value": "thai"}
     assert food.next(20.0).next(30.0) is None
+
+
+async def test_taught_preferences_come_back_with_the_database_without_a_restart(
+        tmp_path: Path, amqtt_url: str, nlu: NluModel, home_devices: DeviceFleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = f"sqlite:///{folder / 'turns.db'}"
+    first = await agent_on(db, amqtt_url, nlu)
+    await first.handle_text("hey home I love jazz music", user="ann", device="tv")
+    await first.stop()
+    away = tmp_path / "away"
+    folder.rename(away)
+    folder.write_text("")  # the database cannot be reached when the agent starts
+    monkeypatch.setattr(agent_module, "RECONNECT_S", 0.1)
+    agent = await agent_on(db, amqtt_url, nlu)
+    try:
+        await agent.handle_text("hey home play some music", user="ann", device="kitchen_speaker")
+        assert home_devices["kitchen_speaker"].state.get("media_title") != "Jazz"
+        folder.unlink()
+        away.rename(folder)
+        for _ in range(100):
+            if agent.preferences is not None and agent.preferences.loaded:
+                break
+            await asyncio.sleep(0.05)
+        music = await agent.handle_text("hey home play some music", user="ann", device="kitchen_speaker")
+        assert home_devices["kitchen_speaker"].state.get("media_title") == "Jazz", music.response
+    finally:
+        await agent.stop()

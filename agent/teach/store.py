@@ -38,25 +38,41 @@ class PreferenceStore:
     """Each user's preferences; the agent is their writer, so reads come from memory."""
 
     def __init__(self, url: str) -> None:
+        self.url = url
         self.engine = make_engine(url)
         self._cache: dict[str, list[Taught]] = {}
-        """Everyone's preferences, read once at start: a turn never waits for the database to read them."""
+        """Everyone's preferences, read by `load`: a turn never waits for the database to read them."""
+        self.loaded = False
+        """Whether `load` has read them: until then (the database unreachable) nobody is known to have taught
+        anything, and changes first try to load them."""
+
+    def load(self) -> None:
+        """Read everyone's preferences (creating or upgrading the table first); StoreUnavailable if it cannot."""
         try:
             migrate(self.engine)
         except SQLAlchemyError as exc:
-            raise StoreUnavailable(f"cannot open the preferences at {url}: {exc}") from exc
+            raise StoreUnavailable(f"cannot open the preferences at {self.url}: {exc}") from exc
+        cache: dict[str, list[Taught]] = {}
         for row in self._run(lambda db: db.scalars(select(Preference).order_by(Preference.id)).all()):
-            self._cache.setdefault(row.user, []).append(_taught(row))
+            cache.setdefault(row.user, []).append(_taught(row))
+        self._cache, self.loaded = cache, True
 
     def of(self, user: str) -> list[Taught]:
         """Everything `user` taught, oldest first (from memory: reading never fails)."""
         return list(self._cache.get(user, ()))
+
+    def known(self, user: str) -> list[Taught]:
+        """`of(user)`, loading first if need be: StoreUnavailable rather than "nothing" while unreachable."""
+        if not self.loaded:
+            self.load()
+        return self.of(user)
 
     def find(self, user: str, kind: str) -> list[Taught]:
         return [t for t in self.of(user) if t.kind == kind]
 
     def add(self, user: str, kind: str, key: str, value: Any, said: str, at: float | None = None) -> Taught:
         """Remember it; a new value for the same kind and key replaces the old one."""
+        self.known(user)
         def write(db: Session) -> Preference:
             db.execute(delete(Preference).where(Preference.user == user, Preference.kind == kind,
                                                 Preference.key == key))
@@ -71,7 +87,7 @@ class PreferenceStore:
 
     def forget_latest(self, user: str) -> Taught | None:
         """Delete the last thing `user` taught."""
-        known = self.of(user)
+        known = self.known(user)
         if not known:
             return None
         self._run(lambda db: db.execute(delete(Preference).where(Preference.id == known[-1].id)), commit=True)
@@ -80,6 +96,7 @@ class PreferenceStore:
 
     def forget_user(self, user: str) -> int:
         """Delete everything `user` taught; how many things that was."""
+        self.known(user)
         count = self._run(lambda db: db.execute(delete(Preference).where(Preference.user == user)).rowcount,
                           commit=True)
         self._cache[user] = []

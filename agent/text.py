@@ -223,6 +223,11 @@ def say_number(n: int, style: NumberStyle) -> str:
     return to_words(n, conjunction=style == "words_and")
 
 
+def degrees(value: float) -> str:
+    """A temperature as spoken: whole degrees."""
+    return f"{round(value):d}"
+
+
 def listed(parts: Sequence[str], word: str = "and") -> str:
     """Parts said as a list: 'a', 'a and b', 'a, b and c' (empty parts left out)."""
     parts = [p for p in parts if p]

@@ -5,21 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from agent.home import Device
+from agent.resolve.resolver import out_of_range
+from agent.text import degrees
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext
-from skills.common import Command, carry_out, degrees, offline, offline_result
+from skills.common import Command, carry_out, offline, offline_result
 from skills.weather import NO_WEATHER, place
-
-
-def out_of_range(device: Device, target: float) -> str | None:
-    """What to say when `target` is outside what the device can be set to."""
-    low, high = device.min_temp, device.max_temp
-    if (low is not None and target < low) or (high is not None and target > high):
-        if low is not None and high is not None:
-            return f"The {device.name} goes from {degrees(low)} to {degrees(high)} degrees."
-        limit = f"at least {degrees(low)}" if low is not None else f"at most {degrees(high or 0)}"
-        return f"The {device.name} has to be set to {limit} degrees."
-    return None
 
 
 def _settable(request: Resolution, ctx: SkillContext) -> tuple[Device, float] | Result:

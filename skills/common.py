@@ -43,11 +43,6 @@ def be(device_ids: Sequence[str]) -> str:
     return "is" if len(device_ids) == 1 else "are"
 
 
-def degrees(value: float) -> str:
-    """A temperature as spoken: whole degrees."""
-    return f"{round(value):d}"
-
-
 def group(device_ids: Iterable[str], key: Callable[[str], str]) -> dict[str, list[str]]:
     """Device ids grouped by `key`, keeping first-seen order."""
     groups: dict[str, list[str]] = {}

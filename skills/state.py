@@ -7,10 +7,10 @@ from typing import Any
 from agent.home import Device
 from agent.kinds import COUNTED_AS
 from agent.states import state_words
-from agent.text import listed
+from agent.text import degrees, listed
 from agent.turn import Outcome, Resolution, Result
 from skills.base import Skill, SkillContext, names
-from skills.common import degrees, group, offline, sentence
+from skills.common import group, offline, sentence
 
 OPENINGS = frozenset({"window", "door", "garage_door", "opening"})
 """Binary sensor classes whose on means open."""

@@ -186,6 +186,11 @@ async def test_an_answer_misheard_is_read_from_the_recognizers_other_readings(wo
     assert ask.response == "What temperature should I set?"
     done = await heard(agent, Transcript("seven tea", 0.6, ("70.", "17.")))
     assert done.outcome == "success" and fleet["thermostat"].state["target_temperature"] == 70, done.response
+    await heard(agent, Transcript("set the thermostat to", 0.9))
+    run_together = await heard(agent, Transcript("1688.", 0.6, ("68.", "1688,")))  # "sixty eight", as Whisper wrote it
+    assert fleet["thermostat"].state["target_temperature"] == 68, run_together.response
+    too_hot = await heard(agent, Transcript("set the thermostat to 100", 0.9))
+    assert too_hot.response == "The thermostat goes from 50 to 85 degrees."
 
 
 async def test_a_request_left_unsaid_is_asked_about(world: tuple[Agent, DeviceFleet]) -> None:

@@ -23,7 +23,7 @@ from agent.resolve.followup import (
     step,
 )
 from agent.resolve.match import Match, find_area, find_devices, normalize
-from agent.text import listed
+from agent.text import degrees, listed
 from agent.turn import Intent, Resolution
 
 MEDIA_TYPES = frozenset({"media_player", "speaker"})
@@ -38,6 +38,7 @@ TARGET_TYPES: dict[str, frozenset[str] | None] = {
     **{name: frozenset({"todo"}) for name in ("HassShoppingListAddItem", "HassShoppingListCompleteItem",
                                               "HassListAddItem", "HassListCompleteItem", "HassListRemoveItem")},
 }
+SETS_TEMPERATURE = frozenset({"HassClimateSetTemperature", "HassOvenSetTemperature"})
 MEDIA_CONTROL = {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume",
                  "HassSetVolumeRelative", "HassMediaPlayerMute", "HassMediaPlayerUnmute"}
 POINTABLE = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassGetState"})
@@ -104,6 +105,17 @@ REQUIRED_VALUE = {"HassStartTimer": "duration_s", "HassClimateSetTemperature": "
 """The value a request cannot go without: its skill asks for it when it is not said."""
 
 
+def out_of_range(device: Device, target: float) -> str | None:
+    """What to say when `target` is outside the temperatures the device can be set to."""
+    low, high = device.min_temp, device.max_temp
+    if (low is not None and target < low) or (high is not None and target > high):
+        if low is not None and high is not None:
+            return f"The {device.name} goes from {degrees(low)} to {degrees(high)} degrees."
+        limit = f"at least {degrees(low)}" if low is not None else f"at most {degrees(high or 0)}"
+        return f"The {device.name} has to be set to {limit} degrees."
+    return None
+
+
 def fits(resolution: Resolution) -> bool:
     """Whether a resolution is something this home can act on or answer without asking back."""
     required = REQUIRED_VALUE.get(resolution.intent.name)
@@ -145,6 +157,9 @@ def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
         found = _targets(intent, ctx, area, values, TARGET_TYPES[intent.name])
         if intent.name == "HassLightSet" and found.devices and not {"brightness", "color", "temperature"} & set(values):
             return step(intent, [ctx.home.device_by_id[d] for d in found.devices], ctx.states) or found
+        if intent.name in SETS_TEMPERATURE and found.devices and "temperature" in values and (
+                too := out_of_range(ctx.home.device_by_id[found.devices[0]], float(values["temperature"]))):
+            return replace(found, problem=too)  # a reading of the recognizer's that the device can take fits better
         return _in_our_names(found, ctx.home)
     return Resolution(intent, values=values)
 

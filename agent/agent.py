@@ -89,14 +89,13 @@ class Agent:
             self.states.on_change(self._log_state)
         if self.turn_log and self.config.db:
             self.preferences = PreferenceStore(self.config.db)
-            reachable = self.turn_log.status is LogStatus.OK
-            if reachable:
+            read_turns = self.turn_log.status is LogStatus.OK
+            if read_turns:
                 await asyncio.to_thread(self._learn_habits)
-                reachable = await asyncio.to_thread(self._load_preferences)
             else:  # the log said why, once: the same database holds the past turns and the preferences
                 log.warning("past turns and taught preferences are not used until the database is back")
-            if not reachable:
-                self._in_background(self._reconnect())
+            if not (read_turns and await asyncio.to_thread(self._load_preferences)):
+                self._in_background(self._reconnect(read_turns=not read_turns))
         nlu_task = asyncio.create_task(asyncio.to_thread(self._load_nlu))
         await self.bus.start()
         await self._settle_states()
@@ -259,14 +258,17 @@ class Agent:
                 log.warning("%s; taught preferences are off until it is back", exc)
             return False
 
-    async def _reconnect(self) -> None:
-        """Try the database every `RECONNECT_S` until the preferences load; then the past turns are read too."""
+    async def _reconnect(self, read_turns: bool) -> None:
+        """Try the database every `RECONNECT_S` until the preferences load; then the past turns are read too, if
+        they were not at start (`read_turns`)."""
         assert self.preferences is not None
-        while not self.preferences.loaded:
+        while not self.preferences.loaded:  # teaching meanwhile may load them too
             await asyncio.sleep(RECONNECT_S)
-            if await asyncio.to_thread(self._load_preferences, True):
-                await asyncio.to_thread(self._learn_habits)
-                log.warning("the database is back: past turns and taught preferences are used again")
+            if not self.preferences.loaded:
+                await asyncio.to_thread(self._load_preferences, True)
+        if read_turns:
+            await asyncio.to_thread(self._learn_habits)
+        log.warning("the database is back: past turns and taught preferences are used again")
 
     def _load_nlu(self) -> NluModel:
         if self._nlu is None:

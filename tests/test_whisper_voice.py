@@ -205,6 +205,8 @@ def test_one_word_off_lands_on_the_phrase_the_home_knows(phrases: HomePhrases) -
     assert fixed.text == "cancel all timers" and fixed.heard == "cancel all tires"
     assert fixed.confidence == CORRECTED_CONFIDENCE
     assert phrases.correct(Transcript("turn on the oven what", 0.9)).text == "turn on the oven"
+    # the first word is not dropped before an article: "the thermostat too" is a follow-up, not what was asked
+    assert phrases.correct(Transcript("set the thermostat too", 0.9)).text == "set the thermostat too"
     chosen = phrases.correct(Transcript("console all timers", 0.9, ("cancel all timers",)))
     assert chosen.text == "cancel all timers" and chosen.alternatives == ("console all timers",)
 

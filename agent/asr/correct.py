@@ -34,7 +34,7 @@ from agent.asr.pronounce import pronounce_all
 from agent.home import Home
 from agent.nlu.jsgf import Ast, parse_body, template_grammar
 from agent.nlu.match import TemplateMatcher
-from agent.text import words_of
+from agent.text import ARTICLES, words_of
 from agent.turn import Transcript
 
 MIN_SIMILARITY = 0.7
@@ -42,7 +42,8 @@ MIN_SIMILARITY = 0.7
 MAX_COST = 0.65
 """The most a correction may change: a replacement costs 1 - similarity, a dropped word `DROP_COST`."""
 DROP_COST = 0.3
-"""Cost of dropping a word at the start or end of a hypothesis."""
+"""Cost of dropping a word at the start or end of a hypothesis. Not the first word before an article: what is left
+is a fragment ("set the thermostat too" is not "the thermostat too", a follow-up), and the word said what was asked."""
 CLASS_WEIGHT = 0.9
 """Sounding alike only once similar phones are taken as one counts a little less."""
 PHONE_CLASSES = {
@@ -107,7 +108,7 @@ class HomePhrases:
         edits: list[tuple[float, int, str | None]] = []
         for i, word in enumerate(words):
             edits += [(1.0 - score, i, other) for other, score in self.similar(word)]
-            if i in (0, len(words) - 1) and len(words) > 2:
+            if (i == len(words) - 1 or (i == 0 and words[1] not in ARTICLES)) and len(words) > 2:
                 edits.append((DROP_COST, i, None))
         plans: list[tuple[tuple[float, ...], tuple[tuple[int, str | None], ...]]] = [
             ((cost,), ((i, other),)) for cost, i, other in edits]

@@ -73,7 +73,8 @@ class DeviceStates:
     async def _wait(self, condition: Callable[[], bool], timeout: float) -> bool:
         async with self._changed:
             try:
-                await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+                async with asyncio.timeout(timeout):  # as the microphone's wait (`agent.audio.sources`)
+                    await self._changed.wait_for(condition)
                 return True
             except TimeoutError:
                 return False

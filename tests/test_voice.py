@@ -45,9 +45,13 @@ async def test_listen_on_the_microphone_turns_the_light_on(amqtt_url: str, tmp_p
             try:
                 line = await asyncio.wait_for(process.stdout.readline(), 90)
             finally:
-                process.terminate()
-                _, stderr = await process.communicate()
-    assert line, stderr.decode()[-2000:]
+                process.terminate()  # as a service manager stops it
+                try:
+                    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+                except TimeoutError:
+                    process.kill()
+                    raise AssertionError("listen did not stop within 30 s of SIGTERM") from None
+    assert line and process.returncode == 0, stderr.decode()[-2000:]
     trace = json.loads(line)
     heard = trace["stages"][1]["output"]
     assert trace["intent"] == "HassTurnOn" and trace["outcome"] == "success", (heard, stderr.decode()[-1500:])

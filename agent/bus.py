@@ -112,15 +112,13 @@ class MqttBus:
     async def _publish(self, device: Device, topic: str, message: str, wait_s: float) -> None:
         for attempt in range(2):
             try:
-                async with asyncio.timeout(wait_s):  # as the microphone's wait (`agent.audio.sources`)
-                    await self._connected.wait()
+                await asyncio.wait_for(self._connected.wait(), wait_s)
             except TimeoutError as exc:
                 raise BusUnavailable(f"not connected to the MQTT broker (waited {wait_s:.0f} s)") from exc
             client = self._client
             try:
                 assert client is not None
-                async with asyncio.timeout(PUBLISH_TIMEOUT_S):
-                    await client.publish(topic, message, qos=1)
+                await asyncio.wait_for(client.publish(topic, message, qos=1), PUBLISH_TIMEOUT_S)
                 return
             except (TimeoutError, aiomqtt.MqttError) as exc:
                 why = str(exc) or "no acknowledgement"

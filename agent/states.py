@@ -73,8 +73,7 @@ class DeviceStates:
     async def _wait(self, condition: Callable[[], bool], timeout: float) -> bool:
         async with self._changed:
             try:
-                async with asyncio.timeout(timeout):  # as the microphone's wait (`agent.audio.sources`)
-                    await self._changed.wait_for(condition)
+                await asyncio.wait_for(self._changed.wait_for(condition), timeout)
                 return True
             except TimeoutError:
                 return False

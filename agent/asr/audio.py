@@ -11,7 +11,7 @@ from agent.audio.endpoint import Endpointer, EndpointEvent
 from agent.audio.frames import FRAME_MS
 from agent.context import TurnContext
 from agent.dialogue.state import OpenQuestion
-from agent.nlu.completion import completed
+from agent.nlu.completion import completions
 from agent.text import ARTICLES, last_word, without_phrase
 from agent.turn import Transcript, WakeEvent
 
@@ -58,8 +58,8 @@ def answers(transcript: Transcript, question: OpenQuestion | None, names: frozen
     """Whether one of `transcript`'s readings answers the open `question` ("seventy" heard as "seven tea", with
     "70." among the alternatives): it is kept as heard, alternatives and all, for the NLU to read the answer from.
     A correction onto the home's commands would drop the readings that only say a value."""
-    return question is not None and any(completed(text, question.intent, question.slot, names) is not None
-                                        for text in (transcript.text, *transcript.alternatives))
+    return question is not None and bool(completions([transcript.text, *transcript.alternatives], question.intent,
+                                                     question.slot, names))
 
 
 def without_wake_phrase(transcript: Transcript, phrase: str) -> Transcript:

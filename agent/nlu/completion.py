@@ -4,6 +4,7 @@ complete the asked request."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from agent.nlu.slots import strip_determiners
@@ -34,3 +35,9 @@ def completed(text: str, asked: Intent, slot: str, names: frozenset[str] = froze
     if not filled:
         return None
     return replace(asked, slots={**asked.slots, **filled}, text=text, alternatives=())
+
+
+def completions(texts: Sequence[str], asked: Intent, slot: str, names: frozenset[str] = frozenset()) -> list[Intent]:
+    """`asked` completed by each of `texts` (a request's words, then the recognizer's other readings) that says only
+    the value of `slot`, in order."""
+    return [filled for text in texts if (filled := completed(text, asked, slot, names)) is not None]

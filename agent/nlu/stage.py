@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from agent.nlu.completion import completed
+from agent.nlu.completion import completions
 from agent.nlu.intents import NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
 from agent.nlu.model import PRONOUNS, NluModel
 from agent.teach.interview import answer
@@ -54,8 +54,8 @@ class NluStage:
         if asked is not None:
             return answer(request.text, asked)
         question = ctx.dialogue.question if ctx is not None else None
-        answered = [filled for text in (request.text, *request.alternatives) if question is not None
-                    and (filled := completed(text, question.intent, question.slot, self.model.device_names))]
+        answered = completions([request.text, *request.alternatives], question.intent, question.slot,
+                               self.model.device_names) if question is not None else []
         if answered:  # the words, else a reading of the recognizer's, that say the value asked for
             return dataclasses.replace(answered[0], alternatives=tuple(answered[1:]))
         taught = teaching(request.text)

@@ -14,7 +14,7 @@ from agent.bus import MqttBus
 from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
 from agent.context import TurnContext
-from agent.dialogue.state import Dialogue
+from agent.dialogue.state import Dialogue, OpenQuestion
 from agent.feedback.signals import rejects, rephrases, view_of
 from agent.habits import Habits
 from agent.home import Home, load_home
@@ -176,6 +176,11 @@ class Agent:
         trace = TurnTrace(user or self.config.user, sat_id, satellite.area if satellite else None, now,
                           session_id=dialogue.session_id, text=text, just_happened=moment)
         return TurnContext(self.home, trace.user, satellite, trace.area, self.states, dialogue, trace, moment)
+
+    def open_questions(self) -> list[OpenQuestion]:
+        """The values satellites were just asked for ("What temperature should I set?") and still wait for."""
+        now = self.clock.now()
+        return [d.question for d in self.dialogues.values() if d.question is not None and now <= d.question.expires_at]
 
     def end_turn(self, ctx: TurnContext) -> None:
         """Close the trace, note whether it rephrases the satellite's last turn, remember it and log it."""

@@ -239,6 +239,21 @@ async def test_words_heard_by_our_recognizer_keep_their_confidence_in_the_turn(
     assert rewrite.input["engine"] == "whisper" and rewrite.input["confidence"] < 1.0
 
 
+async def test_an_answer_misheard_by_our_recognizer_is_read_from_its_other_readings(
+        served: tuple[int, Agent, DeviceFleet]) -> None:
+    """espeak-ng's "sixty seven" is written "sixty salmon", with "sixty seven" among Whisper's readings. Home
+    Assistant does not say whose audio it is: the satellite's open question is known by the words."""
+    port, _, fleet = served
+    answer = spoken(0.3, "sixty seven", 0.5, voice="en-us")
+    assert await transcribe(port, answer) == "sixty salmon"  # asked nothing: corrected, found no command
+    asked = await handle(port, "set the thermostat to")
+    assert asked.text == "What temperature should I set?"
+    heard = await transcribe(port, answer)
+    assert heard == "sixty salmon"  # what Home Assistant is told, and sends back as the request
+    done = await handle(port, heard)
+    assert fleet["thermostat"].state["target_temperature"] == 67, done.text
+
+
 async def test_a_new_request_during_the_answer_is_a_barge_in_and_a_retry_is_a_rephrase(
         served: tuple[int, Agent, DeviceFleet]) -> None:
     port, agent, _ = served

@@ -2,7 +2,10 @@
 default), biased to the home and corrected onto the phrases it can mean.
 
 The client endpoints (Home Assistant runs its own VAD and sends `audio-stop`), so the whole request is decoded
-once it has ended. One recognizer serves every client, one request at a time; audio is only buffered while it
+once it has ended. Home Assistant does not say which satellite a request comes from, so an answer to a question
+a satellite was just asked ("What temperature should I set?" - "seventy", heard "seven tea" with "70." among the
+readings) is known by its words: a transcript one of whose readings answers an open question is given as heard,
+not corrected onto the home's commands, and the turn reads the answer from its readings. One recognizer serves every client, one request at a time; audio is only buffered while it
 streams in, so a slow client holds nobody up. What was heard is remembered for a while: when the same words come
 back as a turn to handle, the turn knows how sure the recognizer was (unsure speech never opens, unlocks or heats
 without a yes) and when the request began (to notice a barge-in)."""
@@ -13,16 +16,21 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wyoming.asr import Transcribe
 from wyoming.asr import Transcript as WyomingTranscript
 from wyoming.error import Error
 from wyoming.event import Event
 
+from agent.asr.audio import answers
 from agent.asr.engine import Recognizer
 from agent.text import normalise
 from agent.turn import Transcript
 from agent.voice import recognize_whole
+
+if TYPE_CHECKING:
+    from agent.agent import Agent
 
 LANGUAGE = "en"
 REMEMBER_S = 60.0
@@ -57,8 +65,9 @@ class HeardLately:
 class AsrService:
     """The recognizer `AgentConfig.asr` names, shared by every connection."""
 
-    def __init__(self, recognizer: Recognizer, correct: Callable[[Transcript], Transcript] | None,
+    def __init__(self, agent: Agent, recognizer: Recognizer, correct: Callable[[Transcript], Transcript] | None,
                  heard: HeardLately) -> None:
+        self.agent = agent
         self.recognizer = recognizer
         self.correct = correct
         self.heard = heard
@@ -73,7 +82,15 @@ class AsrService:
 
     async def recognize(self, pcm: bytes, names: Sequence[str] = ()) -> Transcript:
         async with self._one_at_a_time:
-            return await asyncio.to_thread(recognize_whole, self.recognizer, self.correct, pcm, names)
+            return await asyncio.to_thread(recognize_whole, self.recognizer, self._correction(), pcm, names)
+
+    def _correction(self) -> Callable[[Transcript], Transcript] | None:
+        """The correction onto the home's commands, but for an answer to a question open now (read here, in the
+        event loop: the decode runs in a thread)."""
+        correct, questions, known = self.correct, self.agent.open_questions(), self.agent.home.device_names
+        if correct is None or not questions:
+            return correct
+        return lambda heard: heard if any(answers(heard, q, known) for q in questions) else correct(heard)
 
 
 class Transcription:

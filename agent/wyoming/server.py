@@ -64,7 +64,7 @@ def services_for(agent: Agent, wake_word: str) -> Services:
              "pocketsphinx": "en-us", "vosk": config.vosk_model or "vosk"}[config.asr]
     wake = WakeService(wake_word)
     return Services(describe(config.asr, model, list(wake.words.values()), tts.voices),
-                    AsrService(*recognizer_for(config, agent.home), heard), wake, HandleService(agent, heard),
+                    AsrService(agent, *recognizer_for(config, agent.home), heard), wake, HandleService(agent, heard),
                     IntentService(agent), tts)
 
 

@@ -157,3 +157,20 @@ def test_a_held_utterance_waits_longer_unless_speech_resumes() -> None:
     alone.hold(1.0)
     assert run(alone, audio[len(pcm(np.zeros(round(ended * SAMPLE_RATE)))):]) is EndpointEvent.END
     assert alone.now_s == pytest.approx(ended + 1.0, abs=FRAME_MS / 1000 + 1e-6)  # no more speech: 1 s later
+
+
+@pytest.mark.parametrize("peak_dbfs", [-30.0, -40.0])
+def test_a_quiet_voice_far_from_the_microphone_is_heard(peak_dbfs: float) -> None:
+    """A request spoken at the wake phrase's level, its peaks 30-40 dB under full scale over a microphone's hiss
+    (-70 dBFS): a fresh voice detector heard next to none of "go ahead" that quiet (the request was lost), and
+    frames under -50 dBFS did not count as speech."""
+    voice = synthesize("hey home, go ahead", Voice("en-us"))
+    said = np.concatenate([np.zeros(SAMPLE_RATE // 2), voice * (10 ** (peak_dbfs / 20) * 32768 / np.abs(voice).max()),
+                           np.zeros(SAMPLE_RATE)])
+    said += np.random.default_rng(5).normal(0, 10, said.size)
+    phrase_end = int((0.5 + len(synthesize("hey home,", Voice("en-us"))) / SAMPLE_RATE - 0.2) * SAMPLE_RATE)
+    endpointer = Endpointer()
+    endpointer.hear_background(pcm(said[:phrase_end]))
+    assert run(endpointer, pcm(said[phrase_end:])) is EndpointEvent.END
+    assert endpointer.speech_start_s is not None and endpointer.speech_end_s is not None
+    assert endpointer.speech_end_s - endpointer.speech_start_s >= 0.3

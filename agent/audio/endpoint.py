@@ -22,6 +22,10 @@ TAIL_S = 0.15
 """Loud frames right after voiced ones extend speech this long even when the VAD drops them (final fricatives)."""
 FLOOR_WINDOW_S = 3.0
 """The noise floor is the quietest frame of this much recent audio."""
+MIN_DBFS = -65.0
+"""Frames quieter than this never count as speech (near digital silence); above it the noise floor decides. A voice
+a few metres from the microphone peaks 30-40 dB under full scale, its quieter frames near -60 dBFS (at -50, the
+gate this replaces, such a request was lost)."""
 
 
 class EndpointEvent(StrEnum):
@@ -51,7 +55,7 @@ class Endpointer:
         max_s: float = 10.0,
         timeout_s: float = 5.0,
         threshold: float = SPEECH_PROBABILITY,
-        min_dbfs: float = -50.0,
+        min_dbfs: float = MIN_DBFS,
     ) -> None:
         self.silence_s = silence_s
         self.max_s = max_s
@@ -97,11 +101,13 @@ class Endpointer:
             self._held_s = extra_s
 
     def hear_background(self, pcm: bytes) -> None:
-        """Audio from before the utterance (what preceded and included the wake phrase): it only sets the noise
-        floor. Without it, a request that starts the moment the wake phrase ends makes its own first frames the
-        floor, and a short one ("do it") never stands out from itself."""
+        """Audio from before the utterance (what preceded and included the wake phrase): never the utterance, it sets
+        the noise floor. Without it, a request that starts the moment the wake phrase ends makes its own first frames the
+        floor, and a short one ("do it") never stands out from itself. The voice detector hears it too: fresh, Silero
+        takes a quiet voice for speech only after hearing some of it (a request 30 dB under full scale was lost)."""
         for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
             self._level(pcm[i : i + FRAME_BYTES])
+        self._vad.feed(pcm)
 
     def feed(self, pcm: bytes) -> EndpointEvent:
         """Add audio (any length; whole 30 ms frames are processed) and return where the utterance stands."""

@@ -176,6 +176,20 @@ def test_silence_and_noise_never_reach_whisper_as_words() -> None:
         assert recognizer.finish().text == ""
 
 
+def test_a_quiet_recording_is_heard_and_its_hiss_alone_is_not() -> None:
+    """A request recorded far from the microphone (peaks 50 dB under full scale, over a -70 dBFS hiss), as
+    `ambient transcribe` and Home Assistant hand it over whole: a fresh voice detector found no speech in it."""
+    recognizer = WhisperRecognizer(load_home(DEMO))
+    hiss = np.random.default_rng(2).normal(0, 10, 40000)
+    voice = synthesize("turn on the floor lamp", Voice(PIPER))
+    quiet = hiss.copy()
+    quiet[4800:4800 + voice.size] += voice * (10 ** (-50 / 20) * 32768 / np.abs(voice).max())
+    for audio, heard in ((quiet, "turn on the floor lamp"), (hiss, "")):
+        recognizer.start()
+        recognizer.feed(audio.astype(np.int16).tobytes())
+        assert recognizer.finish().text == heard
+
+
 def test_whispers_known_silence_hallucinations_are_not_requests() -> None:
     recognizer = WhisperRecognizer(load_home(DEMO))
     recognizer.start()

@@ -188,7 +188,8 @@ class Whisper:
         (`speech_s`: how much speech a caller's own VAD already heard in it). `prefix`: words said at the start
         of `pcm` (the wake phrase), forced as the transcript's first words and left out of it: Whisper hears the
         first words of a request far better as the continuation of "Hey home," than cut off on their own."""
-        speech_s = speech_seconds(pcm) if speech_s is None else speech_s
+        if speech_s is None or speech_s < MIN_SPEECH_S:  # a caller's detector may have missed a quiet voice
+            speech_s = speech_seconds(pcm)
         if speech_s < MIN_SPEECH_S:
             return Heard(())
         encoded, _ = self._encode(pcm, context_s)

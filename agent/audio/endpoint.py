@@ -9,7 +9,7 @@ from enum import StrEnum
 import numpy as np
 
 from agent.audio.frames import FRAME_BYTES, FRAME_MS
-from agent.audio.vad import SPEECH_PROBABILITY, SileroVad
+from agent.audio.vad import SPEECH_PROBABILITY, SileroVad, amplified, speaking_gain
 
 FRAME_S = FRAME_MS / 1000
 MIN_SPEECH_FRAMES = 3
@@ -62,6 +62,8 @@ class Endpointer:
         self.timeout_s = timeout_s
         self.min_dbfs = min_dbfs
         self._vad = SileroVad(threshold)
+        self._vad_gain = 1.0
+        """What the voice detector's frames are amplified by: a quiet voice is heard at a speaking level."""
         self._levels: deque[float] = deque(maxlen=round(FLOOR_WINDOW_S / FRAME_S))
         self._buffer = b""
         self._frame = 0
@@ -103,11 +105,12 @@ class Endpointer:
     def hear_background(self, pcm: bytes) -> None:
         """Audio from before the utterance (what preceded and included the wake phrase): never the utterance, it sets
         the noise floor. Without it, a request that starts the moment the wake phrase ends makes its own first frames the
-        floor, and a short one ("do it") never stands out from itself. The voice detector hears it too: fresh, Silero
-        takes a quiet voice for speech only after hearing some of it (a request 30 dB under full scale was lost)."""
+        floor, and a short one ("do it") never stands out from itself. The wake phrase's level is the speaker's: the
+        voice detector hears the utterance brought up to a speaking level (`vad.speaking_gain`; a request said 30 dB
+        under full scale was lost)."""
         for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
             self._level(pcm[i : i + FRAME_BYTES])
-        self._vad.feed(pcm)
+        self._vad_gain = speaking_gain(pcm)
 
     def feed(self, pcm: bytes) -> EndpointEvent:
         """Add audio (any length; whole 30 ms frames are processed) and return where the utterance stands."""
@@ -115,7 +118,8 @@ class Endpointer:
         while len(self._buffer) >= FRAME_BYTES and self.event not in FINAL:
             frame, self._buffer = self._buffer[:FRAME_BYTES], self._buffer[FRAME_BYTES:]
             loud = self._loud(frame)
-            speech = self._vad.is_speech(frame)  # every frame: Silero carries state from chunk to chunk
+            speech = self._vad.is_speech(amplified(frame, self._vad_gain) if self._vad_gain > 1 else frame)  # every
+            # frame: Silero carries state from chunk to chunk
             self._step(loud, loud and speech)
         return self.event
 

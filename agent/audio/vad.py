@@ -57,10 +57,21 @@ class SileroVad:
         return sum(p >= self.threshold for p in self.feed(pcm)) * CHUNK_S
 
 
+def speaking_gain(pcm: bytes) -> float:
+    """The gain that brings `pcm`'s loud end (its 99.9th percentile sample) to `SPEAKING_PEAK`, at least 1 and at
+    most `MOST_GAIN`. Fresh, Silero takes a quiet voice for speech only after hearing some of it."""
+    samples = np.abs(np.frombuffer(pcm, dtype="<i2").astype(np.float64))
+    loud = float(np.percentile(samples, 99.9)) if samples.size else 0.0
+    return min(MOST_GAIN, max(1.0, SPEAKING_PEAK * 32768 / loud)) if loud > 0 else 1.0
+
+
+def amplified(pcm: bytes, gain: float) -> bytes:
+    """int16 `pcm` times `gain`, clipped."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64) * gain
+    return bytes(np.clip(samples, -32768, 32767).astype("<i2").tobytes())
+
+
 def speech_seconds(pcm: bytes) -> float:
-    """How much of `pcm` Silero calls speech, heard at a speaking level (a fresh detector, so the answer depends on
-    `pcm` alone: fresh, Silero takes a quiet voice for speech only after hearing some of it)."""
-    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
-    loud = float(np.percentile(np.abs(samples), 99.9)) if samples.size else 0.0
-    gain = min(MOST_GAIN, max(1.0, SPEAKING_PEAK * 32768 / loud)) if loud > 0 else 1.0
-    return SileroVad().speech_seconds(np.clip(samples * gain, -32768, 32767).astype("<i2").tobytes())
+    """How much of `pcm` Silero calls speech, heard at a speaking level (`speaking_gain`; a fresh detector, so the
+    answer depends on `pcm` alone)."""
+    return SileroVad().speech_seconds(amplified(pcm, speaking_gain(pcm)))

@@ -103,11 +103,11 @@ class Endpointer:
             self._held_s = extra_s
 
     def hear_background(self, pcm: bytes) -> None:
-        """Audio from before the utterance (what preceded and included the wake phrase): never the utterance, it sets
-        the noise floor. Without it, a request that starts the moment the wake phrase ends makes its own first frames the
-        floor, and a short one ("do it") never stands out from itself. The wake phrase's level is the speaker's: the
-        voice detector hears the utterance brought up to a speaking level (`vad.speaking_gain`; a request said 30 dB
-        under full scale was lost)."""
+        """Audio from before the utterance (what preceded and included the wake phrase). It sets the noise floor:
+        without it, a request that starts the moment the wake phrase ends makes its own first frames the floor, and
+        a short one ("do it") never stands out from itself. Its loud end is the speaker's level: the voice detector
+        hears the utterance brought up to a speaking level by it (`vad.speaking_gain`; a request said 30 dB under
+        full scale was lost)."""
         for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
             self._level(pcm[i : i + FRAME_BYTES])
         self._vad_gain = speaking_gain(pcm)
@@ -118,8 +118,8 @@ class Endpointer:
         while len(self._buffer) >= FRAME_BYTES and self.event not in FINAL:
             frame, self._buffer = self._buffer[:FRAME_BYTES], self._buffer[FRAME_BYTES:]
             loud = self._loud(frame)
-            speech = self._vad.is_speech(amplified(frame, self._vad_gain) if self._vad_gain > 1 else frame)  # every
-            # frame: Silero carries state from chunk to chunk
+            heard = amplified(frame, self._vad_gain) if self._vad_gain > 1 else frame
+            speech = self._vad.is_speech(heard)  # every frame: Silero carries state from chunk to chunk
             self._step(loud, loud and speech)
         return self.event
 

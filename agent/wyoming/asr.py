@@ -5,10 +5,11 @@ The client endpoints (Home Assistant runs its own VAD and sends `audio-stop`), s
 once it has ended. Home Assistant does not say which satellite a request comes from, so an answer to a question
 a satellite was just asked ("What temperature should I set?" - "seventy", heard "seven tea" with "70." among the
 readings) is known by its words: a transcript one of whose readings answers an open question is given as heard,
-not corrected onto the home's commands, and the turn reads the answer from its readings. One recognizer serves every client, one request at a time; audio is only buffered while it
-streams in, so a slow client holds nobody up. What was heard is remembered for a while: when the same words come
-back as a turn to handle, the turn knows how sure the recognizer was (unsure speech never opens, unlocks or heats
-without a yes) and when the request began (to notice a barge-in)."""
+not corrected onto the home's commands, and the turn reads the answer from its readings. One recognizer serves
+every client, one request at a time; audio is only buffered while it streams in, so a slow client holds nobody up.
+What was heard is remembered for a while: when the same words come back as a turn to handle, the turn knows how
+sure the recognizer was (unsure speech never opens, unlocks or heats without a yes) and when the request began (to
+notice a barge-in)."""
 
 from __future__ import annotations
 

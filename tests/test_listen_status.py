@@ -10,6 +10,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -43,20 +45,28 @@ def test_the_status_line_says_what_it_hears_and_does(tmp_path: Path) -> None:
     assert [t["response"] for t in traces] == ["Turned on the kitchen light."]
 
 
-def listen_to_microphone(tmp_path: Path, heard: bytes, seconds: float) -> tuple[int, str, str]:
-    """`ambient listen` on a fake sound card whose microphone hears `heard`, then silence, for `seconds`, stopped
-    as a service manager stops it: exit code, screen (escapes removed) and stderr."""
+def listen_to_microphone(tmp_path: Path, heard: bytes, until: str, seconds: float) -> tuple[int, str, str]:
+    """`ambient listen` on a fake sound card whose microphone hears `heard`, then silence, until the screen shows
+    `until` (or `seconds` pass), stopped as a service manager stops it: exit code, screen (escapes removed) and
+    stderr."""
     (tmp_path / "mic.raw").write_bytes(heard)
-    with fake_sound_card(tmp_path, tmp_path / "mic.raw") as config:
+    shown = bytearray()
+    with fake_sound_card(tmp_path, tmp_path / "mic.raw") as config, open(tmp_path / "stderr.txt", "w+") as errors:
         process = subprocess.Popen([sys.executable, "-m", "agent", "listen", "--db", f"sqlite:///{tmp_path / 'l.db'}"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                                   env={**alsa_env(config), **TERMINAL})
-        try:
-            stdout, stderr = process.communicate(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            stdout, stderr = process.communicate(timeout=30)
-    return process.returncode, ESCAPES.sub("", stdout), stderr
+                                   stdout=subprocess.PIPE, stderr=errors, cwd=tmp_path, env={**alsa_env(config), **TERMINAL})
+        assert process.stdout is not None
+        out = process.stdout.fileno()
+        reader = threading.Thread(target=lambda: [shown.extend(chunk) for chunk in iter(lambda: os.read(out, 4096), b"")])
+        reader.start()
+        deadline = time.monotonic() + seconds
+        while until not in ESCAPES.sub("", shown.decode(errors="replace")) and time.monotonic() < deadline \
+                and process.poll() is None:
+            time.sleep(0.2)
+        process.terminate()
+        process.wait(timeout=30)
+        reader.join(timeout=30)
+        errors.seek(0)
+        return process.returncode, ESCAPES.sub("", shown.decode(errors="replace")), errors.read()
 
 
 def test_a_request_said_into_the_microphone_is_shown_recording(tmp_path: Path) -> None:
@@ -64,12 +74,14 @@ def test_a_request_said_into_the_microphone_is_shown_recording(tmp_path: Path) -
     # (a short one is checked once it ends, and its recording can fall between two refreshes of the status)
     said = np.concatenate([silence(1.0), synthesize("hey home, please would you turn on the light in the kitchen "
                                                     "for me", Voice(PIPER))])
-    _, screen, stderr = listen_to_microphone(tmp_path, said.astype(np.int16).tobytes(), 25)
+    _, screen, stderr = listen_to_microphone(tmp_path, said.astype(np.int16).tobytes(),
+                                             "did: Turned on the kitchen light.", 25)
     assert "● recording the request" in screen and "did: Turned on the kitchen light." in screen, stderr
 
 
 def test_a_silent_microphone_is_pointed_out(tmp_path: Path) -> None:
-    code, screen, stderr = listen_to_microphone(tmp_path, bytes(16000 * 2), 18)  # digital silence
+    code, screen, stderr = listen_to_microphone(tmp_path, bytes(16000 * 2),  # digital silence
+                                                "is it muted or unplugged?", 18)
     assert "the microphone hears nothing: is it muted or unplugged?" in screen
     assert code == 0 and "Traceback" not in stderr, stderr
 

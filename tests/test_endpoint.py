@@ -46,11 +46,13 @@ def run(endpointer: Endpointer, audio: bytes) -> EndpointEvent:
     return event
 
 
-@pytest.mark.parametrize("snr_db", [None, 10.0])
+@pytest.mark.parametrize(("snr_db", "offset"), [(None, 0.0), (10.0, 0.0), (None, 3000.0)])
 @pytest.mark.parametrize("text", PHRASES)
-def test_end_fires_just_after_silence_s(text: str, snr_db: float | None) -> None:
+def test_end_fires_just_after_silence_s(text: str, snr_db: float | None, offset: float) -> None:
+    """Clean, in white noise, and from a microphone whose samples sit 3000 off zero (a DC offset, which made
+    every frame loud: the request was cut at its first pause, or never ended)."""
     voice = speech(text)
-    samples = np.concatenate([np.zeros(int(LEAD_S * SAMPLE_RATE)), voice, np.zeros(3 * SAMPLE_RATE)])
+    samples = np.concatenate([np.zeros(int(LEAD_S * SAMPLE_RATE)), voice, np.zeros(3 * SAMPLE_RATE)]) + offset
     noise_power = 0.0
     if snr_db is not None:
         noise_power = float(np.mean(voice**2)) / 10 ** (snr_db / 10)

@@ -6,9 +6,8 @@ import math
 from collections import deque
 from enum import StrEnum
 
-import numpy as np
-
 from agent.audio.frames import FRAME_BYTES, FRAME_MS
+from agent.audio.levels import rms_dbfs
 from agent.audio.vad import SPEECH_PROBABILITY, SileroVad, speaking_gain
 
 FRAME_S = FRAME_MS / 1000
@@ -131,8 +130,7 @@ class Endpointer:
 
     def _level(self, frame: bytes) -> float:
         """The frame's level in dBFS, remembered for the noise floor."""
-        samples = np.frombuffer(frame, dtype="<i2").astype(np.float64)
-        level = 10 * math.log10(float(np.mean(samples**2)) / 32768**2 + 1e-12)
+        level = rms_dbfs(frame)
         self._levels.append(level)
         return level
 

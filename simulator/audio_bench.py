@@ -27,6 +27,7 @@ from agent.home import load_home
 from agent.resolve import resolve
 from agent.trace import Stage, TurnTrace
 from agent.turn import Intent
+from simulator.room import Room
 from simulator.speech import PIPER, Voice, silence, synthesize
 
 ESPEAK_VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-scotland")
@@ -56,6 +57,9 @@ class EngineFigures:
     engine: str
     accuracy_piper: float
     accuracy_piper_10db: float
+    accuracy_piper_room: float
+    """Piper in a living room (`simulator.room.Room`): reverberation, a talking television 20 dB under the
+    speaker, a microphone's DC offset."""
     accuracy_espeak: float
     """Four espeak-ng voices, clean."""
     accuracy_espeak_10db: float
@@ -121,9 +125,11 @@ def commands(count: int, seed: int, cases: Sequence[dict[str, Any]] | None = Non
 
 
 async def spoken_turns(utterances: Sequence[tuple[str, Voice]], snr_db: float | None, seed: int, asr: str,
-                       end: Stage = Stage.RESOLVE, extra: Sequence[np.ndarray] = ()) -> list[TurnTrace | None]:
-    """Speak each utterance (then play each of `extra`) into a voice loop on the kitchen speaker; the turn each
-    produced (None when the wake phrase was missed). With `end=Stage.RESULT` the home's devices are acted on."""
+                       end: Stage = Stage.RESOLVE, extra: Sequence[np.ndarray] = (),
+                       room: Room | None = None) -> list[TurnTrace | None]:
+    """Speak each utterance (then play each of `extra`) into a voice loop on the kitchen speaker, in white noise
+    `snr_db` under it or in `room`; the turn each produced (None when the wake phrase was missed). With
+    `end=Stage.RESULT` the home's devices are acted on."""
     from agent.agent import Agent
     from agent.audio.frames import AudioFrame
     from agent.audio.playback import NullPlayer
@@ -143,9 +149,10 @@ async def spoken_turns(utterances: Sequence[tuple[str, Voice]], snr_db: float | 
                              end=end)
             offset = 0.0
             for sound in sounds:
-                sigma = noise_sigma(sound, snr_db)
                 before = len(loop.traces)
-                audio = with_noise(np.concatenate([silence(0.3), sound, silence(1.5)]), sigma, rng)
+                placed = np.concatenate([silence(0.3), sound, silence(1.5)]) if room is None else \
+                    room.heard(sound, 0.3, 1.5, rng)
+                audio = with_noise(placed, noise_sigma(sound, snr_db), rng)
                 for pcm in split_frames(audio.tobytes()):
                     await loop.feed(AudioFrame(pcm, offset))
                     offset += FRAME_MS / 1000
@@ -281,9 +288,10 @@ def engine_figures(asr: str, cmds: list[Command], seed: int, say: Callable[[str]
     piper = [(f"hey home, {c.text}", Voice(PIPER)) for c in cmds]
     espeak = [(f"hey home, {c.text}", Voice(ESPEAK_VOICES[i % len(ESPEAK_VOICES)])) for i, c in enumerate(cmds)]
     runs = {}
-    for label, said, snr in (("piper", piper, None), ("piper_10db", piper, 10.0), ("espeak", espeak, None),
-                             ("espeak_10db", espeak, 10.0)):
-        runs[label] = asyncio.run(spoken_turns(said, snr, seed, asr))
+    for label, said, snr, room in (("piper", piper, None, None), ("piper_10db", piper, 10.0, None),
+                                   ("piper_room", piper, None, Room()), ("espeak", espeak, None, None),
+                                   ("espeak_10db", espeak, 10.0, None)):
+        runs[label] = asyncio.run(spoken_turns(said, snr, seed, asr, room=room))
         say(f"{asr}, {label}: accuracy {accuracy(cmds, runs[label]):.3f}")
     talk, sounds = non_commands()
     chatter = asyncio.run(spoken_turns([(t, Voice(ESPEAK_VOICES[i % 2])) for i, t in enumerate(talk)], None, seed,
@@ -293,6 +301,7 @@ def engine_figures(asr: str, cmds: list[Command], seed: int, say: Callable[[str]
     clean = runs["piper"] + runs["espeak"]
     figures = EngineFigures(
         engine=asr, accuracy_piper=accuracy(cmds, runs["piper"]), accuracy_piper_10db=accuracy(cmds, runs["piper_10db"]),
+        accuracy_piper_room=accuracy(cmds, runs["piper_room"]),
         accuracy_espeak=accuracy(cmds, runs["espeak"]), accuracy_espeak_10db=accuracy(cmds, runs["espeak_10db"]),
         wake_rate=sum(t is not None for t in clean) / len(clean),
         non_command_actions=actions_taken(chatter), non_command_turns=len(chatter),

@@ -30,6 +30,7 @@ from agent.text import without_phrase
 from agent.turn import Transcript
 from agent.wake.neural import MicroWake, OpenWake, WakeModelError, neural_wake
 from agent.wake.transcribed import TranscribedWake
+from simulator.room import Room
 from simulator.speech import PIPER, Voice, silence, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -394,3 +395,16 @@ def test_the_wake_phrase_said_before_a_request_heard_without_it_is_not_the_reque
     heard = without_wake_phrase(Transcript("hey home the reading lamp", 0.8, ("hey home", "hey home the reading lamp")), "hey home")
     assert (heard.text, heard.alternatives) == ("the reading lamp", ("the reading lamp",))
     assert without_wake_phrase(Transcript("home alone", 0.8), "hey home").text == "home alone"
+
+
+def test_requests_in_a_reverberant_room_through_a_microphone_with_a_dc_offset_are_understood(
+        tmp_path: Path, nlu: NluModel) -> None:
+    """A living room's walls (0.5 s of reverberation) and a microphone whose samples sit 1000 off zero
+    (`simulator.room`, without its television)."""
+    room, rng = Room(tv_below_db=None), np.random.default_rng(3)
+    requests = ["turn on the kitchen light", "set a timer for ten minutes", "what time is it"]
+    wav = write_wav(tmp_path / "room.wav", np.concatenate(
+        [room.heard(synthesize(f"hey home, {request}", Voice(PIPER)), 0.5, 2.0, rng) for request in requests]))
+    traces = listen(wav, tmp_path)
+    assert [t["stages"][1]["output"]["text"] for t in traces] == requests
+    assert [t["intent"] for t in traces] == ["HassTurnOn", "HassStartTimer", "HassGetCurrentTime"]

@@ -9,13 +9,18 @@ import numpy as np
 Color = Literal["white", "pink"]
 
 
-def noise_sigma(speech: np.ndarray, snr_db: float | None) -> float:
-    """Standard deviation of noise that sits `snr_db` below the speech's voiced parts (0 for clean audio)."""
-    if snr_db is None or not speech.any():
+def voiced_rms(speech: np.ndarray) -> float:
+    """RMS of the speech's voiced parts (samples above 5 % of its peak; 0 for silence)."""
+    if not speech.any():
         return 0.0
     signal = speech.astype(np.float64)
     voiced = signal[np.abs(signal) > 0.05 * np.abs(signal).max()]
-    return float(np.sqrt(np.mean(voiced ** 2) / 10 ** (snr_db / 10)))
+    return float(np.sqrt(np.mean(voiced ** 2)))
+
+
+def noise_sigma(speech: np.ndarray, snr_db: float | None) -> float:
+    """Standard deviation of noise that sits `snr_db` below the speech's voiced parts (0 for clean audio)."""
+    return 0.0 if snr_db is None else voiced_rms(speech) / 10 ** (snr_db / 20)
 
 
 def with_noise(samples: np.ndarray, sigma: float, rng: np.random.Generator, color: Color = "white") -> np.ndarray:

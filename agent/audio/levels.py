@@ -15,8 +15,8 @@ def _samples(pcm: bytes | np.ndarray) -> np.ndarray:
 
 def rms_dbfs(pcm: bytes | np.ndarray) -> float:
     """RMS level of int16 samples in dB relative to full scale (0 dBFS is a full-scale square wave), without their
-    mean: a microphone's DC offset is no sound (an offset of 3000 made every frame "loud" to the endpointer, and
-    4 of 40 dev requests were cut short)."""
+    mean: a microphone's DC offset is no sound (an offset of 3000 was the endpointer's noise floor, the quiet parts
+    of speech did not stand out from it, and 4 of 40 dev requests were cut short)."""
     samples = _samples(pcm).astype(np.float64)
     if samples.size == 0:
         return SILENCE_DBFS

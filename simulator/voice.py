@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -106,8 +107,10 @@ def enrolled_model(home: Home, users: Iterable[str], options: AudioOptions) -> P
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         enroll(recordings, Path(tmp) / "model")
-        shutil.rmtree(target, ignore_errors=True)
-        os.rename(Path(tmp) / "model", target)
+        if not (target / "enrollment.json").is_file():
+            shutil.rmtree(target, ignore_errors=True)  # left half-made by a process that died
+        with contextlib.suppress(OSError):  # another process enrolled them meanwhile (tests on two workers) and
+            os.rename(Path(tmp) / "model", target)  # may be reading it: theirs is the same model
     return target
 
 

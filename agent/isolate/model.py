@@ -9,6 +9,7 @@ sure for several reasons at once), the features furthest from typical, in standa
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ class Isolator:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # processes saving the same model do not share a file
         tmp.write_bytes(pickle.dumps(self))
         tmp.replace(path)
 

@@ -38,10 +38,11 @@ class Room:
 
     @cached_property
     def tv(self) -> np.ndarray:
-        """The television's talk, one line after another, as float samples."""
+        """The television's talk, one line after another, as float samples whose voiced parts have an RMS of 1."""
         lines = [np.concatenate([synthesize(line, Voice(TV_VOICES[i % len(TV_VOICES)])), silence(0.3)])
                  for i, line in enumerate(TV_LINES)]
-        return np.concatenate(lines).astype(np.float64)
+        talk = np.concatenate(lines).astype(np.float64)
+        return talk / voiced_rms(talk)
 
     def impulse_response(self, rng: np.random.Generator) -> np.ndarray:
         """The direct sound, then exponentially decaying noise from 5 ms on (falling 60 dB in `rt60_s`)."""
@@ -61,5 +62,5 @@ class Room:
         if self.tv_below_db is not None:
             start = int(rng.integers(self.tv.size))
             talk = np.take(self.tv, np.arange(start, start + audio.size), mode="wrap")
-            audio += talk * voiced_rms(speech) / voiced_rms(self.tv) * 10 ** (-self.tv_below_db / 20)
+            audio += talk * voiced_rms(speech) * 10 ** (-self.tv_below_db / 20)
         return np.clip(np.round(audio + self.dc_offset), -32768, 32767).astype(np.int16)

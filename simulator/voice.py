@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
-import os
-import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +17,7 @@ from agent.agent import Agent
 from agent.audio.frames import FRAME_MS, AudioFrame, split_frames
 from agent.audio.noise import noise_sigma, with_noise
 from agent.audio.playback import NullPlayer
-from agent.cachedir import cache_root
+from agent.cachedir import cache_root, publish
 from agent.clock import VirtualClock
 from agent.home import Home
 from agent.trace import TurnTrace
@@ -107,10 +104,7 @@ def enrolled_model(home: Home, users: Iterable[str], options: AudioOptions) -> P
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         enroll(recordings, Path(tmp) / "model")
-        if not (target / "enrollment.json").is_file():
-            shutil.rmtree(target, ignore_errors=True)  # left half-made by a process that died
-        with contextlib.suppress(OSError):  # another process enrolled them meanwhile (tests on two workers) and
-            os.rename(Path(tmp) / "model", target)  # may be reading it: theirs is the same model
+        publish(Path(tmp) / "model", target, "enrollment.json")  # tests on two workers may enroll them at once
     return target
 
 

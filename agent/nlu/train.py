@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import random
 import shutil
 import tempfile
@@ -164,10 +163,7 @@ def ensure_trained(config: TrainConfig, cache_dir: Path | None = None, home: Hom
         tmp.chmod(0o755)
         nlp.to_disk(tmp)
         (tmp / META_FILE).write_text(json.dumps({"config": asdict(config), "known_words": sorted(known)}))
-        os.rename(tmp, target)
-    except OSError:
-        if not (target / META_FILE).exists():
-            raise
+        cachedir.publish(tmp, target, META_FILE)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target

@@ -7,8 +7,10 @@ import shutil
 import numpy as np
 import pytest
 
-from agent.audio.endpoint import FINAL, Endpointer, EndpointEvent
+from agent.audio.endpoint import FINAL, OTHER_VOICE_END_S, Endpointer, EndpointEvent
 from agent.audio.frames import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+from agent.audio.noise import voiced_rms
+from simulator.room import Room
 from simulator.speech import Voice, synthesize
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -176,3 +178,21 @@ def test_a_quiet_voice_far_from_the_microphone_is_heard(peak_dbfs: float) -> Non
     assert run(endpointer, pcm(said[phrase_end:])) is EndpointEvent.END
     assert endpointer.speech_start_s is not None and endpointer.speech_end_s is not None
     assert endpointer.speech_end_s - endpointer.speech_start_s >= 0.3
+
+
+@pytest.mark.parametrize("below_db", [20.0, 30.0])
+def test_a_television_talking_under_the_speaker_does_not_hold_the_request_open(below_db: float) -> None:
+    """A television talking on and on, 20-30 dB under the speaker: the request ends a second after the speaker's
+    last word, where their speech ends (it was held open to `max_s`, the television's words heard as the
+    request's)."""
+    wake, request = speech("hey home"), speech("turn on the kitchen light")
+    said = np.concatenate([np.zeros(SAMPLE_RATE // 2), wake, np.zeros(SAMPLE_RATE // 10), request,
+                           np.zeros(5 * SAMPLE_RATE)])
+    said += Room().tv[: said.size] * voiced_rms(request) * 10 ** (-below_db / 20)
+    phrase_end = SAMPLE_RATE // 2 + wake.size
+    endpointer = Endpointer()
+    endpointer.hear_background(pcm(said[:phrase_end]))
+    assert run(endpointer, pcm(said[phrase_end:])) is EndpointEvent.END
+    request_end = 0.1 + true_end_s(request, 0.0)
+    assert endpointer.now_s - request_end <= OTHER_VOICE_END_S + 0.1
+    assert endpointer.speech_end_s is not None and abs(endpointer.speech_end_s - request_end) <= 0.1

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from faster_whisper.transcribe import get_compression_ratio
 
+from agent.asr.background import speaker_end
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.audio.vad import SileroVad, speech_seconds
 from agent.home import Home
@@ -183,26 +184,39 @@ class Whisper:
         self.suppressed = get_suppressed_tokens(self.tokenizer, [-1])
 
     def transcribe(self, pcm: bytes, prompt: str = "", nbest: int = 5, beam_size: int = 5,
-                   context_s: float = CONTEXT_S, speech_s: float | None = None, prefix: str = "") -> Heard:
+                   context_s: float = CONTEXT_S, speech_s: float | None = None, prefix: str = "",
+                   background: bool = True) -> Heard:
         """The n-best transcripts of `pcm` (16 kHz mono int16), or none when Silero hears no speech in it
         (`speech_s`: how much speech a caller's own VAD already heard in it). `prefix`: words said at the start
         of `pcm` (the wake phrase), forced as the transcript's first words and left out of it: Whisper hears the
-        first words of a request far better as the continuation of "Hey home," than cut off on their own."""
+        first words of a request far better as the continuation of "Hey home," than cut off on their own.
+        `background`: when the best transcript ends in another, quieter voice's words (a television's), the
+        audio up to the speaker's last word is transcribed instead."""
         if speech_s is None or speech_s < MIN_SPEECH_S:  # a caller's detector may have missed a quiet voice
             speech_s = speech_seconds(pcm)
         if speech_s < MIN_SPEECH_S:
             return Heard(())
-        encoded, _ = self._encode(pcm, context_s)
+        encoded, frames = self._encode(pcm, context_s)
         forced = self.tokenizer.encode(" " + spelled(prefix)) if prefix else []
         result = self._generate(encoded, prompt, nbest, beam_size, forced)
-        hypotheses = []
+        hypotheses: list[Hypothesis] = []
+        best: list[int] = []
         for ids, score in zip(result.sequences_ids, result.scores):
             text = self.tokenizer.decode(ids[len(forced):] if ids[:len(forced)] == forced else ids).strip()
             avg = score * len(ids) / (len(ids) + 1)  # faster-whisper's average log-probability
             if text and not hallucinated(text) and get_compression_ratio(text) <= REPETITIVE:
                 hypotheses.append(Hypothesis(text, avg, score * len(ids)))
+                best = best or ids
         silent = result.no_speech_prob > NO_SPEECH_BAR and (not hypotheses or hypotheses[0].avg_logprob < -1.0)
-        return Heard(() if silent else tuple(hypotheses))
+        if silent or not hypotheses:
+            return Heard(())
+        words = self.model.find_alignment(self.tokenizer, [best], encoded, frames)[0] if background else []
+        end = speaker_end(pcm, [(float(w["start"]), float(w["end"])) for w in words  # not punctuation: "?" aligns
+                                if any(c.isalnum() for c in w["word"])])  # with the silence after the words
+        if end is not None:
+            cut = round(end * SAMPLE_RATE) * SAMPLE_WIDTH
+            return self.transcribe(pcm[:cut], prompt, nbest, beam_size, context_s, speech_s, prefix, background=False)
+        return Heard(tuple(hypotheses))
 
     def says_first(self, pcm: bytes, phrase: str, context_s: float = CONTEXT_S) -> tuple[float, float]:
         """How likely Whisper finds that `pcm` begins with `phrase` (the least of the phrase's token probabilities

@@ -1,4 +1,5 @@
-"""Engine-agnostic endpointing: when did the utterance start and end, from Silero VAD plus an energy gate."""
+"""Engine-agnostic endpointing: when did the utterance start and end, from Silero VAD plus an energy gate, and
+the speaker's own level against a quieter voice that goes on talking (a television)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections import deque
 from enum import StrEnum
 
 from agent.audio.frames import FRAME_BYTES, FRAME_MS
-from agent.audio.levels import rms_dbfs
+from agent.audio.levels import SILENCE_DBFS, rms_dbfs
 from agent.audio.vad import SPEECH_PROBABILITY, SileroVad, speaking_gain
 
 FRAME_S = FRAME_MS / 1000
@@ -27,6 +28,13 @@ noise floor decides. For a quieter speaker it is lower by the gain that brings t
 level: a voice a few metres from the microphone peaks 30-40 dB under full scale, its quieter frames near -60 dBFS
 (with the gate at -50 for everybody, such a request was lost; at -65 for everybody, the quiet ends of espeak-ng's
 words counted in clean audio, and the endpoint moved: 266 -> 264 of 300 dev commands)."""
+OTHER_VOICE_DB = 20.0
+"""Speech this far under the utterance's loudest frame is another, more distant voice's (a television's); the
+speaker's is `MIN_SPEECH_FRAMES` frames in a row above it (a television 20 dB under has single frames above)."""
+OTHER_VOICE_END_S = 1.0
+"""The utterance also ends when only another voice has been heard for this long since the speaker's last frame: a
+television talking 20 dB under the speaker kept every request open to `max_s`. Longer than `silence_s`, so a
+speaker's pause ends nothing sooner than before (such frames, left out of speech, cut requests at a comma's pause)."""
 
 
 class EndpointEvent(StrEnum):
@@ -37,7 +45,8 @@ class EndpointEvent(StrEnum):
     SPEECH = "speech"
     """In speech (including pauses shorter than `silence_s`)."""
     END = "end"
-    """Speech, then `silence_s` without it: the utterance is complete."""
+    """Speech, then `silence_s` without it (or `OTHER_VOICE_END_S` with only a quieter voice): the utterance is
+    complete."""
     TOO_LONG = "too_long"
     """Speech went on for `max_s`."""
     TIMEOUT = "timeout"
@@ -80,6 +89,9 @@ class Endpointer:
         self._voiced_end = 0
         self._run = 0
         self._held_s = 0.0
+        self._loudest = SILENCE_DBFS
+        self._speaker_run = 0
+        self._speaker_end: int | None = None
 
     @property
     def now_s(self) -> float:
@@ -118,14 +130,14 @@ class Endpointer:
         self._buffer += pcm
         while len(self._buffer) >= FRAME_BYTES and self.event not in FINAL:
             frame, self._buffer = self._buffer[:FRAME_BYTES], self._buffer[FRAME_BYTES:]
-            loud = self._loud(frame)
+            level = self._level(frame)
+            loud = self._loud(level)
             speech = self._vad.is_speech(frame)  # every frame: Silero carries state from chunk to chunk
-            self._step(loud, loud and speech)
+            self._step(loud, loud and speech, level)
         return self.event
 
-    def _loud(self, frame: bytes) -> bool:
-        """Whether the frame stands out from the noise floor (and from near-silence)."""
-        level = self._level(frame)
+    def _loud(self, level: float) -> bool:
+        """Whether a frame at `level` stands out from the noise floor (and from near-silence)."""
         return level >= max(self.min_dbfs - 20 * math.log10(self._vad.gain), min(self._levels) + GATE_DB)
 
     def _level(self, frame: bytes) -> float:
@@ -134,8 +146,8 @@ class Endpointer:
         self._levels.append(level)
         return level
 
-    def _step(self, loud: bool, voiced: bool) -> None:
-        """Advance the state machine by one frame."""
+    def _step(self, loud: bool, voiced: bool, level: float) -> None:
+        """Advance the state machine by one frame (`level`: its dBFS)."""
         self._frame += 1
         self._run = self._run + 1 if voiced else 0
         if self._start is None and self._run >= MIN_SPEECH_FRAMES:
@@ -145,9 +157,13 @@ class Endpointer:
             gap_s = (self._frame - 1 - self._end) * FRAME_S
             if voiced and (self._run >= MIN_SPEECH_FRAMES or gap_s <= BRIDGE_S):
                 self._end = self._voiced_end = self._frame
-                self._held_s = 0.0
+                self._loudest = max(self._loudest, level)
             elif loud and gap_s == 0 and (self._frame - self._voiced_end) * FRAME_S <= TAIL_S:
                 self._end = self._frame
+        self._speaker_run = self._speaker_run + 1 if voiced and level >= self._loudest - OTHER_VOICE_DB else 0
+        if self._start is not None and self._speaker_run >= MIN_SPEECH_FRAMES:
+            self._speaker_end = self._frame
+            self._held_s = 0.0
         if self._start is None:
             if (self._frame - self._began) * FRAME_S >= self.timeout_s:
                 self.event = EndpointEvent.TIMEOUT
@@ -155,4 +171,8 @@ class Endpointer:
             self._end = self._frame
             self.event = EndpointEvent.TOO_LONG
         elif self._end is not None and (self._frame - self._end) * FRAME_S >= self.silence_s + self._held_s - 1e-9:
+            self.event = EndpointEvent.END
+        elif self._speaker_end is not None and \
+                (self._frame - self._speaker_end) * FRAME_S >= OTHER_VOICE_END_S + self._held_s - 1e-9:
+            self._end = self._speaker_end
             self.event = EndpointEvent.END

@@ -214,6 +214,8 @@ def test_only_two_or_more_quiet_words_at_the_end_are_another_voices() -> None:
     assert speaker_end(pcm, words) == pytest.approx(2 * word_s)
     assert speaker_end(pcm[: round(4 * word_s * 16000) * 2], words[:4]) == pytest.approx(2 * word_s)
     assert speaker_end(pcm[: round(3 * word_s * 16000) * 2], words[:3]) is None
+    # a request Whisper wrote twice: its second copy is aligned to no sound after the words, not to another voice
+    assert speaker_end(pcm, [*words[:2], *[(2 * word_s, 2 * word_s)] * 3, (2 * word_s, 5 * word_s)]) is None
 
 
 def test_a_number_run_into_a_word_is_heard_apart_from_it(phrases: HomePhrases) -> None:

@@ -33,6 +33,8 @@ def speaker_end(pcm: bytes, words: Sequence[tuple[float, float]]) -> float | Non
     """Where (s) the speaker's words end, when the last two or more of `words` (start, end in seconds) sit more
     than `BELOW_DB` under the loudest: another voice's. None when every word may be the speaker's."""
     samples = np.frombuffer(pcm, dtype="<i2")
+    words = [(start, end) for start, end in words if end - start >= FRAME_S]  # shorter: aligned to no sound (a
+    # transcript Whisper wrote twice has its second copy so, after the words)
     levels = [word_level(samples, start, end) for start, end in words]
     if not levels:
         return None

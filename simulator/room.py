@@ -33,13 +33,15 @@ class Room:
     """The direct sound over the reverberant tail, for a speaker a metre or two away."""
     tv_below_db: float | None = 20.0
     """How far the television's speech sits under the speaker's (None: off)."""
+    tv_pause_s: float = 0.3
+    """The television's silence between its lines (0: it never pauses)."""
     dc_offset: float = 1000.0
     """Sample value the microphone's silence sits at (about -30 dBFS)."""
 
     @cached_property
     def tv(self) -> np.ndarray:
         """The television's talk, one line after another, as float samples whose voiced parts have an RMS of 1."""
-        lines = [np.concatenate([synthesize(line, Voice(TV_VOICES[i % len(TV_VOICES)])), silence(0.3)])
+        lines = [np.concatenate([synthesize(line, Voice(TV_VOICES[i % len(TV_VOICES)])), silence(self.tv_pause_s)])
                  for i, line in enumerate(TV_LINES)]
         talk = np.concatenate(lines).astype(np.float64)
         return talk / voiced_rms(talk)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from agent.audio.frames import SAMPLE_RATE
+from agent.audio.frames import FRAME_MS, SAMPLE_RATE
 from agent.audio.levels import rms_dbfs
 
 BELOW_DB = 18.0
@@ -17,7 +17,7 @@ BELOW_DB = 18.0
 MIN_RUN = 2
 """Trailing quiet words dropped only two or more at a time: a speaker's last word alone can sit 21 dB under
 ("what day is it?")."""
-FRAME_S = 0.03
+FRAME_S = FRAME_MS / 1000
 
 
 def word_level(samples: np.ndarray, start_s: float, end_s: float) -> float:

@@ -236,6 +236,24 @@ def test_a_command_wrapped_in_chatter_is_still_the_command(nlu, text: str, inten
     assert result.confidence < 1.0  # a partial match is not sure: a security-sensitive one asks first
 
 
+async def test_a_short_command_beside_an_aside_is_the_command(nlu, home: Home) -> None:
+    """People explain themselves: the aside names nothing in the home, so it is neither a device ("baby") nor
+    another request; a rest tied on to the command, naming a place or being a command itself, is not an aside."""
+    from agent.bench import kitchen_context
+    from agent.resolve.resolver import resolve
+
+    reading = nlu.parse("turn my reading lamp on, I want to read for a bit")
+    assert (reading.name, reading.slots) == ("HassTurnOn", {"name": "reading lamp"})  # was a brightness change
+    quieter = nlu.parse("turn it down, the baby's asleep")  # was the device called "baby", which nobody has
+    assert (quieter.name, quieter.slots) == ("HassSetVolumeRelative", {"volume_step": "down"})
+    assert resolve(quieter, kitchen_context(home)).devices == ("kitchen_speaker",)
+    timer = nlu.parse("get rid of that timer, I'm taking it out early")
+    assert (timer.name, timer.slots) == ("HassCancelTimer", {})
+    assert nlu.parse("turn on the light in the basement").slots.get("area") == "basement"  # nothing is done
+    assert nlu.parse("did someone leave the garage door open? close it").name == "HassTurnOff"
+    assert nlu.parse("what time is it, I have to leave soon").confidence > 0.5  # as sure as the model's reading
+
+
 @pytest.mark.parametrize(("text", "intent", "slots"), [
     ("did the kids leave the tv on again", "HassGetState", {"name": "tv", "state": "on"}),
     ("have we left the kitchen light on", "HassGetState", {"name": "kitchen light", "state": "on"}),

@@ -17,6 +17,8 @@ class IntentSpec:
 
 OUT_OF_DOMAIN = "OutOfDomain"
 """Requests nobody here can serve, and input that is not a request at all."""
+PRONOUNS = frozenset({"it", "them", "that", "this"})
+"""Words a command refers back with ("someone left the garage light on, turn it off")."""
 
 _DEVICE = ("name", "area")
 _PLACE = ("name", "area", "floor")

@@ -25,10 +25,11 @@ from agent.nlu.intents import (
     DEVICE_KIND,
     NUMERIC_SLOTS,
     OUT_OF_DOMAIN,
+    PRONOUNS,
     RELATIVE_VOLUME,
     SLOTS_BY_INTENT,
 )
-from agent.nlu.match import TemplateMatch, TemplateMatcher
+from agent.nlu.match import PART_SHARE, TemplateMatch, TemplateMatcher
 from agent.nlu.slots import DURATION_SLOTS, closed_class, duration_parts, slot_value
 from agent.nlu.train import META_FILE, TrainConfig, ensure_trained
 from agent.nlu.wildcard import query_span
@@ -45,8 +46,6 @@ DEFAULT_SLOTS: dict[str, dict[str, SlotValue]] = {"HassOvenSetTemperature": {"na
 """Slots implied by the intent when not said."""
 
 _CLAUSE_END = re.compile(r"[,;:?!.]\s+")
-PRONOUNS = frozenset({"it", "them", "that", "this"})
-"""Words a command's last clause refers back with ("someone left the garage light on, turn it off")."""
 REFERRING_SLOTS = ("name", "area", "floor")
 
 
@@ -187,14 +186,21 @@ class NluModel:
     def _partial(self, text: str, match: TemplateMatch, doc: Doc) -> Intent:
         """A template says part of the text: its intent and slots, each slot extended where the trained model
         reads it on into the words left over ("weather in wilkerson" + "california"), and slots the model
-        found there added, when the model agrees on the intent."""
+        found there added, when the model agrees on the intent; none is added from an aside alone ("turn it
+        down, the baby's asleep" names no device "baby"). The share of the words said is the confidence; a command shorter
+        than `PART_SHARE` of them (beside an aside) is as sure as the model when the model reads it so too ("what
+        time is it, I have to leave soon")."""
         slots = _slots(match.intent, match.slots)
         model = self._intent(text, doc)
+        confidence = match.share
         if model.name == match.intent:
             for key, value in model.slots.items():
-                if key not in slots or f" {slots[key]} " in f" {value} ":
+                if key in slots and f" {slots[key]} " in f" {value} " or key not in slots and (
+                        not match.beside_aside or not set(match.beside_aside).isdisjoint(words_of(str(value)))):
                     slots[key] = value
-        return Intent(match.intent, slots, match.share, text)
+            if match.share < PART_SHARE:
+                confidence = max(confidence, model.confidence)
+        return Intent(match.intent, slots, confidence, text)
 
     def _choose(self, text: str, matches: list[TemplateMatch], doc: Doc) -> Intent:
         """Several intents' templates say the text: the one the classifier prefers among them."""

@@ -7,8 +7,8 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from agent.nlu.completion import completions
-from agent.nlu.intents import NUMERIC_SLOTS, OUT_OF_DOMAIN, SLOTS_BY_INTENT
-from agent.nlu.model import PRONOUNS, NluModel
+from agent.nlu.intents import NUMERIC_SLOTS, OUT_OF_DOMAIN, PRONOUNS, SLOTS_BY_INTENT
+from agent.nlu.model import NluModel
 from agent.teach.interview import answer
 from agent.teach.parse import ROUTINE, steps_of, teaching
 from agent.teach.rewriter import in_home_words

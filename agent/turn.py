@@ -24,6 +24,10 @@ class WakeEvent:
     began_s: float | None = None
     """Audio mode: stream offset at which the phrase began, when the engine knows: a recognizer that hears the
     phrase as the start of the request (`Recognizer.hears_prefix`) is given the audio from there."""
+    speaker_dbfs: float | None = None
+    """Audio mode: the loudest 30 ms of the wake phrase (dBFS), when another voice was talking before it (a
+    television): the request's words far under it are that voice's. None with no other voice about: the speaker
+    may then say the request far quieter than the wake phrase."""
 
 
 @dataclass(frozen=True)

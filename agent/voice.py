@@ -18,6 +18,7 @@ from agent.audio.endpoint import Endpointer
 from agent.audio.frames import FRAME_MS, AudioFrame, AudioSource, RequestAudio
 from agent.audio.levels import SILENCE_DBFS, clipping_ratio, rms_dbfs
 from agent.audio.playback import Player
+from agent.audio.vad import speech_seconds
 from agent.clock import VirtualClock
 from agent.config import AgentConfig
 from agent.context import TurnContext
@@ -31,6 +32,12 @@ CLIPPING_WARN_RATIO = 0.01
 CLIPPING_WARN_EVERY_S = 60.0
 REPLAY_S = 4.0
 """Recent audio kept so the request can start right where the wake phrase ended (engines decide late)."""
+TALK_BEFORE_S = 2.0
+"""How much audio before the wake phrase is listened to for another voice talking (a television)."""
+TALK_BEFORE_MIN_S = 0.5
+"""Speech in that audio that makes it another voice's talk."""
+PHRASE_S = 1.0
+"""How long a wake phrase lasts, where its engine does not say where it began."""
 ANSWER_S = 5.0
 """After the agent asks back ("Which one?", "What temperature should I set?"), speech within this long of its
 question ending is the answer, without the wake phrase (Home Assistant's satellites also listen on). Not after
@@ -193,8 +200,10 @@ class VoiceLoop:
         ctx = self.agent.new_turn(self.user, self.satellite)
         ctx.audio = RequestAudio()
         phrase_end_s = None if wake.at_s is None else origin + wake.at_s
-        began_s = origin + wake.began_s if wake.began_s is not None and self.engines.recognizer.hears_prefix else None
-        wake = dataclasses.replace(wake, at_s=phrase_end_s, began_s=began_s)  # stream offsets from here on
+        phrase_s = None if wake.began_s is None else origin + wake.began_s
+        began_s = phrase_s if self.engines.recognizer.hears_prefix else None
+        wake = dataclasses.replace(wake, at_s=phrase_end_s, began_s=began_s,  # stream offsets from here on
+                                   speaker_dbfs=speaker_level(self._recent, phrase_s, phrase_end_s))
         replay_s = began_s if began_s is not None else None if phrase_end_s is None else phrase_end_s - WAKE_OVERLAP_S
         for earlier in self._recent:  # what was said after (or with) the wake phrase, before the engine decided
             if replay_s is not None and earlier.start_s >= replay_s:
@@ -249,6 +258,18 @@ class VoiceLoop:
             self._last_clip_warning = frame.start_s
             log.warning("the microphone input is clipping; lower its gain for better recognition")
 
+
+
+def speaker_level(frames: Sequence[AudioFrame], began_s: float | None, ended_s: float | None) -> float | None:
+    """The wake phrase's loudest frame (dBFS) when another voice talked in the `TALK_BEFORE_S` before it (the
+    phrase spans `began_s` to `ended_s`, stream offsets), else None (see `WakeEvent.speaker_dbfs`)."""
+    if ended_s is None:
+        return None
+    began_s = ended_s - PHRASE_S if began_s is None else began_s
+    before = b"".join(f.pcm for f in frames if began_s - TALK_BEFORE_S <= f.start_s < began_s)
+    if speech_seconds(before) < TALK_BEFORE_MIN_S:
+        return None
+    return max((rms_dbfs(f.pcm) for f in frames if began_s <= f.start_s < ended_s), default=None)
 
 
 def build_engines(agent: Agent, player: Player) -> VoiceEngines:

@@ -60,6 +60,8 @@ class EngineFigures:
     accuracy_piper_room: float
     """Piper in a living room (`simulator.room.Room`): reverberation, a talking television 20 dB under the
     speaker, a microphone's DC offset."""
+    accuracy_levels_apart: float
+    """A wake phrase (espeak-ng) and a request (Piper) said at levels far apart (`LEVELS_APART`)."""
     accuracy_espeak: float
     """Four espeak-ng voices, clean."""
     accuracy_espeak_10db: float
@@ -215,6 +217,25 @@ def asr_rtf(cmds: list[Command], asr: str) -> list[float]:
     return ratios
 
 
+LEVELS_APART = ((0.0, -25.0, 0.3), (-15.0, 0.0, 1.0))
+"""(wake phrase dB, request dB, pause s between them), taken in turn: a request 25 dB under its wake phrase (a
+speaker who turns away, or a recording with a wake phrase put in front), and one 15 dB over it after a second's
+pause."""
+
+
+def levels_apart(cmds: list[Command], seed: int) -> list[np.ndarray]:
+    """ "hey home" (espeak-ng) then each command (Piper) at the levels of `LEVELS_APART`, over a -80 dBFS hiss."""
+    rng = np.random.default_rng(seed)
+    wake = synthesize("hey home", Voice("en-us")).astype(np.float64)
+    sounds = []
+    for i, cmd in enumerate(cmds):
+        wake_db, request_db, pause_s = LEVELS_APART[i % len(LEVELS_APART)]
+        said = np.concatenate([wake * 10 ** (wake_db / 20), silence(pause_s),
+                               synthesize(cmd.text, Voice(PIPER)) * 10 ** (request_db / 20)])
+        sounds.append(np.clip(np.round(said + rng.normal(0, 3, said.size)), -32768, 32767).astype(np.int16))
+    return sounds
+
+
 def non_commands() -> tuple[list[str], list[np.ndarray]]:
     """Everyday talk said after the wake phrase, and what follows it without words: silence, room noise, a
     hum and a chord (what makes Whisper invent "Thank you." or music notes)."""
@@ -293,6 +314,8 @@ def engine_figures(asr: str, cmds: list[Command], seed: int, say: Callable[[str]
                                    ("espeak_10db", espeak, 10.0, None)):
         runs[label] = asyncio.run(spoken_turns(said, snr, seed, asr, room=room))
         say(f"{asr}, {label}: accuracy {accuracy(cmds, runs[label]):.3f}")
+    runs["levels_apart"] = asyncio.run(spoken_turns([], None, seed, asr, extra=levels_apart(cmds, seed)))
+    say(f"{asr}, levels apart: accuracy {accuracy(cmds, runs['levels_apart']):.3f}")
     talk, sounds = non_commands()
     chatter = asyncio.run(spoken_turns([(t, Voice(ESPEAK_VOICES[i % 2])) for i, t in enumerate(talk)], None, seed,
                                        asr, end=Stage.RESULT, extra=sounds))
@@ -301,7 +324,7 @@ def engine_figures(asr: str, cmds: list[Command], seed: int, say: Callable[[str]
     clean = runs["piper"] + runs["espeak"]
     figures = EngineFigures(
         engine=asr, accuracy_piper=accuracy(cmds, runs["piper"]), accuracy_piper_10db=accuracy(cmds, runs["piper_10db"]),
-        accuracy_piper_room=accuracy(cmds, runs["piper_room"]),
+        accuracy_piper_room=accuracy(cmds, runs["piper_room"]), accuracy_levels_apart=accuracy(cmds, runs["levels_apart"]),
         accuracy_espeak=accuracy(cmds, runs["espeak"]), accuracy_espeak_10db=accuracy(cmds, runs["espeak_10db"]),
         wake_rate=sum(t is not None for t in clean) / len(clean),
         non_command_actions=actions_taken(chatter), non_command_turns=len(chatter),

@@ -24,12 +24,15 @@ from agent.asr.whisper_engine import (
     resolve_model,
     unrepeated,
 )
+from agent.audio.frames import AudioFrame
+from agent.audio.levels import rms_dbfs
 from agent.audio.noise import voiced_rms
 from agent.audio.wavfile import write_wav
 from agent.home import load_home
 from agent.nlu.model import NluModel
 from agent.text import without_phrase
 from agent.turn import Transcript
+from agent.voice import speaker_level
 from agent.wake.neural import MicroWake, OpenWake, WakeModelError, neural_wake
 from agent.wake.transcribed import TranscribedWake
 from simulator.room import Room
@@ -216,6 +219,34 @@ def test_only_two_or_more_quiet_words_at_the_end_are_another_voices() -> None:
     assert speaker_end(pcm[: round(3 * word_s * 16000) * 2], words[:3]) is None
     # a request Whisper wrote twice: its second copy is aligned to no sound after the words, not to another voice
     assert speaker_end(pcm, [*words[:2], *[(2 * word_s, 2 * word_s)] * 3, (2 * word_s, 5 * word_s)]) is None
+
+
+def test_a_request_all_under_the_speakers_wake_phrase_is_another_voices_only_when_one_was_talking() -> None:
+    """The request's own words set the speaker's level: a speaker may say it far quieter than their wake phrase.
+    With another voice talking before the phrase (`WakeEvent.speaker_dbfs`), words all far under the phrase are
+    that voice's, every one of them."""
+    rng = np.random.default_rng(0)
+    word_s = 0.3
+    audio = np.concatenate([rng.normal(0, 10 ** (-30 / 20) * 10000, round(word_s * 16000)) for _ in range(3)])
+    words = [(i * word_s, (i + 1) * word_s) for i in range(3)]
+    pcm = audio.astype(np.int16).tobytes()
+    assert speaker_end(pcm, words) is None
+    assert speaker_end(pcm, words, speaker_dbfs=-10.0) == 0.0
+
+
+def test_the_speakers_level_is_taken_only_when_another_voice_talked_before_the_wake_phrase() -> None:
+    television = synthesize("and now the weather for the weekend", Voice("en-gb-x-rp")) * 0.05
+    phrase = synthesize("hey home", Voice(PIPER))
+    for before, level in ((silence(2.0), None), (television[:32000], pytest.approx(rms_peak(phrase), abs=1.5))):
+        audio = np.concatenate([before, phrase]).astype(np.int16).tobytes()
+        frames = [AudioFrame(audio[i: i + 960], i / 32000) for i in range(0, len(audio) - 959, 960)]
+        assert speaker_level(frames, len(before) / 16000, len(audio) / 32000) == level
+
+
+def rms_peak(audio: np.ndarray) -> float:
+    """The loudest 30 ms of `audio` (dBFS)."""
+    pcm = audio.astype(np.int16).tobytes()
+    return max(rms_dbfs(pcm[i: i + 960]) for i in range(0, len(pcm) - 959, 960))
 
 
 def test_a_number_run_into_a_word_is_heard_apart_from_it(phrases: HomePhrases) -> None:
@@ -427,6 +458,24 @@ def test_the_wake_phrase_said_before_a_request_heard_without_it_is_not_the_reque
     heard = without_wake_phrase(Transcript("hey home the reading lamp", 0.8, ("hey home", "hey home the reading lamp")), "hey home")
     assert (heard.text, heard.alternatives) == ("the reading lamp", ("the reading lamp",))
     assert without_wake_phrase(Transcript("home alone", 0.8), "hey home").text == "home alone"
+
+
+def test_a_request_far_quieter_or_louder_than_its_wake_phrase_is_heard(tmp_path: Path, nlu: NluModel) -> None:
+    """A wake phrase put in front of a recording made elsewhere, or a speaker who turns away after it. A request
+    25 dB under its wake phrase was cut after its first words or never heard (the near-silence gate, and the rule
+    for a television's words, took the phrase's level for the speaker's). One 15 dB over its wake phrase, after a
+    second's pause, was heard as "home": a quiet phrase's alignment ends early, and its tail was the request."""
+    rng = np.random.default_rng(3)
+    wake = synthesize("hey home", Voice("en-us")).astype(np.float64)
+    turns = [("turn on the kitchen light", 0.0, -25.0, 0.3), ("set a timer for ten minutes", -15.0, 0.0, 1.0),
+             ("what time is it", 0.0, -30.0, 0.6)]
+    audio = np.concatenate([np.concatenate([silence(0.5), wake * 10 ** (wake_db / 20), silence(pause),
+                                            synthesize(text, Voice(PIPER)) * 10 ** (request_db / 20), silence(1.5)])
+                            for text, wake_db, request_db, pause in turns])
+    wav = write_wav(tmp_path / "levels.wav", (audio + rng.normal(0, 3, audio.size)).astype(np.int16))  # a hiss
+    traces = listen(wav, tmp_path)
+    assert [t["stages"][1]["output"]["text"] for t in traces] == [text for text, *_ in turns]
+    assert [t["intent"] for t in traces] == ["HassTurnOn", "HassStartTimer", "HassGetCurrentTime"]
 
 
 def test_requests_in_a_living_room_with_the_television_on_are_understood(tmp_path: Path, nlu: NluModel) -> None:

@@ -29,17 +29,18 @@ def word_level(samples: np.ndarray, start_s: float, end_s: float) -> float:
                default=rms_dbfs(span))
 
 
-def speaker_end(pcm: bytes, words: Sequence[tuple[float, float]]) -> float | None:
+def speaker_end(pcm: bytes, words: Sequence[tuple[float, float]], speaker_dbfs: float | None = None) -> float | None:
     """Where (s) the speaker's words end, when the last two or more of `words` (start, end in seconds) sit more
-    than `BELOW_DB` under the loudest: another voice's. None when every word may be the speaker's."""
+    than `BELOW_DB` under the loudest, or under `speaker_dbfs`: another voice's. None when every word may be the
+    speaker's."""
     samples = np.frombuffer(pcm, dtype="<i2")
     words = [(start, end) for start, end in words if end - start >= FRAME_S]  # shorter: aligned to no sound (a
     # transcript Whisper wrote twice has its second copy so, after the words)
     levels = [word_level(samples, start, end) for start, end in words]
     if not levels:
         return None
-    loudest = max(levels)
+    loudest = max(levels) if speaker_dbfs is None else max(*levels, speaker_dbfs)
     quiet = len(levels)
-    while quiet > 1 and levels[quiet - 1] < loudest - BELOW_DB:
+    while quiet > 0 and levels[quiet - 1] < loudest - BELOW_DB:  # all of them, under the speaker's wake phrase
         quiet -= 1
     return words[quiet][0] if len(levels) - quiet >= MIN_RUN else None

@@ -15,11 +15,14 @@ class Recognizer(Protocol):
     """Whether `start(prefix=...)` is understood: the audio then begins with those words (the wake phrase), which
     the recognizer hears as the start of the sentence and leaves out of the transcript."""
 
-    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = ()) -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = (),
+              speaker_dbfs: float | None = None) -> None:
         """Begin a new utterance; `free` when the dialogue expects an answer in the user's own words rather
         than a command (decode without the command grammar); `prefix`: see `hears_prefix`; `prefix_s`: how long
         the prefix lasts in the audio (its aligned end, from the wake engine); `names`: names to favour in this
-        utterance besides the home's (a Wyoming client's `transcript_names`), where the engine can."""
+        utterance besides the home's (a Wyoming client's `transcript_names`), where the engine can;
+        `speaker_dbfs`: the speaker's level (`WakeEvent.speaker_dbfs`) when another voice talks in the room, so
+        an engine that tells voices apart by level leaves out words far under it."""
         ...
 
     def feed(self, pcm: bytes) -> str | None:

@@ -181,7 +181,8 @@ class PocketsphinxRecognizer:
 
     hears_prefix = False
 
-    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = ()) -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = (),
+              speaker_dbfs: float | None = None) -> None:
         """Begin a new utterance; `free`: the domain model's transcript comes first (an answer, not a command).
         No `prefix`: the audio starts after the wake phrase. No `names`: the grammar holds the home's words."""
         if self.grammar_id is None:

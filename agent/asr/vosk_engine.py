@@ -134,7 +134,8 @@ class VoskRecognizer:
 
     hears_prefix = False
 
-    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = ()) -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = (),
+              speaker_dbfs: float | None = None) -> None:
         """Begin a new utterance; `free`: dictation, whatever the grammar. No `prefix`: the audio starts after the
         wake phrase. No `names`: the grammar holds the home's words."""
         if self._grammar_json is None or free:

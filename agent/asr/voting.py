@@ -44,11 +44,12 @@ class VotingRecognizer:
         self._skip = 0
         """Bytes of the wake phrase still to keep from pocketsphinx, which hears the request alone."""
 
-    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = ()) -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = (),
+              speaker_dbfs: float | None = None) -> None:
         self._free = free
         self.voted = None
         self._skip = int(prefix_s * SAMPLE_RATE) * SAMPLE_WIDTH if prefix else 0
-        self.whisper.start(free, prefix, prefix_s, names)
+        self.whisper.start(free, prefix, prefix_s, names, speaker_dbfs)
         self.grammar.start(free)
 
     def feed(self, pcm: bytes) -> str | None:

@@ -185,13 +185,14 @@ class Whisper:
 
     def transcribe(self, pcm: bytes, prompt: str = "", nbest: int = 5, beam_size: int = 5,
                    context_s: float = CONTEXT_S, speech_s: float | None = None, prefix: str = "",
-                   background: bool = True) -> Heard:
+                   background: bool = True, speaker_dbfs: float | None = None) -> Heard:
         """The n-best transcripts of `pcm` (16 kHz mono int16), or none when Silero hears no speech in it
         (`speech_s`: how much speech a caller's own VAD already heard in it). `prefix`: words said at the start
         of `pcm` (the wake phrase), forced as the transcript's first words and left out of it: Whisper hears the
         first words of a request far better as the continuation of "Hey home," than cut off on their own.
         `background`: when the best transcript ends in another, quieter voice's words (a television's), the
-        audio up to the speaker's last word is transcribed instead."""
+        audio up to the speaker's last word is transcribed instead: quieter than the request's loudest word, or
+        than `speaker_dbfs` (the speaker's wake phrase, when another voice talked before it)."""
         if speech_s is None or speech_s < MIN_SPEECH_S:  # a caller's detector may have missed a quiet voice
             speech_s = speech_seconds(pcm)
         if speech_s < MIN_SPEECH_S:
@@ -211,8 +212,10 @@ class Whisper:
         if silent or not hypotheses:
             return Heard(())
         words = self.model.find_alignment(self.tokenizer, [best], encoded, frames)[0] if background else []
-        end = speaker_end(pcm, [(float(w["start"]), float(w["end"])) for w in words  # not punctuation: "?" aligns
-                                if any(c.isalnum() for c in w["word"])])  # with the silence after the words
+        said = [(float(w["start"]), float(w["end"])) for w in words  # not punctuation: "?" aligns with the silence
+                if any(c.isalnum() for c in w["word"])]  # after the words
+        end = speaker_end(pcm, said[len(words_of(prefix)):], speaker_dbfs)  # the request's own words: with no
+        # other voice about, its speaker may be far quieter than their wake phrase
         if end is not None:
             cut = round(end * SAMPLE_RATE) * SAMPLE_WIDTH
             return self.transcribe(pcm[:cut], prompt, nbest, beam_size, context_s, speech_s, prefix, background=False)
@@ -314,6 +317,7 @@ class WhisperRecognizer:
         self._vad = SileroVad()
         self._speech_s = 0.0
         self._prefix = ""
+        self._speaker_dbfs: float | None = None
         self._decoded: tuple[int, Transcript] | None = None
         """The last decode and how much audio it heard: the end of an utterance that `so_far` already decoded
         costs nothing more."""
@@ -324,9 +328,11 @@ class WhisperRecognizer:
 
     hears_prefix = True
 
-    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = ()) -> None:
+    def start(self, free: bool = False, prefix: str = "", prefix_s: float = 0.0, names: Sequence[str] = (),
+              speaker_dbfs: float | None = None) -> None:
         self._prompt = home_prompt(self.home, names) if names else self.prompt
         self._prefix = prefix
+        self._speaker_dbfs = speaker_dbfs
         self._buffer.clear()
         self._decoded = None
         self._vad.reset()
@@ -358,7 +364,7 @@ class WhisperRecognizer:
         began = time.perf_counter()
         audio_s = len(self._buffer) / (SAMPLE_RATE * SAMPLE_WIDTH)
         heard = self.whisper.transcribe(bytes(self._buffer), self._prompt, self.nbest, speech_s=self._speech_s,
-                                        prefix=self._prefix)
+                                        prefix=self._prefix, speaker_dbfs=self._speaker_dbfs)
         texts = [t for t in dict.fromkeys(unrepeated(without_phrase(normalised(h.text), self._prefix))
                                           for h in heard.hypotheses) if t]
         final_ms = (time.perf_counter() - began) * 1000

@@ -28,6 +28,12 @@ noise floor decides. For a quieter speaker it is lower by the gain that brings t
 level: a voice a few metres from the microphone peaks 30-40 dB under full scale, its quieter frames near -60 dBFS
 (with the gate at -50 for everybody, such a request was lost; at -65 for everybody, the quiet ends of espeak-ng's
 words counted in clean audio, and the endpoint moved: 266 -> 264 of 300 dev commands)."""
+SPEAKER_SPAN_DB = 30.0
+"""Once speech has started, frames within this much of the utterance's loudest are never near silence, whatever
+`MIN_DBFS` says: a speaker may say the request 20-30 dB quieter than their wake phrase (turned away, or a
+recording with a louder wake phrase put in front), and the near-silence gate set by the wake phrase's level cut
+such requests after their first words. A voice at a speaking level (its loudest frame over -20 dBFS) keeps the
+gate at `MIN_DBFS`: at 40 dB the quiet ends of espeak-ng's words counted ("oven off" heard as "urban off")."""
 OTHER_VOICE_DB = 20.0
 """Speech this far under the utterance's loudest frame is another, more distant voice's (a television's); the
 speaker's is `MIN_SPEECH_FRAMES` frames in a row above it (a television 20 dB under has single frames above)."""
@@ -138,7 +144,10 @@ class Endpointer:
 
     def _loud(self, level: float) -> bool:
         """Whether a frame at `level` stands out from the noise floor (and from near-silence)."""
-        return level >= max(self.min_dbfs - 20 * math.log10(self._vad.gain), min(self._levels) + GATE_DB)
+        near_silence = self.min_dbfs - 20 * math.log10(self._vad.gain)
+        if self._start is not None:
+            near_silence = min(near_silence, self._loudest - SPEAKER_SPAN_DB)
+        return level >= max(near_silence, min(self._levels) + GATE_DB)
 
     def _level(self, frame: bytes) -> float:
         """The frame's level in dBFS, remembered for the noise floor."""
@@ -170,7 +179,8 @@ class Endpointer:
         elif (self._frame - self._start) * FRAME_S >= self.max_s:
             self._end = self._frame
             self.event = EndpointEvent.TOO_LONG
-        elif self._end is not None and (self._frame - self._end) * FRAME_S >= self.silence_s + self._held_s - 1e-9:
+        elif self._end is not None and (self._frame - self._end) * FRAME_S >= self.silence_s + self._held_s - 1e-9 \
+                and not voiced:  # not as a voice starts again: it may be the request after a pause
             self.event = EndpointEvent.END
         elif self._speaker_end is not None and \
                 (self._frame - self._speaker_end) * FRAME_S >= OTHER_VOICE_END_S + self._held_s - 1e-9:

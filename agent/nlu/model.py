@@ -187,9 +187,9 @@ class NluModel:
         """A template says part of the text: its intent and slots, each slot extended where the trained model
         reads it on into the words left over ("weather in wilkerson" + "california"), and slots the model
         found there added, when the model agrees on the intent; none is added from an aside alone ("turn it
-        down, the baby's asleep" names no device "baby"). The share of the words said is the confidence; a command shorter
-        than `PART_SHARE` of them (beside an aside) is as sure as the model when the model reads it so too ("what
-        time is it, I have to leave soon")."""
+        down, the baby's asleep" names no device "baby"). The share of the words said is the confidence; a
+        command shorter than `PART_SHARE` of them (beside an aside) is as sure as the model when the model reads
+        it so too ("what time is it, I have to leave soon"), as it was before such commands were matched."""
         slots = _slots(match.intent, match.slots)
         model = self._intent(text, doc)
         confidence = match.share

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.asr.background import speaker_end
+from agent.asr.background import speaker_end, word_level
 from agent.asr.correct import CORRECTED_CONFIDENCE, HomePhrases
 from agent.asr.whisper_engine import (
     WhisperModelError,
@@ -25,7 +25,6 @@ from agent.asr.whisper_engine import (
     unrepeated,
 )
 from agent.audio.frames import AudioFrame
-from agent.audio.levels import rms_dbfs
 from agent.audio.noise import voiced_rms
 from agent.audio.wavfile import write_wav
 from agent.home import load_home
@@ -237,16 +236,11 @@ def test_a_request_all_under_the_speakers_wake_phrase_is_another_voices_only_whe
 def test_the_speakers_level_is_taken_only_when_another_voice_talked_before_the_wake_phrase() -> None:
     television = synthesize("and now the weather for the weekend", Voice("en-gb-x-rp")) * 0.05
     phrase = synthesize("hey home", Voice(PIPER))
-    for before, level in ((silence(2.0), None), (television[:32000], pytest.approx(rms_peak(phrase), abs=1.5))):
+    loudest = word_level(phrase, 0.0, len(phrase) / 16000)
+    for before, level in ((silence(2.0), None), (television[:32000], pytest.approx(loudest, abs=1.5))):
         audio = np.concatenate([before, phrase]).astype(np.int16).tobytes()
         frames = [AudioFrame(audio[i: i + 960], i / 32000) for i in range(0, len(audio) - 959, 960)]
         assert speaker_level(frames, len(before) / 16000, len(audio) / 32000) == level
-
-
-def rms_peak(audio: np.ndarray) -> float:
-    """The loudest 30 ms of `audio` (dBFS)."""
-    pcm = audio.astype(np.int16).tobytes()
-    return max(rms_dbfs(pcm[i: i + 960]) for i in range(0, len(pcm) - 959, 960))
 
 
 def test_a_number_run_into_a_word_is_heard_apart_from_it(phrases: HomePhrases) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from agent.home import Home
 from agent.nlu.intents import PRONOUNS
 from agent.nlu.jsgf import Ast, parse_body, slot_of, template_grammar
-from agent.text import is_number_word, words_of
+from agent.text import ARTICLES, is_number_word, words_of
 
 PART_SHARE = 0.5
 """Share of the words a template must say for the rest to count as chatter around the command."""
@@ -36,7 +36,7 @@ TYING_WORDS = frozenset({
     "off", "out", "back", "so", "if", "when", "while", "as",
 })
 """Words that tie an aside to the command where the two meet ("... in the basement", "... and the hall")."""
-LEAD_WORDS = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "these", "those", "all", "some"})
+LEAD_WORDS = ARTICLES | {"this", "that", "these", "those", "all", "some"}
 """Words an aside before the command cannot end on: the command's object began before them."""
 
 

@@ -223,15 +223,21 @@ speaker who turns away, or a recording with a wake phrase put in front), and one
 pause."""
 
 
-def levels_apart(cmds: list[Command], seed: int) -> list[np.ndarray]:
-    """ "hey home" (espeak-ng) then each command (Piper) at the levels of `LEVELS_APART`, over a -80 dBFS hiss."""
-    rng = np.random.default_rng(seed)
+def wake_then_request(text: str, wake_db: float, request_db: float, pause_s: float) -> np.ndarray:
+    """ "hey home" (espeak-ng) `wake_db` from full level, `pause_s` of silence, then `text` (Piper) `request_db`
+    from full level, as float samples."""
     wake = synthesize("hey home", Voice("en-us")).astype(np.float64)
+    return np.concatenate([wake * 10 ** (wake_db / 20), silence(pause_s),
+                           synthesize(text, Voice(PIPER)) * 10 ** (request_db / 20)])
+
+
+def levels_apart(cmds: list[Command], seed: int) -> list[np.ndarray]:
+    """Each command after the wake phrase at the levels of `LEVELS_APART` (`wake_then_request`), over a -80 dBFS
+    hiss."""
+    rng = np.random.default_rng(seed)
     sounds = []
     for i, cmd in enumerate(cmds):
-        wake_db, request_db, pause_s = LEVELS_APART[i % len(LEVELS_APART)]
-        said = np.concatenate([wake * 10 ** (wake_db / 20), silence(pause_s),
-                               synthesize(cmd.text, Voice(PIPER)) * 10 ** (request_db / 20)])
+        said = wake_then_request(cmd.text, *LEVELS_APART[i % len(LEVELS_APART)])
         sounds.append(np.clip(np.round(said + rng.normal(0, 3, said.size)), -32768, 32767).astype(np.int16))
     return sounds
 

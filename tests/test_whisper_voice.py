@@ -34,6 +34,7 @@ from agent.turn import Transcript
 from agent.voice import speaker_level
 from agent.wake.neural import MicroWake, OpenWake, WakeModelError, neural_wake
 from agent.wake.transcribed import TranscribedWake
+from simulator.audio_bench import wake_then_request
 from simulator.room import Room
 from simulator.speech import PIPER, Voice, silence, synthesize
 
@@ -460,12 +461,9 @@ def test_a_request_far_quieter_or_louder_than_its_wake_phrase_is_heard(tmp_path:
     for a television's words, took the phrase's level for the speaker's). One 15 dB over its wake phrase, after a
     second's pause, was heard as "home": a quiet phrase's alignment ends early, and its tail was the request."""
     rng = np.random.default_rng(3)
-    wake = synthesize("hey home", Voice("en-us")).astype(np.float64)
     turns = [("turn on the kitchen light", 0.0, -25.0, 0.3), ("set a timer for ten minutes", -15.0, 0.0, 1.0),
              ("what time is it", 0.0, -30.0, 0.6)]
-    audio = np.concatenate([np.concatenate([silence(0.5), wake * 10 ** (wake_db / 20), silence(pause),
-                                            synthesize(text, Voice(PIPER)) * 10 ** (request_db / 20), silence(1.5)])
-                            for text, wake_db, request_db, pause in turns])
+    audio = np.concatenate([np.concatenate([silence(0.5), wake_then_request(*turn), silence(1.5)]) for turn in turns])
     wav = write_wav(tmp_path / "levels.wav", (audio + rng.normal(0, 3, audio.size)).astype(np.int16))  # a hiss
     traces = listen(wav, tmp_path)
     assert [t["stages"][1]["output"]["text"] for t in traces] == [text for text, *_ in turns]

@@ -302,7 +302,8 @@ def build_engines(agent: Agent, player: Player) -> VoiceEngines:
 def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callable[[Transcript], Transcript] | None]:
     """The recognizer `config.asr` names, and what corrects its transcripts onto the home's phrases.
 
-    whisper (default): the bundled tiny.en or `whisper_model`, its hypotheses corrected onto the home's phrases.
+    whisper (default): the bundled tiny.en or `whisper_model`, its hypotheses corrected onto the home's phrases,
+    with a second listen for speech that fits none (`agent.asr.correct.SecondListen`).
     pocketsphinx: the home's grammar, with the household's enrolled acoustic model when configured.
     both: Whisper, with pocketsphinx's grammar as a second vote (`agent.asr.voting`).
     vosk: `vosk_model` (or `$VOSK_MODEL_PATH`).
@@ -315,7 +316,7 @@ def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callabl
         from agent.asr.pocketsphinx_engine import PocketsphinxRecognizer
 
         return PocketsphinxRecognizer(home, acoustic_model=config.acoustic_model), None
-    from agent.asr.correct import HomePhrases
+    from agent.asr.correct import HomePhrases, SecondListen
     from agent.asr.whisper_engine import WhisperRecognizer
 
     whisper = WhisperRecognizer(home, config.whisper_model)
@@ -325,7 +326,7 @@ def recognizer_for(config: AgentConfig, home: Home) -> tuple[Recognizer, Callabl
 
         grammar = PocketsphinxRecognizer(home, acoustic_model=config.acoustic_model)
         return VotingRecognizer(whisper, grammar, HomePhrases(home)), None
-    return whisper, HomePhrases(home).correct
+    return whisper, SecondListen(HomePhrases(home), whisper.relisten)
 
 
 def recognize_whole(recognizer: Recognizer, correct: Callable[[Transcript], Transcript] | None, pcm: bytes,

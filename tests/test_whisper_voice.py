@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from agent.asr.background import speaker_end, word_level
-from agent.asr.correct import CORRECTED_CONFIDENCE, HomePhrases
+from agent.asr.correct import CORRECTED_CONFIDENCE, HomePhrases, SecondListen
 from agent.asr.whisper_engine import (
     WhisperModelError,
     WhisperRecognizer,
@@ -25,7 +25,7 @@ from agent.asr.whisper_engine import (
     unrepeated,
 )
 from agent.audio.frames import AudioFrame
-from agent.audio.noise import voiced_rms
+from agent.audio.noise import noise_sigma, voiced_rms, with_noise
 from agent.audio.wavfile import write_wav
 from agent.home import load_home
 from agent.nlu.model import NluModel
@@ -286,6 +286,35 @@ def test_speech_that_fits_no_command_stays_as_heard(phrases: HomePhrases, talk: 
 def test_a_command_heard_right_is_left_alone(phrases: HomePhrases) -> None:
     heard = Transcript("turn on the kitchen light", 0.9, ("turn on the kitchen lights",))
     assert phrases.correct(heard) is heard
+
+
+def test_a_reading_that_fits_no_command_is_listened_to_again_with_the_commands_in_mind(phrases: HomePhrases) -> None:
+    """espeak-ng at 10 dB SNR: Whisper's first reading fits no command; on the second listen (the words of everyday
+    commands in its prompt) "what time is it" is heard, marked and capped as a correction. A second reading unlike
+    the first ("pause", first "phone", then the prompt's own "volume up") is not taken, and a clear command or
+    everyday talk is not listened to again."""
+    recognizer = WhisperRecognizer(load_home(DEMO))
+    listens: list[Transcript] = []
+    second = SecondListen(phrases, lambda: listens.append(again := recognizer.relisten()) or again)
+
+    def heard(voice: str, text: str, snr_db: float | None, seed: int = 0) -> Transcript:
+        speech = synthesize(text, Voice(voice))
+        audio = with_noise(np.concatenate([silence(0.3), speech, silence(0.5)]), noise_sigma(speech, snr_db),
+                           np.random.default_rng(seed))
+        recognizer.start()
+        recognizer.feed(np.clip(audio, -32768, 32767).astype(np.int16).tobytes())
+        return second(recognizer.finish())
+
+    for seed in (0, 1):
+        time = heard("en-gb", "what time is it", 10.0, seed)
+        assert time.text == "what time is it" and time.heard and not phrases.says(time.heard.split())
+        assert time.confidence <= CORRECTED_CONFIDENCE and len(listens) == 1
+        pause = heard("en-gb-scotland", "pause", 10.0, seed)
+        assert "volume" in listens[1].text and pause.text not in ("volume up", "pause") and pause.heard is None
+        listens.clear()
+    assert heard("en-us", "cancel all timers", None).text == "cancel all timers" and not listens
+    assert heard("en-us", "we should go to the beach this weekend", None).heard is None
+    assert not phrases.says(listens[0].text.split())
 
 
 def test_both_engines_hear_the_request_and_pocketsphinx_hears_it_without_the_wake_phrase(phrases: HomePhrases) -> None:

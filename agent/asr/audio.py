@@ -144,7 +144,7 @@ class AudioAsr:
             return unsaid
         if self.correct is None or free or answers(transcript, ctx.dialogue.question, ctx.home.device_names):
             return transcript
-        return self.correct(transcript)
+        return await asyncio.to_thread(self.correct, transcript)  # it may listen again: a second decode
 
     async def _so_far(self, ctx: TurnContext) -> str | None:
         """What the recognizer heard of the request so far (None: it cannot tell before the end)."""

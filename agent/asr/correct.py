@@ -17,13 +17,17 @@ fewer still once similar phones are taken as one (nasals, voiced and voiceless s
 
 A transcript that needed any of this is marked as corrected (`Transcript.heard` keeps what was written) and its
 confidence is capped, so a corrected request never opens, unlocks or heats without a yes.
+
+Speech that fits no command even so is listened to once more (`SecondListen`), with the words of everyday commands
+in Whisper's prompt; a reading of that second listen is taken only when it is, or corrects to, a phrase the home
+knows, and it is marked and capped as a correction.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,6 +67,11 @@ RANK_COST = 0.1
 for "hall light off" fix as dropping "i'll" (0.3) or replacing "all" (0.1 + 0.1), and the second is what was said."""
 CORRECTED_CONFIDENCE = 0.5
 """The highest confidence a corrected transcript keeps: under every threshold that acts without asking."""
+RELISTEN_LIKENESS = 0.5
+"""How alike (spelling, 0..1) the second listen's phrase must be to the first reading: both read the same audio.
+A phrase unlike it came from the prompt, not the speech (espeak-ng's "pause" at 10 dB SNR, first "phone", then
+"volume up": 0.29); a garbled first reading still looks like what was said ("what i did it", "what time is it":
+0.79; "lift on", "next song": 0.5)."""
 
 
 class HomePhrases:
@@ -141,6 +150,32 @@ class HomePhrases:
             found = sorted(((w, s) for w, s in best.items() if s >= MIN_SIMILARITY), key=lambda p: -p[1])[:CANDIDATES]
             self._similar[word] = found
         return found
+
+
+class SecondListen:
+    """The correction of a recognizer's transcripts, and for one that fits no command of the home, a second listen
+    (`relisten`: the same audio decoded with the words of everyday commands in mind), whose reading is taken when
+    it is, or corrects to, a phrase the home knows, and looks like the first (`RELISTEN_LIKENESS`). On our espeak-ng development
+    commands at 10 dB SNR, Whisper's garbled first readings ("what's the fan creature", "hands off") made 147 of
+    300 right, and 162 with the second listen; Piper's clear commands and everyday talk came out as before."""
+
+    def __init__(self, phrases: HomePhrases, relisten: Callable[[], Transcript]) -> None:
+        self.phrases = phrases
+        self.relisten = relisten
+
+    def __call__(self, transcript: Transcript) -> Transcript:
+        fixed = self.phrases.correct(transcript)
+        if not transcript.text or self.phrases.says(words_of(fixed.text)):
+            return fixed
+        again = self.relisten()
+        second = self.phrases.correct(again) if again.text else again
+        if not self.phrases.says(words_of(second.text)) or fuzz.ratio(
+                second.text, transcript.text) < RELISTEN_LIKENESS * 100:
+            return dataclasses.replace(fixed, final_ms=fixed.final_ms + again.final_ms)
+        return dataclasses.replace(
+            second, heard=transcript.text, final_ms=transcript.final_ms + again.final_ms,
+            alternatives=tuple(a for a in (transcript.text, *second.alternatives) if a != second.text),
+            confidence=min(second.confidence, CORRECTED_CONFIDENCE))
 
 
 class Phones:

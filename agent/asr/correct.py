@@ -155,9 +155,11 @@ class HomePhrases:
 class SecondListen:
     """The correction of a recognizer's transcripts, and for one that fits no command of the home, a second listen
     (`relisten`: the same audio decoded with the words of everyday commands in mind), whose reading is taken when
-    it is, or corrects to, a phrase the home knows, and looks like the first (`RELISTEN_LIKENESS`). On our espeak-ng development
-    commands at 10 dB SNR, Whisper's garbled first readings ("what's the fan creature", "hands off") made 147 of
-    300 right, and 162 with the second listen; Piper's clear commands and everyday talk came out as before."""
+    it is, or corrects to, a phrase the home knows, and looks like the first (`RELISTEN_LIKENESS`).
+
+    On our espeak-ng development commands at 10 dB SNR, Whisper's garbled first readings ("what's the fan
+    creature", "hands off") made 147 of 300 right, and 162 with the second listen; Piper's clear commands and
+    everyday talk came out as before."""
 
     def __init__(self, phrases: HomePhrases, relisten: Callable[[], Transcript]) -> None:
         self.phrases = phrases

@@ -93,8 +93,16 @@ class HomePhrases:
 
     def correct(self, transcript: Transcript) -> Transcript:
         """`transcript` mapped onto the phrase of this home it most likely says, or as it was."""
+        if not transcript.text:
+            return transcript
+        fitted = self.fitted(transcript)
+        return fitted if fitted is not None else dataclasses.replace(transcript, alternatives=())
+
+    def fitted(self, transcript: Transcript) -> Transcript | None:
+        """`transcript` (with words) as the phrase of this home it most likely says; None when it fits none well
+        enough."""
         hypotheses = [words_of(text) for text in (transcript.text, *transcript.alternatives)]
-        if not transcript.text or self.says(hypotheses[0]):
+        if self.says(hypotheses[0]):
             return transcript
         best = " ".join(hypotheses[0])
         close = [h for h in hypotheses[1:] if fuzz.ratio(" ".join(h), best) >= CLOSE_ALTERNATIVE * 100]
@@ -103,8 +111,8 @@ class HomePhrases:
             fixes = [(fix[0] + rank * RANK_COST, fix[1]) for rank, words in enumerate((hypotheses[0], *close))
                      if (fix := self.nearest(words)) is not None]
             chosen = min(fixes)[1] if fixes else None
-        if chosen is None:  # as heard, alone: a later stage must not act on an alternative that fits better
-            return dataclasses.replace(transcript, alternatives=())
+        if chosen is None:  # as heard, alone (`correct`): a later stage must not act on an alternative that fits
+            return None
         text = " ".join(chosen)
         return dataclasses.replace(
             transcript, text=text, heard=transcript.text,
@@ -166,14 +174,13 @@ class SecondListen:
         self.relisten = relisten
 
     def __call__(self, transcript: Transcript) -> Transcript:
-        fixed = self.phrases.correct(transcript)
-        if not transcript.text or self.phrases.says(words_of(fixed.text)):
-            return fixed
+        fitted = self.phrases.fitted(transcript) if transcript.text else transcript
+        if fitted is not None:
+            return fitted
         again = self.relisten()
-        second = self.phrases.correct(again) if again.text else again
-        if not self.phrases.says(words_of(second.text)) or fuzz.ratio(
-                second.text, transcript.text) < RELISTEN_LIKENESS * 100:
-            return dataclasses.replace(fixed, final_ms=fixed.final_ms + again.final_ms)
+        second = self.phrases.fitted(again) if again.text else None
+        if second is None or fuzz.ratio(second.text, transcript.text) < RELISTEN_LIKENESS * 100:
+            return dataclasses.replace(transcript, alternatives=(), final_ms=transcript.final_ms + again.final_ms)
         return dataclasses.replace(
             second, heard=transcript.text, final_ms=transcript.final_ms + again.final_ms,
             alternatives=tuple(a for a in (transcript.text, *second.alternatives) if a != second.text),

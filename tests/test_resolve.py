@@ -67,6 +67,16 @@ def test_switching_a_lock_on_or_off_is_locking_or_unlocking_it(home: Home) -> No
     assert resolve(Intent("HassTurnOff", {"name": "kitchen light"}), at(home, "tv")).intent.name == "HassTurnOff"
 
 
+def test_opening_a_locked_door_unlocks_it_and_shutting_it_locks_it(home: Home) -> None:
+    # Home Assistant reads "open the ..." as switching it on, which for a lock had locked the front door
+    opened = resolve(Intent("HassTurnOn", {"name": "front door"}, text="open the front door"), at(home, "tv"))
+    assert (opened.intent.name, opened.devices) == ("HassUnlockDoor", ("front_door",))
+    shut = resolve(Intent("HassTurnOff", {"name": "front door"}, text="shut the front door"), at(home, "tv"))
+    assert (shut.intent.name, shut.devices) == ("HassLockDoor", ("front_door",))
+    garage = resolve(Intent("HassTurnOn", {"name": "garage door"}, text="open the garage door"), at(home, "tv"))
+    assert (garage.intent.name, garage.devices) == ("HassTurnOn", ("garage_door",))
+
+
 def test_the_back_door_is_not_the_front_door(home: Home) -> None:
     # the demo home's only lock is the front door; "back door" names a lock, but not that one
     for intent in ("HassUnlockDoor", "HassLockDoor"):

@@ -23,7 +23,7 @@ from agent.resolve.followup import (
     step,
 )
 from agent.resolve.match import Match, find_area, find_devices, normalize
-from agent.text import degrees, listed
+from agent.text import degrees, listed, words_of
 from agent.turn import Intent, Resolution
 
 MEDIA_TYPES = frozenset({"media_player", "speaker"})
@@ -57,6 +57,8 @@ READ_ONLY = frozenset({"sensor", "binary_sensor", "person"})
 WHOLE_HOME_QUERIES = frozenset({"any", "all", "which", "how_many"})
 """State questions about every device of a kind ("are any lights on"), in the whole home unless a place is said."""
 OUTSIDE_WORDS = {"outside", "outdoors", "out"}
+LOCK_BY_DOOR_WORD = {"open": "HassUnlockDoor", "close": "HassLockDoor", "shut": "HassLockDoor"}
+"""What a word for moving a door does to its lock."""
 INSIDE_WORDS = {"inside", "indoors", "indoor", "indoor temperature", "inside temperature", "temperature inside"}
 INSIDE_SAID = re.compile(r"\b(inside|indoors?)\b", re.IGNORECASE)
 ALL_SAID = re.compile(r"\b(all|every|everything|everywhere)\b|whole (house|home)")
@@ -166,9 +168,14 @@ def resolve(intent: Intent, ctx: ResolveContext) -> Resolution:
 
 def _in_our_names(found: Resolution, home: Home) -> Resolution:
     """Home Assistant's general request under our specific name for what it does to these devices (switching
-    locks on or off is locking or unlocking them): one request, one intent, however it was said."""
+    locks on or off is locking or unlocking them): one request, one intent, however it was said. A door's lock
+    follows the door: "open the front door" (Home Assistant's reading: switching it on) unlocks it, and so asks
+    first; "shut the front door" locks it."""
     kinds = {home.device_by_id[d].type for d in found.devices}
-    name = OUR_NAMES.get((found.intent.name, kinds.pop())) if len(kinds) == 1 else None
+    kind = kinds.pop() if len(kinds) == 1 else None
+    name = OUR_NAMES.get((found.intent.name, str(kind)))
+    if name is not None and kind == "lock":
+        name = next((LOCK_BY_DOOR_WORD[w] for w in words_of(found.intent.text) if w in LOCK_BY_DOOR_WORD), name)
     return found if name is None else replace(found, intent=found.intent.recast(name, found.intent.slots))
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypedDict, cast
@@ -20,11 +21,12 @@ import yaml
 from agent.home import Home, load_home
 from agent.nlu.model import NluModel
 from agent.resolve import ResolveContext
-from agent.trace import Stage
+from agent.trace import Stage, TurnTrace
 
 ROOT = Path(__file__).resolve().parent.parent
 HELD_OUT = ROOT / "tests" / "data" / "intents_handwritten.yaml"
 FREE_PHRASING = ROOT / "tests" / "data" / "free_dev.yaml"
+EVERYDAY_TALK = ROOT / "tests" / "data" / "everyday_talk.yaml"
 """Loose, chatty requests written without looking at any template (a development set: we tune on it)."""
 SAMPLED_PER_INTENT = 40
 DEMO_HOME = ROOT / "scenarios" / "home.yaml"
@@ -63,6 +65,10 @@ class Figures:
     hassil_p50_ms: float = 0.0
     """The same sentence through hassil's strict matcher alone (Home Assistant's sentences, our names)."""
     hassil_p99_ms: float = 0.0
+    everyday_n: int = 0
+    """Held-out everyday talk that names the home's things but asks for nothing, said as text turns."""
+    everyday_actions: int = 0
+    """Devices commanded in those turns (the target is none)."""
 
 
 class TemplateFigures(TypedDict):
@@ -79,6 +85,21 @@ class TemplateFigures(TypedDict):
 def held_out() -> list[dict[str, Any]]:
     """The hand-written phrasings that are never trained on."""
     return cast(list[dict[str, Any]], yaml.safe_load(HELD_OUT.read_text()))  # untyped YAML: a list of cases
+
+
+def everyday_talk() -> list[str]:
+    """Everyday talk that names the home's things but asks for nothing (held out, never trained on)."""
+    return cast(list[str], yaml.safe_load(EVERYDAY_TALK.read_text()))  # untyped YAML: a list of sentences
+
+
+def actions_taken(traces: Iterable[TurnTrace | None]) -> int:
+    """Devices commanded in these turns."""
+    total = 0
+    for trace in traces:
+        record = trace.record(Stage.RESULT) if trace is not None else None
+        if record is not None and isinstance(record.output, dict):
+            total += len(record.output.get("actions") or ())
+    return total
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -117,27 +138,31 @@ def nothing_done_for_out_of_domain(model: NluModel, cases: list[dict[str, Any]])
     return idle / max(1, len(unservable))
 
 
-async def turn_latencies(model: NluModel, utterances: list[str], count: int
-                         ) -> tuple[list[float], list[float], list[float]]:
-    """Per-turn ms (wake..result: rewrite, NLU, resolve, skill with MQTT round trip; no TTS), NLU and rewrite ms."""
+async def text_turns(model: NluModel, utterances: Iterable[str]) -> list[TurnTrace]:
+    """Each utterance as a typed turn to the demo home's kitchen speaker, through to the result (devices acted on
+    over MQTT; no TTS)."""
     from agent.agent import Agent
     from agent.broker import embedded_broker, parse_broker_url
     from agent.clock import SystemClock
     from agent.config import AgentConfig
     from devices.fleet import running as running_fleet
 
-    turns, nlu, rewrite = [], [], []
+    traces = []
     async with embedded_broker() as url:
         clock = SystemClock()
         async with running_fleet(load_home(DEMO_HOME), parse_broker_url(url), clock, None):
             config = AgentConfig(home=DEMO_HOME, broker=url, db=None, require_wake=False)
             async with Agent(config, clock=clock, nlu=model) as agent:
-                for text in itertools.islice(itertools.cycle(utterances), count):
-                    trace = await agent.handle_text(text, user="bench", device="kitchen_speaker", end=Stage.RESULT)
-                    turns.append(sum(r.latency_ms for r in trace.stages))
-                    nlu.append(trace.latency_ms(Stage.NLU) or 0.0)
-                    rewrite.append(trace.latency_ms(Stage.REWRITE) or 0.0)
-    return turns, nlu, rewrite
+                for text in utterances:
+                    traces.append(await agent.handle_text(text, user="bench", device="kitchen_speaker",
+                                                          end=Stage.RESULT))
+    return traces
+
+
+def turn_latencies(traces: list[TurnTrace]) -> tuple[list[float], list[float], list[float]]:
+    """Per-turn ms (wake..result: rewrite, NLU, resolve, skill with MQTT round trip; no TTS), NLU and rewrite ms."""
+    return ([sum(r.latency_ms for r in t.stages) for t in traces], [t.latency_ms(Stage.NLU) or 0.0 for t in traces],
+            [t.latency_ms(Stage.REWRITE) or 0.0 for t in traces])
 
 
 def parse_cli_rate(lines: list[str]) -> float:
@@ -194,7 +219,9 @@ def run(turn_count: int = 1000, parse_count: int = 5000) -> Figures:
     free = yaml.safe_load(FREE_PHRASING.read_text())
     free_acc, free_slots = accuracy(model, free)
     utterances = [c["text"] for c in cases if c["intent"] not in ("HassUnlockDoor",)]
-    turns, nlu, rewrite = asyncio.run(turn_latencies(model, utterances, turn_count))
+    turns, nlu, rewrite = turn_latencies(asyncio.run(text_turns(model, itertools.islice(
+        itertools.cycle(utterances), turn_count))))
+    everyday = everyday_talk()
     lines = list(itertools.islice(itertools.cycle(c["text"] for c in cases), parse_count))
     began = time.perf_counter()
     parsed = sum(1 for _ in model.parse_many(lines))
@@ -204,7 +231,8 @@ def run(turn_count: int = 1000, parse_count: int = 5000) -> Figures:
         nlu_p50_ms=statistics.median(nlu), rewrite_p99_ms=percentile(rewrite, 0.99), parse_lines=parse_count, parse_per_s=parse_rate,
         parse_cli_per_s=parse_cli_rate(lines), say_cold_start_s=say_cold_start(), accuracy_n=len(cases), intent_accuracy=intent_acc,
         slot_exact=slot_acc, free_n=len(free), free_intent_accuracy=free_acc, free_slot_exact=free_slots,
-        free_unservable_idle=nothing_done_for_out_of_domain(model, free),
+        free_unservable_idle=nothing_done_for_out_of_domain(model, free), everyday_n=len(everyday),
+        everyday_actions=actions_taken(asyncio.run(text_turns(model, everyday))),
         **template_figures(model),
     )
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from agent.audio.frames import FRAME_MS, SAMPLE_RATE, split_frames
 from agent.audio.noise import noise_sigma, with_noise
-from agent.bench import DEMO_HOME, held_out, kitchen_context, percentile
+from agent.bench import DEMO_HOME, actions_taken, everyday_talk, held_out, kitchen_context, percentile
 from agent.cachedir import cache_root
 from agent.home import load_home
 from agent.resolve import resolve
@@ -242,9 +242,10 @@ def levels_apart(cmds: list[Command], seed: int) -> list[np.ndarray]:
     return sounds
 
 
-def non_commands() -> tuple[list[str], list[np.ndarray]]:
-    """Everyday talk said after the wake phrase, and what follows it without words: silence, room noise, a
-    hum and a chord (what makes Whisper invent "Thank you." or music notes)."""
+def non_commands() -> tuple[list[tuple[str, Voice]], list[np.ndarray]]:
+    """Everyday talk said after the wake phrase (`ORDINARY_SPEECH` by espeak-ng voices, the held-out
+    `everyday_talk` by Piper), and what follows it without words: silence, room noise, a hum and a chord (what
+    makes Whisper invent "Thank you." or music notes)."""
     t = np.arange(int(2.5 * SAMPLE_RATE)) / SAMPLE_RATE
     hum = 3000 * np.sin(2 * np.pi * 120 * t)
     chord = sum(2500 * np.sin(2 * np.pi * f * t) for f in (261.6, 329.6, 392.0))
@@ -252,17 +253,8 @@ def non_commands() -> tuple[list[str], list[np.ndarray]]:
     wake = synthesize("hey home", Voice("en-us"))
     quiet = [np.concatenate([wake, silence(0.2), sound]).astype(np.int16)
              for sound in (silence(2.5), noise, hum, chord)]
-    return [f"hey home, {text}" for text in ORDINARY_SPEECH], quiet
-
-
-def actions_taken(traces: list[TurnTrace | None]) -> int:
-    """Devices commanded in these turns."""
-    total = 0
-    for trace in traces:
-        record = trace.record(Stage.RESULT) if trace is not None else None
-        if record is not None and isinstance(record.output, dict):
-            total += len(record.output.get("actions") or ())
-    return total
+    talk = [(f"hey home, {text}", Voice(ESPEAK_VOICES[i % 2])) for i, text in enumerate(ORDINARY_SPEECH)]
+    return talk + [(f"hey home, {text}", Voice(PIPER)) for text in everyday_talk()], quiet
 
 
 def real_recordings() -> list[tuple[str, np.ndarray]] | None:
@@ -323,8 +315,7 @@ def engine_figures(asr: str, cmds: list[Command], seed: int, say: Callable[[str]
     runs["levels_apart"] = asyncio.run(spoken_turns([], None, seed, asr, extra=levels_apart(cmds, seed)))
     say(f"{asr}, levels apart: accuracy {accuracy(cmds, runs['levels_apart']):.3f}")
     talk, sounds = non_commands()
-    chatter = asyncio.run(spoken_turns([(t, Voice(ESPEAK_VOICES[i % 2])) for i, t in enumerate(talk)], None, seed,
-                                       asr, end=Stage.RESULT, extra=sounds))
+    chatter = asyncio.run(spoken_turns(talk, None, seed, asr, end=Stage.RESULT, extra=sounds))
     rtf = asr_rtf(cmds, asr)
     eos = [ms for label in runs for t in runs[label] if t is not None and (ms := eos_to_action_ms(t)) is not None]
     clean = runs["piper"] + runs["espeak"]

@@ -45,6 +45,9 @@ HOME_ID = "home"
 DEFAULT_SLOTS: dict[str, dict[str, SlotValue]] = {"HassOvenSetTemperature": {"name": "oven"}}
 """Slots implied by the intent when not said."""
 
+ABOUT_OTHERS = frozenset({"he", "she", "they", "he's", "she's", "they're", "hes", "shes", "theyre"})
+"""First words of talk about other people ("he turned the volume down on his headphones"), never of a request to
+us: a sentence no template says that starts so is not a command."""
 _CLAUSE_END = re.compile(r"[,;:?!.]\s+")
 REFERRING_SLOTS = ("name", "area", "floor")
 
@@ -210,7 +213,7 @@ class NluModel:
 
     def _intent(self, text: str, doc: Doc) -> Intent:
         name, score = max(doc.cats.items(), key=lambda item: item[1])
-        if not self._plausible(doc):
+        if not self._plausible(doc) or doc[:1].text.lower() in ABOUT_OTHERS:
             return Intent(OUT_OF_DOMAIN, {}, 1.0, text)
         if score < self.floor and name != OUT_OF_DOMAIN:
             return Intent(OUT_OF_DOMAIN, {}, round(1.0 - score, 4), text)

@@ -26,8 +26,9 @@ from agent.trace import Stage, TurnTrace
 ROOT = Path(__file__).resolve().parent.parent
 HELD_OUT = ROOT / "tests" / "data" / "intents_handwritten.yaml"
 FREE_PHRASING = ROOT / "tests" / "data" / "free_dev.yaml"
-EVERYDAY_TALK = ROOT / "tests" / "data" / "everyday_talk.yaml"
 """Loose, chatty requests written without looking at any template (a development set: we tune on it)."""
+EVERYDAY_TALK = ROOT / "tests" / "data" / "everyday_talk.yaml"
+"""Everyday talk that names the home's things but asks for nothing (held out: never trained or tuned on)."""
 SAMPLED_PER_INTENT = 40
 DEMO_HOME = ROOT / "scenarios" / "home.yaml"
 

@@ -105,8 +105,8 @@ def test_generation_is_deterministic_and_consistent(home: Home) -> None:
     for example in first:
         assert normalise(example.text) == example.text, example.text
         doc = make_doc(example.text)
-        for start, end, label in example.spans:  # talk that asks for nothing still names things
-            assert label in SLOTS_BY_INTENT[example.intent] or example.intent == "OutOfDomain", (example, label)
+        for start, end, label in example.spans:
+            assert label in SLOTS_BY_INTENT[example.intent], (example, label)
             assert doc.char_span(start, end) is not None, (example.text, start, end)
 
 
@@ -310,18 +310,13 @@ async def test_a_number_alone_does_not_make_weak_spoken_words_a_request(nlu, tex
 
 @pytest.mark.parametrize("text", [
     "he turned the volume down on his headphones",
-    "we ran out of coffee this morning",
-    "the door was wide open when we got home",
-    "i need to buy a new desk lamp",
-    "the music at the wedding was too loud",
-    "open the door for your sister",
+    "she put the heating up to 25 again",
+    "they left the tv on all night",
+    "he's always playing music in the kitchen",
 ])
-def test_talk_that_names_the_homes_things_but_asks_for_nothing_moves_no_device(nlu, home: Home, text: str) -> None:
-    from agent.bench import kitchen_context
-    from agent.resolve import resolve
-
-    said = nlu.parse(text)
-    assert said.name == "OutOfDomain" or not resolve(said, kitchen_context(home)).devices, said
+def test_talk_about_other_people_is_no_request(nlu, text: str) -> None:
+    # read by the classifier alone these had set the thermostat, switched the tv on and played music
+    assert nlu.parse(text).name == "OutOfDomain"
 
 
 @pytest.mark.parametrize("text, intent, name", [

@@ -37,7 +37,7 @@ APOSTROPHE_DROP = 0.15
 WEIGHTS: dict[str, float] = {
     "HassTurnOn": 1.6, "HassTurnOff": 1.4, "HassLightSet": 1.5, "HassMediaSearchAndPlay": 1.6,
     "HassGetState": 1.3, "HassStartTimer": 1.3, "HassGetWeather": 1.3, "HassClimateSetTemperature": 1.2,
-    "OutOfDomain": 2.5, "HassConfirm": 0.6, "HassDeny": 0.6, "HassNevermind": 0.7,
+    "OutOfDomain": 1.5, "HassConfirm": 0.6, "HassDeny": 0.6, "HassNevermind": 0.7,
     "HassGetCurrentTime": 0.5, "HassGetCurrentDate": 0.5, "HassMediaPause": 0.8, "HassMediaUnpause": 0.8,
     "HassMediaNext": 0.7, "HassVolumeUp": 0.8, "HassVolumeDown": 0.8,
     "FollowUpAlso": 0.5, "FollowUpOther": 0.4,

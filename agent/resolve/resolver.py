@@ -172,8 +172,8 @@ def _in_our_names(found: Resolution, home: Home) -> Resolution:
     follows the door: "open the front door" (Home Assistant's reading: switching it on) unlocks it, and so asks
     first; "shut the front door" locks it."""
     kinds = {home.device_by_id[d].type for d in found.devices}
-    kind = kinds.pop() if len(kinds) == 1 else None
-    name = OUR_NAMES.get((found.intent.name, str(kind)))
+    kind = kinds.pop() if len(kinds) == 1 else ""
+    name = OUR_NAMES.get((found.intent.name, kind))
     if name is not None and kind == "lock":
         name = next((LOCK_BY_DOOR_WORD[w] for w in words_of(found.intent.text) if w in LOCK_BY_DOOR_WORD), name)
     return found if name is None else replace(found, intent=found.intent.recast(name, found.intent.slots))

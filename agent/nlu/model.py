@@ -116,8 +116,9 @@ class NluModel:
 
     def parse_many(self, texts: Iterable[str], batch_size: int = 256, area: str | None = None) -> Iterator[Intent]:
         """Parse many utterances in batches, in order: what our templates say exactly, then what Home
-        Assistant's sentences say, then our templates' partial matches and the trained model; what neither set of
-        sentences says exactly is no request when it tells what happened."""
+        Assistant's sentences say, then our templates' partial matches and the trained model; a reading that would
+        change something is dropped when neither set of sentences says the text exactly and it tells what
+        happened."""
         for intent, said in self._readings(texts, batch_size, area):
             yield intent if said else _not_told_of_the_past(intent)
 
